@@ -1,0 +1,15 @@
+import type { Db } from '@cauce/db';
+import type { Producer } from '@cauce/queues';
+import type { Logger, Registry } from '@cauce/runtime';
+import type { Redis } from 'ioredis';
+import type { IngressConfig } from './config.ts';
+
+/** What every route plugin gets: built once in main.ts (or by a test) and passed to buildIngress. */
+export interface IngressDeps {
+  config: IngressConfig;
+  db: Db;
+  redis: Redis;
+  producer: Producer;
+  log: Logger;
+  registry: Registry;
+}

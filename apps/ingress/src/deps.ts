@@ -1,0 +1,28 @@
+import { createDb } from '@cauce/db';
+import { Producer } from '@cauce/queues';
+import { createLogger, createRedis, createRegistry, warnIfEvicting } from '@cauce/runtime';
+import type { IngressConfig } from './config.ts';
+import type { IngressDeps } from './context.ts';
+
+/** Opens the connections the ingress needs; close() releases them. */
+export async function createDeps(config: IngressConfig): Promise<IngressDeps & { close(): Promise<void> }> {
+  const log = createLogger('ingress', config.LOG_LEVEL);
+  const redis = createRedis(config.REDIS_URL);
+  const db = createDb(config.DATABASE_URL);
+  const producer = new Producer(redis, config.QUEUE_PREFIX);
+  const registry = createRegistry('ingress');
+  await warnIfEvicting(redis, log);
+  return {
+    config,
+    db,
+    redis,
+    producer,
+    log,
+    registry,
+    async close() {
+      await producer.close();
+      await db.$disconnect();
+      redis.disconnect();
+    },
+  };
+}

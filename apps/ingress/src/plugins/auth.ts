@@ -1,0 +1,53 @@
+import fastifyJwt from '@fastify/jwt';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+export type Role = 'viewer' | 'admin';
+const RANK: Record<Role, number> = { viewer: 1, admin: 2 };
+
+export interface AdminClaims {
+  sub: string;
+  role: Role;
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: AdminClaims;
+    user: AdminClaims;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler: a valid admin JWT with at least this role (admin > viewer). */
+    requireRole(role: Role): (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+}
+
+/**
+ * Admin auth: HS256 JWT bearer tokens with a role claim, minted by `pnpm --filter @cauce/ingress token`.
+ * The token is also accepted from the `cauce_token` cookie so browser pages (Bull Board) work after login.
+ */
+export const authPlugin = fp(async (app: FastifyInstance, opts: { secret: string }) => {
+  await app.register(fastifyJwt, {
+    secret: opts.secret,
+    sign: { algorithm: 'HS256', expiresIn: '12h' },
+    verify: { algorithms: ['HS256'] },
+    cookie: { cookieName: 'cauce_token', signed: false },
+  });
+  app.decorate('requireRole', (role: Role) => async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      await req.jwtVerify();
+    } catch {
+      return reply.code(401).send({ error: 'unauthorized', message: 'a valid admin token is required' });
+    }
+    const have = RANK[req.user.role as Role] ?? 0;
+    if (have < RANK[role]) {
+      return reply.code(403).send({ error: 'forbidden', message: `this needs the ${role} role` });
+    }
+  });
+});
+
+export function mintToken(app: FastifyInstance, sub: string, role: Role, expiresIn = '12h'): string {
+  return app.jwt.sign({ sub, role }, { expiresIn });
+}

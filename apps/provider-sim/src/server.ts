@@ -1,0 +1,41 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { CallLog, registerCallLog } from './calls.ts';
+import { FaultInjector, registerFaults } from './faults.ts';
+
+/**
+ * State shared by the fake providers. Each provider module registers its routes under its own
+ * prefix (e.g. /beds24/v2, /siigo) and keeps its data in `state.<provider>`.
+ */
+export interface SimContext {
+  faults: FaultInjector;
+  calls: CallLog;
+  /** Per-provider state, owned by each provider module. */
+  state: Record<string, unknown>;
+  /** Resets every provider's state (POST /__sim/reset). */
+  resetters: Array<() => void>;
+}
+
+export type SimProvider = (app: FastifyInstance, ctx: SimContext) => void | Promise<void>;
+
+/** Provider modules, each in src/providers/<name>.ts. Later issues add theirs here. */
+const PROVIDERS: Array<[string, () => Promise<{ default: SimProvider }>]> = [];
+
+export async function buildSim({ faults = [] as unknown[], logger = false } = {}): Promise<{
+  app: FastifyInstance;
+  ctx: SimContext;
+}> {
+  const app = Fastify({ logger, bodyLimit: 50 * 1024 * 1024 });
+  const ctx: SimContext = { faults: new FaultInjector(), calls: new CallLog(), state: {}, resetters: [] };
+  ctx.faults.set(faults);
+  registerFaults(app, ctx.faults);
+  registerCallLog(app, ctx.calls);
+  app.get('/__sim/health', async () => ({ status: 'ok' }));
+  app.post('/__sim/reset', async () => {
+    for (const r of ctx.resetters) r();
+    ctx.calls.reset();
+    ctx.faults.clear();
+    return { reset: true };
+  });
+  for (const [, load] of PROVIDERS) await (await load()).default(app, ctx);
+  return { app, ctx };
+}

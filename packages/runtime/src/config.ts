@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/** Variables every Cauce process reads. Apps extend this with their own in their config.ts. */
+export const baseEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  /** BullMQ key prefix; tests give each file its own. */
+  QUEUE_PREFIX: z.string().min(1).default('cauce'),
+});
+
+/** Comma-separated list env var. */
+export const csv = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+/** "true"/"false"/"1"/"0" env var (z.coerce.boolean treats "false" as true). */
+export const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration: ${issues.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses env with the schema; throws ConfigError with one line per bad variable. */
+export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const res = schema.safeParse(env);
+  if (res.success) return res.data;
+  const issues = res.error.issues.map((i) => {
+    const name = i.path.join('.') || '(root)';
+    const value = i.path.length ? env[String(i.path[0])] : undefined;
+    return value === undefined ? `${name} is missing (${i.message})` : `${name} is invalid: ${i.message}`;
+  });
+  throw new ConfigError(issues);
+}
+
+/**
+ * For an app's main: parse, or print one line per bad variable and exit 1.
+ * The only place process.env is read (apps pass nothing else around).
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  try {
+    return parseConfig(schema, env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.issues) process.stderr.write(`config: ${line}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Provider errors say whether trying again can help. Workers let BullMQ retry a
+ * RetryableError and fail fast (UnrecoverableError) on a PermanentError.
+ */
+export class ProviderError extends Error {
+  readonly retryable: boolean = false;
+  constructor(
+    message: string,
+    readonly details: { provider?: string; status?: number; code?: string; retryAfterMs?: number; body?: unknown } = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** 429, 5xx, timeouts, connection failures. */
+export class RetryableError extends ProviderError {
+  override readonly retryable = true;
+}
+
+/** 4xx other than 429, validation failures, bad configuration. */
+export class PermanentError extends ProviderError {
+  override readonly retryable = false;
+}
+
+export function isPermanent(err: unknown): boolean {
+  return err instanceof PermanentError || (err instanceof Error && err.name === 'UnrecoverableError');
+}

@@ -1,0 +1,28 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'down';
+  [key: string]: unknown;
+}
+
+/** The small HTTP server each worker runs for Prometheus (/metrics) and orchestrators (/health). */
+export async function startHealthServer(opts: {
+  registry: Registry;
+  health: () => Promise<HealthReport> | HealthReport;
+  port: number;
+  host: string;
+}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', opts.registry.contentType);
+    return opts.registry.metrics();
+  });
+  app.get('/health', async (_req, reply) => {
+    const report = await opts.health();
+    reply.code(report.status === 'down' ? 503 : 200);
+    return report;
+  });
+  await app.listen({ port: opts.port, host: opts.host });
+  return app;
+}

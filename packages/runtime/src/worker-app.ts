@@ -1,0 +1,215 @@
+import { createDb, type Db } from '@cauce/db';
+import { parseJobData, Producer } from '@cauce/queues';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { backoffDelay } from './backoff.ts';
+import { recordDeadLetter } from './dead-letter.ts';
+import { isPermanent } from './errors.ts';
+import { type HealthReport, startHealthServer } from './health-server.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createJobMetrics, createRegistry, type JobMetrics } from './metrics.ts';
+import { registerQueueMetrics } from './queue-metrics.ts';
+import { createRedis, warnIfEvicting } from './redis.ts';
+import type { WorkerConfig } from './worker-config.ts';
+
+/** What a job handler can use: one of each, shared by every handler of the app. */
+export interface WorkerContext<C extends WorkerConfig = WorkerConfig> {
+  name: string;
+  config: C;
+  db: Db;
+  redis: Redis;
+  producer: Producer;
+  log: Logger;
+  registry: Registry;
+  metrics: JobMetrics;
+}
+
+export interface QueueHandler<C extends WorkerConfig = WorkerConfig> {
+  queue: string;
+  process: (job: Job, ctx: WorkerContext<C>) => Promise<unknown>;
+  concurrency?: number;
+  /** Provider rate limit for this queue, shared by every replica (BullMQ limiter lives in Redis). */
+  limiter?: { max: number; duration: number };
+}
+
+export interface WorkerAppOptions<C extends WorkerConfig> {
+  name: string;
+  config: C;
+  defaultPort: number;
+  handlers: (ctx: WorkerContext<C>) => QueueHandler<C>[] | Promise<QueueHandler<C>[]>;
+  /** Runs after workers start: job schedulers, watchers. */
+  onStart?: (ctx: WorkerContext<C>) => Promise<void> | void;
+  /** Runs first at shutdown. */
+  onStop?: (ctx: WorkerContext<C>) => Promise<void> | void;
+  /** Extra fields (and possibly a degraded status) for /health. */
+  health?: (ctx: WorkerContext<C>) => Promise<Partial<HealthReport>> | Partial<HealthReport>;
+  /** Queues whose depth this app exports (defaults to the handled ones). */
+  metricQueues?: string[];
+}
+
+export interface WorkerApp<C extends WorkerConfig = WorkerConfig> {
+  ctx: WorkerContext<C>;
+  workers: Worker[];
+  server: FastifyInstance;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a worker app: BullMQ Workers for each handler (concurrency and limiter from config),
+ * job metrics, dead-lettering on the final failure, /metrics + /health, and a close() that
+ * lets active jobs finish within SHUTDOWN_TIMEOUT_MS.
+ */
+export async function startWorkerApp<C extends WorkerConfig>(opts: WorkerAppOptions<C>): Promise<WorkerApp<C>> {
+  const { config } = opts;
+  const log = createLogger(opts.name, config.LOG_LEVEL);
+  const registry = createRegistry(opts.name);
+  const metrics = createJobMetrics(registry);
+  const redis = createRedis(config.REDIS_URL);
+  const db = createDb(config.DATABASE_URL);
+  const producer = new Producer(redis, config.QUEUE_PREFIX);
+  const ctx: WorkerContext<C> = { name: opts.name, config, db, redis, producer, log, registry, metrics };
+  await warnIfEvicting(redis, log);
+
+  const handlers = await opts.handlers(ctx);
+  const workers = handlers.map((h) => createWorker(ctx, h));
+  const queueMetrics = registerQueueMetrics(
+    registry,
+    opts.metricQueues ?? handlers.map((h) => h.queue),
+    redis,
+    config.QUEUE_PREFIX,
+  );
+  await opts.onStart?.(ctx);
+
+  let closing = false;
+  const server = await startHealthServer({
+    registry,
+    port: config.WORKER_PORT ?? opts.defaultPort,
+    host: config.WORKER_HOST,
+    health: async () => {
+      const extra = (await opts.health?.(ctx)) ?? {};
+      const redisOk = redis.status === 'ready';
+      return {
+        app: opts.name,
+        queues: handlers.map((h) => h.queue),
+        redis: redisOk ? 'up' : redis.status,
+        shuttingDown: closing,
+        ...extra,
+        status: !redisOk || closing ? 'down' : (extra.status ?? 'ok'),
+      };
+    },
+  });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  log.info({ port, queues: handlers.map((h) => h.queue) }, 'worker started');
+
+  return {
+    ctx,
+    workers,
+    server,
+    port,
+    async close() {
+      if (closing) return;
+      closing = true;
+      log.info('shutting down: no new jobs, waiting for active ones');
+      await opts.onStop?.(ctx);
+      const graceful = Promise.all(workers.map((w) => w.close()));
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), config.SHUTDOWN_TIMEOUT_MS).unref()),
+      ]);
+      if (timedOut) {
+        // Jobs still active go back to the queue through stalled-job recovery: nothing is lost.
+        log.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'active jobs did not finish in time; forcing close');
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+      await queueMetrics.close();
+      await producer.close();
+      await server.close();
+      await db.$disconnect();
+      redis.disconnect();
+      log.info('stopped');
+    },
+  };
+}
+
+function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHandler<C>): Worker {
+  const { config, metrics, log, db } = ctx;
+  const worker = new Worker(
+    h.queue,
+    async (job) => {
+      const labels = { queue: h.queue, type: job.name };
+      const end = metrics.duration.startTimer(labels);
+      const attempt = job.attemptsMade + 1;
+      const jobLog = log.child({ jobId: job.id, queue: h.queue, type: job.name, attempt });
+      try {
+        parseJobData(job.name, job.data);
+        const result = await h.process(job, ctx);
+        metrics.processed.inc(labels);
+        end({ outcome: 'completed' });
+        jobLog.debug('job completed');
+        return result;
+      } catch (raw) {
+        const err = raw instanceof Error ? raw : new Error(String(raw));
+        end({ outcome: 'failed' });
+        const permanent = isPermanent(err) || err.name === 'ZodError';
+        const final = permanent || attempt >= (job.opts.attempts ?? 1);
+        metrics.failed.inc({ ...labels, final: String(final) });
+        if (final) {
+          // Written before BullMQ marks the job failed, so a crash right here cannot lose it.
+          await recordDeadLetter(db, h.queue, job, err, attempt);
+          metrics.deadLettered.inc(labels);
+          jobLog.error({ err }, 'job failed for good; copied to job_failures');
+        } else {
+          jobLog.warn({ err: err.message }, 'job attempt failed; will retry');
+        }
+        if (permanent && !(err instanceof UnrecoverableError)) throw new UnrecoverableError(err.message);
+        throw err;
+      }
+    },
+    {
+      connection: ctx.redis,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY ?? h.concurrency ?? 5,
+      limiter: h.limiter,
+      lockDuration: config.JOB_LOCK_MS,
+      stalledInterval: config.STALLED_INTERVAL_MS,
+      settings: {
+        backoffStrategy: (attemptsMade, type, _err, job) =>
+          backoffDelay(type, Number(job?.opts.backoff && typeof job.opts.backoff === 'object' ? job.opts.backoff.delay : 1000), attemptsMade, config.BACKOFF_TIME_SCALE),
+      },
+    },
+  );
+  worker.on('failed', (job, err) => {
+    // A job that stalled too often fails without running our processor: dead-letter it here.
+    if (job && /stalled/i.test(err.message)) {
+      recordDeadLetter(db, h.queue, job, err, job.attemptsMade).catch((e) => log.error({ err: e }, 'dead-letter write failed'));
+      metrics.deadLettered.inc({ queue: h.queue, type: job.name });
+    }
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  return worker;
+}
+
+/** For an app's main: start, then close gracefully on SIGTERM/SIGINT. */
+export async function runWorkerApp<C extends WorkerConfig>(opts: WorkerAppOptions<C>): Promise<WorkerApp<C>> {
+  const app = await startWorkerApp(opts);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(1);
+    app.ctx.log.info({ signal }, 'signal received');
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.ctx.log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return app;
+}

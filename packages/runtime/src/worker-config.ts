@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { baseEnv } from './config.ts';
+
+/** Env every worker app reads on top of its own. */
+export const workerEnv = baseEnv.extend({
+  /** Port for /metrics and /health. Each worker has its own default (9101 and up). */
+  WORKER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WORKER_HOST: z.string().default('0.0.0.0'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
+  /** How long SIGTERM waits for active jobs before forcing the workers closed. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Multiplies every retry backoff delay; tests use e.g. 0.001 to run real schedules fast. */
+  BACKOFF_TIME_SCALE: z.coerce.number().positive().default(1),
+  /** Lock duration and stalled-check interval (ms): how soon a crashed worker's job is retaken. */
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+});
+export type WorkerConfig = z.infer<typeof workerEnv>;

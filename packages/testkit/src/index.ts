@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, inject } from 'vitest';
+import { createTestDatabase } from './database.ts';
+
+export { createTestDatabase, ensureTemplateDatabase, withDatabase } from './database.ts';
+export { resolveServices } from './services.ts';
+export * from './process.ts';
+
+export interface TestEnv {
+  /** URL of this file's own database, migrated. */
+  databaseUrl: string;
+  /** Server URL with the default database, for tests that must stop or administer PostgreSQL. */
+  adminDatabaseUrl: string;
+  redisUrl: string;
+  /** A BullMQ prefix unique to this file, so files run in parallel on one Redis. */
+  prefix: string;
+  /** Environment for a child process (an app under test) pointing at this file's database and prefix. */
+  env: Record<string, string>;
+}
+
+/**
+ * Call once at the top of an integration test file (inside or outside describe):
+ * creates a fresh database from the template and a unique queue prefix, and removes both afterwards.
+ */
+export async function setupTestEnv(): Promise<TestEnv> {
+  const adminUrl = inject('databaseUrl');
+  const redisUrl = inject('redisUrl');
+  const db = await createTestDatabase(adminUrl, inject('templateDatabase'));
+  const prefix = `t${randomBytes(5).toString('hex')}`;
+  afterAll(async () => {
+    await db.drop().catch(() => {});
+    await deleteRedisPrefix(redisUrl, prefix).catch(() => {});
+  });
+  return {
+    databaseUrl: db.url,
+    adminDatabaseUrl: adminUrl,
+    redisUrl,
+    prefix,
+    env: { DATABASE_URL: db.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' },
+  };
+}
+
+export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Polls until fn returns a truthy value (or throws after timeoutMs). */
+export async function waitFor<T>(
+  fn: () => Promise<T> | T,
+  { timeoutMs = 10_000, intervalMs = 50, message = 'condition' } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

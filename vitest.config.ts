@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` (pure logic, no services) and `integration` (real PostgreSQL and Redis;
+// each file gets its own database from a migrated template and its own BullMQ prefix).
+export default defineConfig({
+  test: {
+    reporters: process.env.CI ? ['default'] : ['default'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{apps,packages}/*/test/**/*.unit.test.ts', 'test/**/*.unit.test.ts'],
+          pool: 'threads',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['{apps,packages}/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['**/*.unit.test.ts', '**/*.browser.test.ts', '**/node_modules/**'],
+          globalSetup: ['packages/testkit/src/global-setup.ts'],
+          pool: 'forks',
+          maxWorkers: 3,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['{apps,packages}/*/test/**/*.browser.test.ts'],
+          globalSetup: ['packages/testkit/src/global-setup.ts'],
+          pool: 'forks',
+          maxWorkers: 1,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
