@@ -11,3 +11,4 @@ export * from './dead-letter.ts';
 export * from './health-server.ts';
 export * from './worker-config.ts';
 export * from './worker-app.ts';
+export * from './webhook-events.ts';
