@@ -4,13 +4,13 @@ import { defineConfig } from 'vitest/config';
 // each file gets its own database from a migrated template and its own BullMQ prefix).
 export default defineConfig({
   test: {
-    reporters: process.env.CI ? ['default'] : ['default'],
     projects: [
       {
         test: {
           name: 'unit',
           include: ['{apps,packages}/*/test/**/*.unit.test.ts', 'test/**/*.unit.test.ts'],
           pool: 'threads',
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -21,6 +21,7 @@ export default defineConfig({
           globalSetup: ['packages/testkit/src/global-setup.ts'],
           pool: 'forks',
           maxWorkers: 3,
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -32,6 +33,7 @@ export default defineConfig({
           globalSetup: ['packages/testkit/src/global-setup.ts'],
           pool: 'forks',
           maxWorkers: 1,
+          sequence: { groupOrder: 2 },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -11,3 +11,4 @@ export {
 } from './migrator.ts';
 export { Prisma } from './generated/client.ts';
 export type * from './generated/models.ts';
+export { parseSchema, isScalarType, SCHEMA_PATH, type PrismaModel, type PrismaField } from './schema-parser.ts';

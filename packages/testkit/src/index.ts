@@ -6,6 +6,7 @@ import { createTestDatabase } from './database.ts';
 export { createTestDatabase, ensureTemplateDatabase, withDatabase } from './database.ts';
 export { resolveServices } from './services.ts';
 export * from './process.ts';
+export * from './metrics.ts';
 
 export interface TestEnv {
   /** URL of this file's own database, migrated. */
@@ -37,7 +38,12 @@ export async function setupTestEnv(): Promise<TestEnv> {
     adminDatabaseUrl: adminUrl,
     redisUrl,
     prefix,
-    env: { DATABASE_URL: db.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' },
+    env: {
+      DATABASE_URL: db.url,
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: prefix,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    },
   };
 }
 
