@@ -6,7 +6,11 @@ export const ingressEnv = baseEnv.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   HOST: z.string().default('0.0.0.0'),
   /** Largest accepted request body, bytes. */
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   /** Secret for admin JWTs (HS256). At least 32 characters. */
   JWT_SECRET: z.string().min(32),
   /** Trust X-Forwarded-* from a proxy in front of the ingress. */

@@ -25,7 +25,8 @@ export class CallLog {
 
 export function registerCallLog(app: FastifyInstance, calls: CallLog): void {
   app.addHook('onResponse', async (req) => {
-    if (!req.url.startsWith('/__sim')) calls.record(`${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`);
+    if (!req.url.startsWith('/__sim'))
+      calls.record(`${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`);
   });
   app.get('/__sim/calls', async () => calls.snapshot());
   app.delete('/__sim/calls', async () => {

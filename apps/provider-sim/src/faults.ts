@@ -81,7 +81,9 @@ export function registerFaults(app: FastifyInstance, faults: FaultInjector): voi
     }
     if (d.status) {
       if (d.retryAfter !== undefined) reply.header('retry-after', String(d.retryAfter));
-      return reply.code(d.status).send({ success: false, error: `injected fault ${d.status}`, injected: true });
+      return reply
+        .code(d.status)
+        .send({ success: false, error: `injected fault ${d.status}`, injected: true });
     }
   });
   app.get('/__sim/faults', async () => faults.list());

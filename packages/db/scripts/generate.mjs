@@ -8,5 +8,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const env = { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' };
 env.PRISMA_SCHEMA_ENGINE_BINARY ??= process.execPath;
 const prisma = join(here, '..', 'node_modules', 'prisma', 'build', 'index.js');
-const res = spawnSync(process.execPath, [prisma, 'generate'], { cwd: join(here, '..'), env, stdio: 'inherit' });
+const res = spawnSync(process.execPath, [prisma, 'generate'], {
+  cwd: join(here, '..'),
+  env,
+  stdio: 'inherit',
+});
 process.exit(res.status ?? 1);

@@ -1,14 +1,20 @@
-export { createDb, type Db, type CreateDbOptions } from './client.ts';
-export {
-  migrate,
-  markRolledBack,
-  readMigrations,
-  checksumOf,
-  MigrationError,
-  PRISMA_ADVISORY_LOCK_ID,
-  DEFAULT_MIGRATIONS_DIR,
-  type MigrateResult,
-} from './migrator.ts';
+export { type CreateDbOptions, createDb, type Db } from './client.ts';
 export { Prisma } from './generated/client.ts';
 export type * from './generated/models.ts';
-export { parseSchema, isScalarType, SCHEMA_PATH, type PrismaModel, type PrismaField } from './schema-parser.ts';
+export {
+  checksumOf,
+  DEFAULT_MIGRATIONS_DIR,
+  type MigrateResult,
+  MigrationError,
+  markRolledBack,
+  migrate,
+  PRISMA_ADVISORY_LOCK_ID,
+  readMigrations,
+} from './migrator.ts';
+export {
+  isScalarType,
+  type PrismaField,
+  type PrismaModel,
+  parseSchema,
+  SCHEMA_PATH,
+} from './schema-parser.ts';

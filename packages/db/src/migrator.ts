@@ -15,7 +15,10 @@ import pg from 'pg';
 /** The advisory lock id Prisma's schema engine takes, so our migrator and Prisma exclude each other. */
 export const PRISMA_ADVISORY_LOCK_ID = 72707369;
 
-export const DEFAULT_MIGRATIONS_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../prisma/migrations');
+export const DEFAULT_MIGRATIONS_DIR = resolve(
+  fileURLToPath(new URL('.', import.meta.url)),
+  '../../../prisma/migrations',
+);
 
 export interface LocalMigration {
   name: string;

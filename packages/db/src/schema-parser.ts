@@ -31,9 +31,22 @@ export interface PrismaSchema {
   enums: Record<string, string[]>;
 }
 
-export const SCHEMA_PATH = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../prisma/schema.prisma');
+export const SCHEMA_PATH = resolve(
+  fileURLToPath(new URL('.', import.meta.url)),
+  '../../../prisma/schema.prisma',
+);
 
-const SCALARS = new Set(['String', 'Int', 'BigInt', 'Boolean', 'DateTime', 'Json', 'Decimal', 'Float', 'Bytes']);
+const SCALARS = new Set([
+  'String',
+  'Int',
+  'BigInt',
+  'Boolean',
+  'DateTime',
+  'Json',
+  'Decimal',
+  'Float',
+  'Bytes',
+]);
 
 export function parseSchema(text = readFileSync(SCHEMA_PATH, 'utf8')): PrismaSchema {
   const clean = text.replace(/\/\/.*$/gm, '');

@@ -25,7 +25,12 @@ afterAll(async () => {
 });
 
 const PG_TYPES: Record<string, (f: PrismaField) => string[]> = {
-  String: (f) => (f.nativeType === 'VarChar' ? ['character varying'] : f.nativeType === 'Uuid' ? ['uuid'] : ['text', 'character varying']),
+  String: (f) =>
+    f.nativeType === 'VarChar'
+      ? ['character varying']
+      : f.nativeType === 'Uuid'
+        ? ['uuid']
+        : ['text', 'character varying'],
   Int: () => ['integer'],
   BigInt: () => ['bigint'],
   Boolean: () => ['boolean'],
@@ -34,7 +39,11 @@ const PG_TYPES: Record<string, (f: PrismaField) => string[]> = {
   Json: () => ['jsonb'],
   Bytes: () => ['bytea'],
   DateTime: (f) =>
-    f.nativeType === 'Timestamptz' ? ['timestamp with time zone'] : f.nativeType === 'Date' ? ['date'] : ['timestamp without time zone'],
+    f.nativeType === 'Timestamptz'
+      ? ['timestamp with time zone']
+      : f.nativeType === 'Date'
+        ? ['date']
+        : ['timestamp without time zone'],
 };
 
 interface Column {
@@ -72,11 +81,22 @@ describe('schema.prisma and migrations agree', () => {
           problems.push(`${f.name}: no column "${f.column}"`);
           continue;
         }
-        const expected = schema.enums[f.type] ? ['USER-DEFINED'] : f.list ? ['ARRAY'] : (PG_TYPES[f.type]?.(f) ?? []);
-        if (!expected.includes(col.data_type)) problems.push(`${f.name}: column type ${col.data_type}, expected ${expected.join('|')}`);
+        const expected = schema.enums[f.type]
+          ? ['USER-DEFINED']
+          : f.list
+            ? ['ARRAY']
+            : (PG_TYPES[f.type]?.(f) ?? []);
+        if (!expected.includes(col.data_type))
+          problems.push(`${f.name}: column type ${col.data_type}, expected ${expected.join('|')}`);
         const nullable = col.is_nullable === 'YES';
-        if (nullable !== f.optional && !f.list) problems.push(`${f.name}: column nullable=${nullable}, schema optional=${f.optional}`);
-        if (f.hasDefault && col.column_default === null && f.type !== 'Json' && !/uuid|cuid|now/.test(f.type)) {
+        if (nullable !== f.optional && !f.list)
+          problems.push(`${f.name}: column nullable=${nullable}, schema optional=${f.optional}`);
+        if (
+          f.hasDefault &&
+          col.column_default === null &&
+          f.type !== 'Json' &&
+          !/uuid|cuid|now/.test(f.type)
+        ) {
           // Prisma-side defaults (uuid(), cuid()) have no column default; every other @default must.
           problems.push(`${f.name}: @default in the schema but no column default`);
         }
@@ -117,7 +137,9 @@ function sample(f: PrismaField, n: number): unknown {
       case 'Bytes':
         return new Uint8Array([1, 2, 3]);
       case 'DateTime':
-        return f.nativeType === 'Date' ? new Date('2026-01-02T00:00:00Z') : new Date('2026-01-02T03:04:05.678Z');
+        return f.nativeType === 'Date'
+          ? new Date('2026-01-02T00:00:00Z')
+          : new Date('2026-01-02T03:04:05.678Z');
       default:
         throw new Error(`no sample for ${f.type}`);
     }
@@ -126,7 +148,10 @@ function sample(f: PrismaField, n: number): unknown {
 }
 
 let counter = 0;
-async function createRow(model: PrismaModel, created: Map<string, Record<string, unknown>>): Promise<Record<string, unknown>> {
+async function createRow(
+  model: PrismaModel,
+  created: Map<string, Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
   const done = created.get(model.name);
   if (done) return done;
   const data: Record<string, unknown> = {};
@@ -146,13 +171,18 @@ async function createRow(model: PrismaModel, created: Map<string, Record<string,
     if (f.hasDefault || f.updatedAt) continue;
     data[f.name] = sample(f, ++counter);
   }
-  const delegate = (db as unknown as Record<string, { create: (a: unknown) => Promise<Record<string, unknown>> }>)[
-    model.name[0]!.toLowerCase() + model.name.slice(1)
-  ]!;
+  const delegate = (
+    db as unknown as Record<string, { create: (a: unknown) => Promise<Record<string, unknown>> }>
+  )[model.name[0]!.toLowerCase() + model.name.slice(1)]!;
   const row = await delegate.create({ data });
   for (const [k, v] of Object.entries(data)) {
     const got = row[k];
-    const norm = (x: unknown) => (x instanceof Date ? x.toISOString() : typeof x === 'object' && x !== null && 'toFixed' in x ? String(x) : x);
+    const norm = (x: unknown) =>
+      x instanceof Date
+        ? x.toISOString()
+        : typeof x === 'object' && x !== null && 'toFixed' in x
+          ? String(x)
+          : x;
     expect(norm(got), `${model.name}.${k}`).toEqual(norm(v));
   }
   created.set(model.name, row);

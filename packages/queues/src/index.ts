@@ -1,4 +1,4 @@
 export * from './names.ts';
 export * from './options.ts';
-export * from './schemas.ts';
 export * from './producer.ts';
+export * from './schemas.ts';

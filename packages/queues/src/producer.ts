@@ -1,6 +1,6 @@
 import { type JobsOptions, Queue, type QueueOptions } from 'bullmq';
-import { jobOptionsFor, toJobId } from './options.ts';
 import type { JobName } from './names.ts';
+import { jobOptionsFor, toJobId } from './options.ts';
 import { JOB_SCHEMAS } from './schemas.ts';
 
 export type QueueConnection = QueueOptions['connection'];
@@ -31,7 +31,10 @@ export class Producer {
     const schema = JOB_SCHEMAS[name];
     const payload = schema ? schema.parse(data) : data;
     const { dedupeKey, ...rest } = opts;
-    return this.queue(queue).add(name, payload, { ...rest, ...(dedupeKey ? { jobId: toJobId(dedupeKey) } : {}) });
+    return this.queue(queue).add(name, payload, {
+      ...rest,
+      ...(dedupeKey ? { jobId: toJobId(dedupeKey) } : {}),
+    });
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,12 @@
  * retry n (5 s, 25 s, 125 s …) — BullMQ's built-in 'exponential' only doubles.
  * `timeScale` shrinks every delay (tests run the real schedule at 1/1000 of the time).
  */
-export function backoffDelay(type: string | undefined, delay: number, attemptsMade: number, timeScale = 1): number {
+export function backoffDelay(
+  type: string | undefined,
+  delay: number,
+  attemptsMade: number,
+  timeScale = 1,
+): number {
   const m = /^geometric-x(\d+(?:\.\d+)?)$/.exec(type ?? '');
   const factor = m ? Number(m[1]) : 2;
   return Math.round(delay * factor ** Math.max(0, attemptsMade - 1) * timeScale);

@@ -11,14 +11,12 @@ export const baseEnv = z.object({
 });
 
 /** Comma-separated list env var. */
-export const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  );
+export const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 /** "true"/"false"/"1"/"0" env var (z.coerce.boolean treats "false" as true). */
 export const bool = z
@@ -33,7 +31,10 @@ export class ConfigError extends Error {
 }
 
 /** Parses env with the schema; throws ConfigError with one line per bad variable. */
-export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
   const res = schema.safeParse(env);
   if (res.success) return res.data;
   const issues = res.error.issues.map((i) => {

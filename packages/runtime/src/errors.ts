@@ -6,7 +6,13 @@ export class ProviderError extends Error {
   readonly retryable: boolean = false;
   constructor(
     message: string,
-    readonly details: { provider?: string; status?: number; code?: string; retryAfterMs?: number; body?: unknown } = {},
+    readonly details: {
+      provider?: string;
+      status?: number;
+      code?: string;
+      retryAfterMs?: number;
+      body?: unknown;
+    } = {},
   ) {
     super(message);
     this.name = new.target.name;

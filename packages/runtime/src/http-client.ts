@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher, errors as undiciErrors, request } from 'undici';
+import { Agent, type Dispatcher, request, errors as undiciErrors } from 'undici';
 import { PermanentError, RetryableError } from './errors.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
@@ -19,7 +19,13 @@ export interface HttpClientOptions {
   /** Called on 401; return true after refreshing credentials to retry the request once. */
   onUnauthorized?: () => Promise<boolean>;
   /** Observes every response (metrics, rate-limit headers). */
-  onResponse?: (info: { method: string; path: string; status: number; durationMs: number; headers: Record<string, string> }) => void;
+  onResponse?: (info: {
+    method: string;
+    path: string;
+    status: number;
+    durationMs: number;
+    headers: Record<string, string>;
+  }) => void;
   dispatcher?: Dispatcher;
 }
 
@@ -94,7 +100,12 @@ export class HttpClient {
       try {
         return await this.once<T>(req);
       } catch (err) {
-        if (err instanceof PermanentError && err.details.status === 401 && !refreshed && this.opts.onUnauthorized) {
+        if (
+          err instanceof PermanentError &&
+          err.details.status === 401 &&
+          !refreshed &&
+          this.opts.onUnauthorized
+        ) {
           refreshed = true;
           if (await this.opts.onUnauthorized()) {
             attempt--; // a credential refresh is not a retry
@@ -114,7 +125,11 @@ export class HttpClient {
     const { provider } = this.opts;
     const method = req.method ?? 'GET';
     await this.limiter?.take();
-    const headers: Record<string, string> = { accept: 'application/json', ...(await this.opts.headers?.()), ...req.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(await this.opts.headers?.()),
+      ...req.headers,
+    };
     let body: string | undefined;
     if (req.json !== undefined) {
       body = JSON.stringify(req.json);
@@ -166,7 +181,8 @@ export class HttpClient {
       retryAfterMs: parseRetryAfter(resHeaders['retry-after']),
     };
     const message = `${provider} ${method} ${req.path} answered ${res.statusCode}`;
-    if (res.statusCode === 429 || res.statusCode >= 500 || res.statusCode === 408) throw new RetryableError(message, details);
+    if (res.statusCode === 429 || res.statusCode >= 500 || res.statusCode === 408)
+      throw new RetryableError(message, details);
     throw new PermanentError(message, details);
   }
 
@@ -177,7 +193,8 @@ export class HttpClient {
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(h))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 

@@ -1,7 +1,15 @@
 import { Queue, type QueueOptions } from 'bullmq';
 import { Gauge, type Registry } from 'prom-client';
 
-const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+const STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'completed',
+  'failed',
+] as const;
 
 /**
  * Per-queue depth by state and the age of the oldest waiting job, read from Redis at scrape

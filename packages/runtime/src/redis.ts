@@ -15,7 +15,10 @@ export async function warnIfEvicting(redis: Redis, log: Logger): Promise<void> {
     const res = (await redis.config('GET', 'maxmemory-policy')) as string[];
     const policy = res[1];
     if (policy && policy !== 'noeviction') {
-      log.warn({ policy }, `Redis maxmemory-policy is "${policy}"; BullMQ requires "noeviction" or jobs can be lost`);
+      log.warn(
+        { policy },
+        `Redis maxmemory-policy is "${policy}"; BullMQ requires "noeviction" or jobs can be lost`,
+      );
     }
   } catch (err) {
     // Managed Redis often disables CONFIG; nothing to check then.

@@ -13,7 +13,12 @@ export async function loadWebhookEvent(db: Db, id: string | bigint) {
 
 export type WebhookOutcome = 'processed' | 'failed' | 'ignored';
 
-export async function settleWebhookEvent(db: Db, id: string | bigint, status: WebhookOutcome, error?: string) {
+export async function settleWebhookEvent(
+  db: Db,
+  id: string | bigint,
+  status: WebhookOutcome,
+  error?: string,
+) {
   await db.webhookEvent.update({
     where: { id: BigInt(id) },
     data: { status, error: error ?? null, processedAt: new Date(), attempts: { increment: 1 } },

@@ -1,5 +1,5 @@
 import { createDb, type Db } from '@cauce/db';
-import { parseJobData, Producer } from '@cauce/queues';
+import { Producer, parseJobData } from '@cauce/queues';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -62,7 +62,9 @@ export interface WorkerApp<C extends WorkerConfig = WorkerConfig> {
  * job metrics, dead-lettering on the final failure, /metrics + /health, and a close() that
  * lets active jobs finish within SHUTDOWN_TIMEOUT_MS.
  */
-export async function startWorkerApp<C extends WorkerConfig>(opts: WorkerAppOptions<C>): Promise<WorkerApp<C>> {
+export async function startWorkerApp<C extends WorkerConfig>(
+  opts: WorkerAppOptions<C>,
+): Promise<WorkerApp<C>> {
   const { config } = opts;
   const log = createLogger(opts.name, config.LOG_LEVEL);
   const registry = createRegistry(opts.name);
@@ -122,7 +124,10 @@ export async function startWorkerApp<C extends WorkerConfig>(opts: WorkerAppOpti
       ]);
       if (timedOut) {
         // Jobs still active go back to the queue through stalled-job recovery: nothing is lost.
-        log.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'active jobs did not finish in time; forcing close');
+        log.warn(
+          { timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+          'active jobs did not finish in time; forcing close',
+        );
         await Promise.all(workers.map((w) => w.close(true)));
       }
       await queueMetrics.close();
@@ -178,14 +183,21 @@ function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHan
       stalledInterval: config.STALLED_INTERVAL_MS,
       settings: {
         backoffStrategy: (attemptsMade, type, _err, job) =>
-          backoffDelay(type, Number(job?.opts.backoff && typeof job.opts.backoff === 'object' ? job.opts.backoff.delay : 1000), attemptsMade, config.BACKOFF_TIME_SCALE),
+          backoffDelay(
+            type,
+            Number(job?.opts.backoff && typeof job.opts.backoff === 'object' ? job.opts.backoff.delay : 1000),
+            attemptsMade,
+            config.BACKOFF_TIME_SCALE,
+          ),
       },
     },
   );
   worker.on('failed', (job, err) => {
     // A job that stalled too often fails without running our processor: dead-letter it here.
     if (job && /stalled/i.test(err.message)) {
-      recordDeadLetter(db, h.queue, job, err, job.attemptsMade).catch((e) => log.error({ err: e }, 'dead-letter write failed'));
+      recordDeadLetter(db, h.queue, job, err, job.attemptsMade).catch((e) =>
+        log.error({ err: e }, 'dead-letter write failed'),
+      );
       metrics.deadLettered.inc({ queue: h.queue, type: job.name });
     }
   });

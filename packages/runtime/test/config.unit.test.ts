@@ -7,7 +7,11 @@ describe('parseConfig', () => {
   const good = { DATABASE_URL: 'postgresql://u@h:5432/d', REDIS_URL: 'redis://h:6379' };
 
   it('applies defaults', () => {
-    expect(parseConfig(baseEnv, good)).toMatchObject({ LOG_LEVEL: 'info', QUEUE_PREFIX: 'cauce', NODE_ENV: 'development' });
+    expect(parseConfig(baseEnv, good)).toMatchObject({
+      LOG_LEVEL: 'info',
+      QUEUE_PREFIX: 'cauce',
+      NODE_ENV: 'development',
+    });
   });
 
   it('names every missing or invalid variable on its own line', () => {
@@ -29,7 +33,11 @@ describe('parseConfig', () => {
 
   it('parses booleans and lists the way operators write them', () => {
     const s = z.object({ A: bool, B: bool, C: csv });
-    expect(parseConfig(s, { A: 'false', B: '1', C: ' x, y ,,z' })).toEqual({ A: false, B: true, C: ['x', 'y', 'z'] });
+    expect(parseConfig(s, { A: 'false', B: '1', C: ' x, y ,,z' })).toEqual({
+      A: false,
+      B: true,
+      C: ['x', 'y', 'z'],
+    });
   });
 });
 

@@ -6,12 +6,15 @@ import { HttpClient, parseRetryAfter } from '../src/http-client.ts';
 // A real HTTP server whose answers each test scripts: the client is exercised over the wire.
 let server: FastifyInstance;
 let baseUrl: string;
-let script: Array<{ status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }> = [];
+let script: Array<{ status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }> =
+  [];
 let seen: Array<{ url: string; headers: Record<string, unknown>; body: unknown; at: number }> = [];
 
 beforeAll(async () => {
   server = Fastify();
-  server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_r, b, done) => done(null, b));
+  server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_r, b, done) =>
+    done(null, b),
+  );
   server.all('/*', async (req, reply) => {
     seen.push({ url: req.url, headers: req.headers, body: req.body, at: Date.now() });
     const next = script.shift() ?? { status: 200, body: { ok: true } };
@@ -62,7 +65,9 @@ describe('HttpClient', () => {
 
   it('gives up after the retries with a RetryableError carrying status and Retry-After', async () => {
     script = [{ status: 503 }, { status: 503 }, { status: 503, headers: { 'retry-after': '0' } }];
-    const err = await client({ retries: 2 }).get('/x').catch((e) => e);
+    const err = await client({ retries: 2 })
+      .get('/x')
+      .catch((e) => e);
     expect(err).toBeInstanceOf(RetryableError);
     expect(err.details).toMatchObject({ provider: 'test', status: 503, retryAfterMs: 0 });
     expect(seen).toHaveLength(3);
@@ -70,7 +75,9 @@ describe('HttpClient', () => {
 
   it('does not block a worker on a long Retry-After: it fails retryable for the queue to reschedule', async () => {
     script = [{ status: 429, headers: { 'retry-after': '120' } }];
-    const err = await client({ maxRetryDelayMs: 5000 }).get('/x').catch((e) => e);
+    const err = await client({ maxRetryDelayMs: 5000 })
+      .get('/x')
+      .catch((e) => e);
     expect(err).toBeInstanceOf(RetryableError);
     expect(err.details.retryAfterMs).toBe(120_000);
     expect(seen).toHaveLength(1);
@@ -78,7 +85,9 @@ describe('HttpClient', () => {
 
   it('fails fast with a PermanentError on other 4xx', async () => {
     script = [{ status: 404, body: { success: false, error: 'not found' } }];
-    const err = await client().get('/x').catch((e) => e);
+    const err = await client()
+      .get('/x')
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PermanentError);
     expect(err.details).toMatchObject({ status: 404, body: { success: false, error: 'not found' } });
     expect(seen).toHaveLength(1);
@@ -105,8 +114,13 @@ describe('HttpClient', () => {
   });
 
   it('times out slow answers as retryable', async () => {
-    script = [{ status: 200, delayMs: 500 }, { status: 200, delayMs: 500 }];
-    const err = await client({ timeoutMs: 100, retries: 1 }).get('/x').catch((e) => e);
+    script = [
+      { status: 200, delayMs: 500 },
+      { status: 200, delayMs: 500 },
+    ];
+    const err = await client({ timeoutMs: 100, retries: 1 })
+      .get('/x')
+      .catch((e) => e);
     expect(err).toBeInstanceOf(RetryableError);
     expect(err.message).toMatch(/timed out after 100 ms/);
   });
@@ -126,7 +140,11 @@ describe('HttpClient', () => {
   });
 
   it('sends forms url-encoded', async () => {
-    await client().request({ method: 'POST', path: '/oauth2/token', form: { grant_type: 'client_credentials' } });
+    await client().request({
+      method: 'POST',
+      path: '/oauth2/token',
+      form: { grant_type: 'client_credentials' },
+    });
     expect(seen[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(seen[0]!.body).toBe('grant_type=client_credentials');
   });

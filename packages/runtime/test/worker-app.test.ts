@@ -2,8 +2,8 @@ import { createDb } from '@cauce/db';
 import { metricValue, scrape, setupTestEnv, startApp, waitFor } from '@cauce/testkit';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PermanentError } from '../src/errors.ts';
 import { parseConfig } from '../src/config.ts';
+import { PermanentError } from '../src/errors.ts';
 import { startWorkerApp, type WorkerApp } from '../src/worker-app.ts';
 import { workerEnv } from '../src/worker-config.ts';
 
@@ -26,7 +26,8 @@ beforeAll(async () => {
         process: async (job) => {
           const n = (calls.get(job.data.key) ?? 0) + 1;
           calls.set(job.data.key, n);
-          if (job.data.mode === 'permanent') throw new PermanentError('bad request from provider', { status: 400 });
+          if (job.data.mode === 'permanent')
+            throw new PermanentError('bad request from provider', { status: 400 });
           if (n <= job.data.failTimes) throw new Error(`transient failure ${n}`);
           return { ok: true, attempt: n };
         },
@@ -42,11 +43,14 @@ afterAll(async () => {
 });
 
 async function finished(jobId: string) {
-  return waitFor(async () => {
-    const job = await queue.getJob(jobId);
-    const state = await job?.getState();
-    return state === 'completed' || state === 'failed' ? { job: job!, state } : null;
-  }, { message: `job ${jobId} to finish` });
+  return waitFor(
+    async () => {
+      const job = await queue.getJob(jobId);
+      const state = await job?.getState();
+      return state === 'completed' || state === 'failed' ? { job: job!, state } : null;
+    },
+    { message: `job ${jobId} to finish` },
+  );
 }
 
 const retrying = { attempts: 3, backoff: { type: 'geometric-x5', delay: 1000 } };
@@ -66,12 +70,23 @@ describe('worker runtime', () => {
   });
 
   it('copies a job to job_failures on its final failed attempt', async () => {
-    await queue.add('doomed', { key: 'b', failTimes: 99, email: 'x@example.com' }, { ...retrying, jobId: 'b' });
+    await queue.add(
+      'doomed',
+      { key: 'b', failTimes: 99, email: 'x@example.com' },
+      { ...retrying, jobId: 'b' },
+    );
     const { state } = await finished('b');
     expect(state).toBe('failed');
-    const rows = await waitFor(() => db.jobFailure.findMany({ where: { jobId: 'b' } }).then((r) => (r.length ? r : null)));
+    const rows = await waitFor(() =>
+      db.jobFailure.findMany({ where: { jobId: 'b' } }).then((r) => (r.length ? r : null)),
+    );
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ queue: 'runtime-test', jobName: 'doomed', attempts: 3, error: 'transient failure 3' });
+    expect(rows[0]).toMatchObject({
+      queue: 'runtime-test',
+      jobName: 'doomed',
+      attempts: 3,
+      error: 'transient failure 3',
+    });
     expect(rows[0]!.data).toEqual({ key: 'b', failTimes: 99, email: 'x@example.com' });
     expect(calls.get('b')).toBe(3);
   });
@@ -93,13 +108,20 @@ describe('worker runtime', () => {
     expect(metricValue(text, 'jobs_failed_total', { ...q, type: 'doomed', final: 'true' })).toBe(1);
     expect(metricValue(text, 'jobs_failed_total', { ...q, type: 'doomed', final: 'false' })).toBe(2);
     expect(metricValue(text, 'jobs_dead_lettered_total', { ...q, type: 'permanent' })).toBe(1);
-    expect(metricValue(text, 'job_duration_seconds_count', { ...q, type: 'flaky', outcome: 'completed' })).toBe(1);
+    expect(
+      metricValue(text, 'job_duration_seconds_count', { ...q, type: 'flaky', outcome: 'completed' }),
+    ).toBe(1);
     expect(metricValue(text, 'queue_jobs', { ...q, state: 'delayed' })).toBe(1);
     expect(metricValue(text, 'queue_jobs', { ...q, state: 'failed' })).toBe(2);
     expect(metricValue(text, 'queue_oldest_waiting_seconds', q)).toBe(0);
     expect(text).toMatch(/process_resident_memory_bytes/);
     const health = await (await fetch(`http://127.0.0.1:${app.port}/health`)).json();
-    expect(health).toMatchObject({ status: 'ok', app: 'runtime-test', redis: 'up', queues: ['runtime-test'] });
+    expect(health).toMatchObject({
+      status: 'ok',
+      app: 'runtime-test',
+      redis: 'up',
+      queues: ['runtime-test'],
+    });
   });
 
   it('reports the age of the oldest waiting job', async () => {
@@ -140,8 +162,13 @@ describe('graceful shutdown', () => {
       const counts = await slow.getJobCounts('waiting', 'active', 'completed', 'failed');
       expect(counts).toEqual({ waiting: 2, active: 0, completed: 1, failed: 0 });
 
-      const second = await startApp('packages/runtime/test/fixtures/slow-worker.ts', { ...childEnv, SLOW_JOB_MS: '10' });
-      await waitFor(async () => (await slow.getJobCounts('completed')).completed === 3, { message: 'all jobs completed' });
+      const second = await startApp('packages/runtime/test/fixtures/slow-worker.ts', {
+        ...childEnv,
+        SLOW_JOB_MS: '10',
+      });
+      await waitFor(async () => (await slow.getJobCounts('completed')).completed === 3, {
+        message: 'all jobs completed',
+      });
       await second.stop('SIGTERM');
     } finally {
       await slow.close();

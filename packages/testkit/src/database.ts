@@ -75,7 +75,8 @@ export async function createTestDatabase(adminUrl: string, template: string): Pr
   return {
     name,
     url: withDatabase(adminUrl, name),
-    drop: () => admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+    drop: () =>
+      admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
   };
 }
 
@@ -86,7 +87,8 @@ export async function dropStaleTestDatabases(adminUrl: string): Promise<void> {
     const { rows } = await c.query("SELECT datname FROM pg_database WHERE datname LIKE 'cauce_t_%'");
     for (const { datname } of rows) {
       const ts = Number(String(datname).split('_')[2]);
-      if (Number.isFinite(ts) && ts < cutoff) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      if (Number.isFinite(ts) && ts < cutoff)
+        await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     }
   });
 }

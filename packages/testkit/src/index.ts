@@ -4,9 +4,9 @@ import { afterAll, inject } from 'vitest';
 import { createTestDatabase } from './database.ts';
 
 export { createTestDatabase, ensureTemplateDatabase, withDatabase } from './database.ts';
-export { resolveServices } from './services.ts';
-export * from './process.ts';
 export * from './metrics.ts';
+export * from './process.ts';
+export { resolveServices } from './services.ts';
 
 export interface TestEnv {
   /** URL of this file's own database, migrated. */
@@ -77,7 +77,9 @@ export async function waitFor<T>(
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${message}${last ? `: ${String(last)}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

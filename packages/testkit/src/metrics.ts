@@ -19,7 +19,11 @@ export function parseMetrics(text: string): Sample[] {
 }
 
 /** Sum of the samples named `name` whose labels include `labels` (undefined when none match). */
-export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+export function metricValue(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   const matches = parseMetrics(text).filter(
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );

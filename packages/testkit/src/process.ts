@@ -52,7 +52,8 @@ export async function startApp(
   if (readyUrl) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (proc.exitCode !== null) throw new Error(`${entry} exited with ${proc.exitCode} before it was ready:\n${out}`);
+      if (proc.exitCode !== null)
+        throw new Error(`${entry} exited with ${proc.exitCode} before it was ready:\n${out}`);
       try {
         const res = await fetch(readyUrl);
         if (res.ok) break;
