@@ -27,6 +27,12 @@ export async function buildSim({ faults = [] as unknown[], logger = false } = {}
   const app = Fastify({ logger, bodyLimit: 50 * 1024 * 1024 });
   const ctx: SimContext = { faults: new FaultInjector(), calls: new CallLog(), state: {}, resetters: [] };
   ctx.faults.set(faults);
+  // Bad control or provider input is the caller's fault: answer 400 with the zod issues, never 500.
+  app.setErrorHandler((err: Error & { statusCode?: number; issues?: unknown }, _req, reply) => {
+    if (err.name === 'ZodError')
+      return reply.code(400).send({ success: false, error: 'invalid request', issues: err.issues });
+    return reply.code(err.statusCode ?? 500).send({ success: false, error: err.message });
+  });
   registerFaults(app, ctx.faults);
   registerCallLog(app, ctx.calls);
   app.get('/__sim/health', async () => ({ status: 'ok' }));
