@@ -15,7 +15,6 @@ export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> 
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     trustProxy: deps.config.TRUST_PROXY,
-    disableRequestLogging: deps.config.NODE_ENV === 'test',
   });
   await app.register(authPlugin, { secret: deps.config.JWT_SECRET });
   for (const routes of ROUTES) await app.register(async (scope) => routes(scope, deps));
