@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@cauce/testkit';
@@ -17,6 +17,7 @@ async function fresh(migrations: Record<string, string>) {
   const db = await createTestDatabase(adminUrl, 'template0');
   dropLater.push(db.drop);
   const dir = mkdtempSync(join(tmpdir(), 'cauce-migrations-'));
+  dropLater.push(async () => rmSync(dir, { recursive: true, force: true }));
   for (const [name, sql] of Object.entries(migrations)) writeMigration(dir, name, sql);
   return { url: db.url, dir };
 }
