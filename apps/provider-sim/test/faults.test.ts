@@ -86,7 +86,7 @@ describe('provider-sim fault injection', () => {
   it('counts calls per route', async () => {
     await fetch(`${base}/fake/items`);
     await fetch(`${base}/fake/items?page=2`);
-    const calls = await (await fetch(`${base}/__sim/calls`)).json();
+    const calls = (await (await fetch(`${base}/__sim/calls`)).json()) as Record<string, number>;
     expect(calls['GET /fake/items']).toBe(2);
   });
 });
