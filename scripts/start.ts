@@ -10,6 +10,9 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { migrate } from '@cauce/db';
 import pg from 'pg';
+import { simEnv, simProviders } from '../apps/provider-sim/src/sim-env.ts';
+import { createSenderAuth, extraSenders } from '../apps/provider-sim/src/traffic/senders.ts';
+import { Traffic } from '../apps/provider-sim/src/traffic/traffic.ts';
 
 const { values: args } = parseArgs({ options: { demo: { type: 'boolean', default: false } } });
 const env: Record<string, string | undefined> = { ...process.env };
@@ -20,27 +23,7 @@ env.LOG_LEVEL ??= 'info';
 const SIM_PORT = env.SIM_PORT ?? '4010';
 const SIM = `http://127.0.0.1:${SIM_PORT}`;
 
-/**
- * Per provider: the variables that mean "real credentials are configured", and the variables
- * that point Cauce at provider-sim instead (base URLs and fake credentials the sim accepts).
- */
-const PROVIDERS: Array<{ name: string; credentials: string[]; sim: Record<string, string> }> = [
-  {
-    name: 'Beds24',
-    credentials: ['BEDS24_TOKEN', 'BEDS24_WRITE_REFRESH_TOKEN'],
-    sim: { BEDS24_API_URL: `${SIM}/beds24/v2`, BEDS24_TOKEN: 'sim-long-life-token' },
-  },
-  {
-    name: 'Bigin Robot API',
-    credentials: ['BIGIN_ROBOT_URL'],
-    sim: { BIGIN_ROBOT_URL: `${SIM}/bigin/create-order` },
-  },
-  {
-    name: 'CallBell',
-    credentials: ['CALLBELL_API_TOKEN'],
-    sim: { CALLBELL_API_URL: `${SIM}/callbell/v1`, CALLBELL_API_TOKEN: 'test_sim' },
-  },
-];
+const PROVIDERS = simProviders(SIM);
 
 const APPS = [
   'apps/ingress/src/main.ts',
@@ -77,9 +60,12 @@ async function ensureDatabase(url: string) {
 
 const children: ChildProcess[] = [];
 function run(label: string, entry: string) {
+  // Own process group: a terminal's Ctrl-C reaches only this launcher, which sends each child
+  // exactly one SIGTERM (a second signal means "force" to the worker runtime).
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const prefix = `[${label}]`.padEnd(18);
   for (const stream of [child.stdout, child.stderr]) {
@@ -112,6 +98,10 @@ function stopAll() {
 }
 process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);
+// Detached children would outlive a launcher that dies of an error: take them down with it.
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+});
 
 await ensureDatabase(env.DATABASE_URL);
 const res = await migrate({ databaseUrl: env.DATABASE_URL, log: (l) => console.log(`migrate: ${l}`) });
@@ -120,17 +110,17 @@ console.log(`database ready (${res.applied.length} applied, ${res.alreadyApplied
 if (!env.JWT_SECRET) {
   env.JWT_SECRET = randomBytes(32).toString('hex');
   console.log('JWT_SECRET is not set: using a random one for this run (admin tokens die with it).');
+  // Local stack only: the operator needs the secret to mint a token for Bull Board and the admin API.
+  console.log(
+    `  mint a token for this run: JWT_SECRET=${env.JWT_SECRET} pnpm --silent token --role admin --sub you`,
+  );
 }
 
 const unconfigured = PROVIDERS.filter((p) => !p.credentials.some((v) => env[v]));
 const useSim = args.demo || unconfigured.length === PROVIDERS.length;
 if (useSim) {
-  for (const p of PROVIDERS)
-    Object.assign(
-      env,
-      p.sim,
-      Object.fromEntries(p.credentials.filter((v) => env[v]).map((v) => [v, env[v]!])),
-    );
+  // The demo never talks to real providers; a plain start keeps any real value already set.
+  Object.assign(env, simEnv(SIM, args.demo ? {} : env));
   banner([
     args.demo ? 'DEMO MODE' : 'NO PROVIDER CREDENTIALS CONFIGURED',
     `Every provider API is SIMULATED by provider-sim on ${SIM}.`,
@@ -145,6 +135,10 @@ if (useSim) {
   );
 }
 
+// The demo plays the providers too: it configures the webhook secrets it then signs with.
+const senderAuth = createSenderAuth(SIM);
+if (args.demo) for (const [k, v] of Object.entries(senderAuth.env)) env[k] ??= v;
+
 for (const entry of APPS) run(entry.split('/')[1]!, entry);
 
 const port = env.PORT ?? '3001';
@@ -154,5 +148,52 @@ Cauce is starting:
   Bull Board     http://127.0.0.1:${port}/api/admin/queues/ui   (mint a token: pnpm token --role admin --sub you)
   API docs       http://127.0.0.1:${port}/docs
   metrics        http://127.0.0.1:${port}/metrics and each worker on :9101..9105/metrics
+  Sync Center    http://127.0.0.1:${port}/admin/sync
+  stock events   http://127.0.0.1:${port}/api/stock/events   (Server-Sent Events)
 Ctrl-C stops everything gracefully.
 `);
+
+if (args.demo) await sendDemoTraffic(`http://127.0.0.1:${port}`);
+
+/** A realistic mixed stream, a few events per second, until Ctrl-C; a summary every 30 s. */
+async function sendDemoTraffic(ingress: string) {
+  await waitFor(`${ingress}/api/ready`);
+  await waitFor(`${SIM}/__sim/health`);
+  const seeded = await Traffic.seed(SIM, 60, 60);
+  const traffic = new Traffic(
+    {
+      ingress,
+      sim: SIM,
+      beds24Token: env.BEDS24_WEBHOOK_TOKEN ?? senderAuth.beds24Token,
+      siigoPath: senderAuth.siigoPath,
+      ordersApiKey: env.ORDERS_API_KEYS?.split(',')[0] ?? senderAuth.ordersApiKey,
+      extra: extraSenders(senderAuth),
+    },
+    seeded.bookingIds,
+    seeded.productIds,
+  );
+  console.log('demo: sending Beds24, SIIGO, order, Stripe, PayPal, GHL and ManyChat events (3/s)');
+  let last = Date.now();
+  while (!stopping) {
+    void traffic.next();
+    await new Promise((r) => setTimeout(r, 333));
+    if (Date.now() - last > 30_000) {
+      last = Date.now();
+      const by: Record<string, number> = {};
+      for (const d of traffic.deliveries)
+        by[`${d.kind} ${d.status}`] = (by[`${d.kind} ${d.status}`] ?? 0) + 1;
+      console.log(`demo: sent so far ${JSON.stringify(by)}`);
+    }
+  }
+}
+
+async function waitFor(url: string) {
+  for (let i = 0; i < 300 && !stopping; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

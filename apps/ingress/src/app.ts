@@ -1,13 +1,37 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { IngressDeps } from './context.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { openapiPlugin } from './plugins/openapi.ts';
+import { rateLimitPlugin } from './plugins/rate-limit.ts';
+import { requestMetricsPlugin } from './plugins/request-metrics.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { adminLoginRoutes } from './routes/admin-login.ts';
+import { beds24AdminRoutes } from './routes/beds24-admin.ts';
+import { bullBoardRoutes } from './routes/bull-board.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ordersRoutes } from './routes/orders.ts';
+import { stockRoutes } from './routes/stock.ts';
+import { syncRoutes } from './routes/sync.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { whatsappRoutes } from './routes/whatsapp.ts';
+import { WebhookIntake } from './webhooks/intake.ts';
 
 /**
  * Route plugins, each `(app, deps) => Promise<void>` in src/routes/. Issues add theirs here;
  * keep this list the only place the ingress learns about a feature.
  */
-const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> = [healthRoutes];
+const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> = [
+  healthRoutes,
+  ordersRoutes,
+  beds24AdminRoutes,
+  stockRoutes,
+  syncRoutes,
+  whatsappRoutes,
+  adminLoginRoutes,
+  adminRoutes,
+  bullBoardRoutes,
+  webhookRoutes,
+];
 
 /** Builds the ingress without listening (tests call this; main.ts adds listen and shutdown). */
 export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> {
@@ -16,7 +40,24 @@ export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> 
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     trustProxy: deps.config.TRUST_PROXY,
   });
+  await app.register(requestMetricsPlugin, { registry: deps.registry });
   await app.register(authPlugin, { secret: deps.config.JWT_SECRET });
+  // Both add onRoute hooks, so they come before the routes.
+  if (deps.config.RATE_LIMIT_ENABLED)
+    await app.register(rateLimitPlugin, {
+      redis: deps.redis,
+      prefix: deps.config.QUEUE_PREFIX,
+      webhooks: {
+        max: deps.config.RATE_LIMIT_WEBHOOKS_MAX,
+        windowMs: deps.config.RATE_LIMIT_WEBHOOKS_WINDOW_MS,
+      },
+      admin: { max: deps.config.RATE_LIMIT_ADMIN_MAX, windowMs: deps.config.RATE_LIMIT_ADMIN_WINDOW_MS },
+    });
+  await app.register(openapiPlugin);
+  // One intake (pool, group commit, redrive) shared by every route that accepts events.
+  const intake = new WebhookIntake(deps);
+  app.decorate('webhookIntake', intake);
+  app.addHook('onClose', () => intake.close());
   for (const routes of ROUTES) await app.register(async (scope) => routes(scope, deps));
   return app;
 }

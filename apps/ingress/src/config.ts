@@ -1,4 +1,4 @@
-import { baseEnv, bool } from '@cauce/runtime';
+import { baseEnv, bool, csv, optionalString as secret } from '@cauce/runtime';
 import { z } from 'zod';
 
 /** Every variable the ingress reads (documented in the README's configuration table). */
@@ -15,5 +15,70 @@ export const ingressEnv = baseEnv.extend({
   JWT_SECRET: z.string().min(32),
   /** Trust X-Forwarded-* from a proxy in front of the ingress. */
   TRUST_PROXY: bool.default(false),
+  /** SIIGO API, for the stock subscriptions (docs/stock.md). Credentials shared with worker-stock. */
+  SIIGO_BASE_URL: z.url().default('https://api.siigo.com'),
+  SIIGO_USERNAME: z.string().optional(),
+  SIIGO_ACCESS_KEY: z.string().optional(),
+  SIIGO_PARTNER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9]{3,100}$/, '3 to 100 letters or digits, no hyphens')
+    .default('cauce'),
+  /** Public base URL SIIGO calls back; POST /api/webhooks/setup subscribes WEBHOOK_BASE_URL + SIIGO_SUBSCRIPTION_PATH. */
+  WEBHOOK_BASE_URL: z.url().optional(),
+  /** Path of the SIIGO webhook route, including its secret token segment when one is configured. */
+  SIIGO_SUBSCRIPTION_PATH: z.string().startsWith('/').default('/api/webhooks/siigo'),
+  /** API keys for POST /api/orders (comma-separated; sent as X-Api-Key). Empty: intake refuses every call. */
+  ORDERS_API_KEYS: csv.default([]),
+  /** How long POST /api/orders waits for Redis before answering anyway (the sweep enqueues later). */
+  ORDERS_ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
+  /** Rate limits (Redis store, per client IP and route) on /api/webhooks/* and /api/admin/*. */
+  RATE_LIMIT_ENABLED: bool.default(true),
+  /** Webhook requests per IP and route per window: far above any provider, only stops floods. */
+  RATE_LIMIT_WEBHOOKS_MAX: z.coerce.number().int().min(1).default(20_000),
+  /** Window of the webhook limit (ms). */
+  RATE_LIMIT_WEBHOOKS_WINDOW_MS: z.coerce.number().int().min(100).default(1_000),
+  /** Admin API and Bull Board requests per IP and route per window. */
+  RATE_LIMIT_ADMIN_MAX: z.coerce.number().int().min(1).default(600),
+  /** Window of the admin limit (ms). */
+  RATE_LIMIT_ADMIN_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
+  /** How long queue stats and replays wait for Redis before answering 503. */
+  ADMIN_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
+
+  // Webhook intake (docs/webhooks.md). A provider whose secret is unset is answered 503 (429 for
+  // GoHighLevel), so it keeps retrying until an operator configures it: nothing is accepted unchecked.
+  /** Beds24: `Authorization: Bearer <token>` (custom header) or the path /api/webhooks/beds24/<token>. */
+  BEDS24_WEBHOOK_TOKEN: secret,
+  /** SIIGO sends no signature: the secret path segment /api/webhooks/siigo/<token> (also /receive/<token>). */
+  SIIGO_WEBHOOK_TOKEN: secret,
+  /** When set, SIIGO events must carry this company_key (their account's). */
+  SIIGO_COMPANY_KEY: secret,
+  /** ManyChat External Request: path /api/webhooks/manychat/<token> or header X-Cauce-Token. */
+  MANYCHAT_WEBHOOK_TOKEN: secret,
+  /** Stripe endpoint secrets (whsec_…), comma-separated: several while one is being rotated. */
+  STRIPE_WEBHOOK_SECRETS: csv.default([]),
+  /** GoHighLevel Ed25519 public keys (SPKI base64 or PEM), comma-separated. Default: GHL's published key. */
+  GHL_WEBHOOK_PUBLIC_KEYS: csv.optional(),
+  /** Legacy RSA public keys (PEM, `\n` escapes allowed) for X-WH-Signature, comma-separated. */
+  GHL_WEBHOOK_RSA_PUBLIC_KEYS: csv.default([]),
+  /** PayPal webhook id of the subscription (part of the signed string). */
+  PAYPAL_WEBHOOK_ID: secret,
+  /** Hosts PayPal certificates may be downloaded from, comma-separated. Default: PayPal's API hosts. */
+  PAYPAL_CERT_HOSTS: csv.optional(),
+  /** Allow http: certificate URLs (provider-sim on loopback); never in production. */
+  PAYPAL_CERT_ALLOW_HTTP: bool.default(false),
+  /** Group commit: most rows in one INSERT. */
+  WEBHOOK_BATCH_MAX: z.coerce.number().int().min(1).max(5_000).default(500),
+  /** Group commit: INSERTs in flight at once; requests arriving meanwhile join the next one. */
+  WEBHOOK_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Connections of the intake's own PostgreSQL pool. */
+  WEBHOOK_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(8),
+  /** How long a request waits for Redis before answering 202 anyway (the redrive enqueues later). */
+  WEBHOOK_ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(1_000),
+  /** Redrive: how often the leader looks for stored events that never reached their queue (ms). */
+  WEBHOOK_REDRIVE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Redrive: events younger than this are left to their own request (ms). */
+  WEBHOOK_REDRIVE_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Retry-After (seconds) sent with 503/429 when PostgreSQL is unavailable. */
+  WEBHOOK_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).default(30),
 });
 export type IngressConfig = z.infer<typeof ingressEnv>;

@@ -1,15 +1,8 @@
 import { loadConfig } from '@cauce/runtime';
-import { z } from 'zod';
+import { simEnvSchema } from './config.ts';
 import { buildSim } from './server.ts';
 
-const config = loadConfig(
-  z.object({
-    SIM_PORT: z.coerce.number().int().default(4010),
-    SIM_HOST: z.string().default('127.0.0.1'),
-    /** JSON array of fault rules applied at start (see src/faults.ts). */
-    SIM_FAULTS: z.string().default('[]'),
-  }),
-);
+const config = loadConfig(simEnvSchema);
 
 const { app } = await buildSim({ faults: JSON.parse(config.SIM_FAULTS), logger: false });
 await app.listen({ port: config.SIM_PORT, host: config.SIM_HOST });

@@ -18,7 +18,16 @@ export interface SimContext {
 export type SimProvider = (app: FastifyInstance, ctx: SimContext) => void | Promise<void>;
 
 /** Provider modules, each in src/providers/<name>.ts. Later issues add theirs here. */
-const PROVIDERS: Array<[string, () => Promise<{ default: SimProvider }>]> = [];
+const PROVIDERS: Array<[string, () => Promise<{ default: SimProvider }>]> = [
+  ['siigo', () => import('./providers/siigo.ts')],
+  ['beds24', () => import('./providers/beds24.ts')],
+  ['ghl', () => import('./providers/ghl.ts')],
+  ['stripe', () => import('./providers/stripe.ts')],
+  ['paypal', () => import('./providers/paypal.ts')],
+  ['manychat', () => import('./providers/manychat.ts')],
+  ['bigin-robot', () => import('./providers/bigin-robot.ts')],
+  ['callbell', () => import('./providers/callbell.ts')],
+];
 
 export async function buildSim({ faults = [] as unknown[], logger = false } = {}): Promise<{
   app: FastifyInstance;

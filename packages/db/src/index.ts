@@ -11,6 +11,7 @@ export {
   PRISMA_ADVISORY_LOCK_ID,
   readMigrations,
 } from './migrator.ts';
+export { createPgPool, type PgPool } from './pg-pool.ts';
 export {
   isScalarType,
   type PrismaField,

@@ -22,6 +22,9 @@ export class Producer {
         prefix: this.prefix,
         defaultJobOptions: jobOptionsFor(name),
       });
+      // Connection errors also reject the add() that hit them, where the caller handles them;
+      // without a listener BullMQ would print every reconnect attempt during a Redis outage.
+      q.on('error', () => {});
       this.queues.set(name, q);
     }
     return q;

@@ -10,6 +10,50 @@ export const webhookEventJob = z.object({
 });
 export type WebhookEventJob = z.infer<typeof webhookEventJob>;
 
+/** A SIIGO stock sync run: from the job scheduler, or on demand from the admin API. */
+export const siigoSyncJob = z.object({
+  trigger: z.enum(['schedule', 'manual']).default('schedule'),
+});
+export type SiigoSyncJob = z.infer<typeof siigoSyncJob>;
+
+/** A WhatsApp numbers registry sync: hourly scheduler, admin API, or the connections-file watcher. */
+export const whatsappNumbersSyncJob = z.object({
+  trigger: z.enum(['schedule', 'manual', 'file']).default('schedule'),
+  /** Who asked (admin JWT subject) for manual runs. */
+  requestedBy: z.string().max(200).optional(),
+});
+export type WhatsappNumbersSyncJob = z.infer<typeof whatsappNumbersSyncJob>;
+
+/** A staging sync run of one source; the run's row in sync_runs holds the checkpoint. */
+export const stagingSyncJob = z.object({
+  runId: z.string().regex(/^\d+$/),
+  source: z.enum(['ghl', 'manychat', 'stripe', 'paypal']),
+});
+export type StagingSyncJob = z.infer<typeof stagingSyncJob>;
+
+/** A unify run (raw tables -> clients); progress in its sync_runs row. */
+export const stagingUnifyJob = z.object({ runId: z.string().regex(/^\d+$/) });
+export type StagingUnifyJob = z.infer<typeof stagingUnifyJob>;
+
+/** A Beds24 backfill run: the sync_runs row holds its parameters and checkpoint. */
+export const beds24BackfillJob = z.object({ runId: z.string().regex(/^\d+$/) });
+export type Beds24BackfillJob = z.infer<typeof beds24BackfillJob>;
+
+/** Sync one stored order to Bigin through the Robot API (docs/orders.md). */
+export const biginCreateOrderJob = z.object({
+  orderId: z.number().int().positive(),
+  trigger: z.enum(['intake', 'retry', 'sweep']).default('intake'),
+});
+export type BiginCreateOrderJob = z.infer<typeof biginCreateOrderJob>;
+
+/** Send the order confirmation to the customer over WhatsApp (CallBell). */
+export const callbellSendJob = z.object({ orderId: z.number().int().positive() });
+export type CallbellSendJob = z.infer<typeof callbellSendJob>;
+
+/** Re-enqueue orders left unsynced (job scheduler). */
+export const ordersSweepJob = z.object({ trigger: z.enum(['schedule', 'manual']).default('schedule') });
+export type OrdersSweepJob = z.infer<typeof ordersSweepJob>;
+
 /**
  * The registry of job payload schemas by job name. Producers validate before add,
  * workers validate before processing; a payload that fails is a permanent error.
@@ -17,6 +61,14 @@ export type WebhookEventJob = z.infer<typeof webhookEventJob>;
  */
 export const JOB_SCHEMAS: Partial<Record<JobName, z.ZodType>> = {
   [JOBS.webhookEvent]: webhookEventJob,
+  [JOBS.beds24Backfill]: beds24BackfillJob,
+  [JOBS.stagingSync]: stagingSyncJob,
+  [JOBS.stagingUnify]: stagingUnifyJob,
+  [JOBS.siigoScheduledSync]: siigoSyncJob,
+  [JOBS.whatsappNumbersSync]: whatsappNumbersSyncJob,
+  [JOBS.biginCreateOrder]: biginCreateOrderJob,
+  [JOBS.callbellSend]: callbellSendJob,
+  [JOBS.ordersSweep]: ordersSweepJob,
 };
 
 export function parseJobData<T = unknown>(name: string, data: unknown): T {

@@ -2,13 +2,20 @@ import { z } from 'zod';
 
 /** Variables every Cauce process reads. Apps extend this with their own in their config.ts. */
 export const baseEnv = z.object({
+  /** development, production or test. */
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** PostgreSQL connection URL. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  /** Redis connection URL (BullMQ needs maxmemory-policy noeviction). */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   /** BullMQ key prefix; tests give each file its own. */
   QUEUE_PREFIX: z.string().min(1).default('cauce'),
 });
+
+/** An optional value (a secret, a token): an empty variable (`X=` in a compose file) counts as unset. */
+export const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
 
 /** Comma-separated list env var. */
 export const csv = z.string().transform((s) =>

@@ -1,17 +1,44 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '@cauce/db';
 import type { Job } from 'bullmq';
 
-/** Copies a job that will not be tried again into job_failures, where it outlives Redis trimming. */
-export async function recordDeadLetter(db: Db, queue: string, job: Job, err: Error, attempts: number) {
-  return db.jobFailure.create({
-    data: {
-      queue,
-      jobName: job.name,
-      jobId: job.id ?? null,
-      data: (job.data ?? {}) as object,
-      error: err.message || String(err),
-      stack: err.stack ?? null,
-      attempts,
-    },
-  });
+export interface DeadLetterOptions {
+  /** How long to keep retrying the write while PostgreSQL is unreachable (ms). */
+  retryForMs?: number;
+  onRetry?: (err: unknown, attempt: number) => void;
+}
+
+/**
+ * Copies a job that will not be tried again into job_failures, where it outlives Redis trimming.
+ * The job's last attempt often failed *because* PostgreSQL is down, so the write itself is retried
+ * (with backoff, up to `retryForMs`) instead of letting the dead letter vanish with the outage.
+ */
+export async function recordDeadLetter(
+  db: Db,
+  queue: string,
+  job: Job,
+  err: Error,
+  attempts: number,
+  { retryForMs = 120_000, onRetry }: DeadLetterOptions = {},
+) {
+  const deadline = Date.now() + retryForMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.jobFailure.create({
+        data: {
+          queue,
+          jobName: job.name,
+          jobId: job.id ?? null,
+          data: (job.data ?? {}) as object,
+          error: err.message || String(err),
+          stack: err.stack ?? null,
+          attempts,
+        },
+      });
+    } catch (writeErr) {
+      if (Date.now() >= deadline) throw writeErr;
+      onRetry?.(writeErr, attempt);
+      await sleep(Math.min(250 * 2 ** (attempt - 1), 5_000));
+    }
+  }
 }

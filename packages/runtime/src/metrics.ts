@@ -41,3 +41,31 @@ export function createJobMetrics(registry: Registry) {
 export type JobMetrics = ReturnType<typeof createJobMetrics>;
 
 export { Counter, Gauge, Histogram, Registry };
+
+/**
+ * The metric of that name already in the registry, else a new one: an app built twice on one
+ * registry (tests, a rebuilt server) shares its series instead of failing to register.
+ */
+export function registered<M>(registry: Registry, name: string, create: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? create();
+}
+
+/** Name alerts use (prometheus/alerts.yml): the period of a scheduled sync, by the same `sync` label
+ *  as `last_successful_sync_timestamp_seconds`, so one rule covers every schedule. */
+export const SYNC_INTERVAL_METRIC = 'sync_interval_seconds';
+
+/**
+ * Exports the period of a scheduled sync. Call it where the job scheduler is registered: a sync
+ * without a schedule exports no interval, so the "not succeeded in two intervals" alert skips it.
+ */
+export function setSyncInterval(registry: Registry, sync: string, intervalMs: number): void {
+  const gauge =
+    (registry.getSingleMetric(SYNC_INTERVAL_METRIC) as Gauge<'sync'> | undefined) ??
+    new Gauge({
+      name: SYNC_INTERVAL_METRIC,
+      help: 'Period of a scheduled sync (seconds); alerts compare it with last_successful_sync_timestamp_seconds',
+      labelNames: ['sync'] as const,
+      registers: [registry],
+    });
+  gauge.set({ sync }, intervalMs / 1000);
+}

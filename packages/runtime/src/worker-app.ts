@@ -164,7 +164,7 @@ function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHan
         metrics.failed.inc({ ...labels, final: String(final) });
         if (final) {
           // Written before BullMQ marks the job failed, so a crash right here cannot lose it.
-          await recordDeadLetter(db, h.queue, job, err, attempt);
+          await recordDeadLetter(db, h.queue, job, err, attempt, { onRetry: deadLetterRetryLog(jobLog) });
           metrics.deadLettered.inc(labels);
           jobLog.error({ err }, 'job failed for good; copied to job_failures');
         } else {
@@ -195,8 +195,8 @@ function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHan
   worker.on('failed', (job, err) => {
     // A job that stalled too often fails without running our processor: dead-letter it here.
     if (job && /stalled/i.test(err.message)) {
-      recordDeadLetter(db, h.queue, job, err, job.attemptsMade).catch((e) =>
-        log.error({ err: e }, 'dead-letter write failed'),
+      recordDeadLetter(db, h.queue, job, err, job.attemptsMade, { onRetry: deadLetterRetryLog(log) }).catch(
+        (e) => log.error({ err: e }, 'dead-letter write failed'),
       );
       metrics.deadLettered.inc({ queue: h.queue, type: job.name });
     }
@@ -204,6 +204,12 @@ function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHan
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   return worker;
 }
+
+const deadLetterRetryLog = (log: Logger) => (err: unknown, attempt: number) =>
+  log.warn(
+    { err: err instanceof Error ? err.message : String(err), attempt },
+    'dead-letter write failed; retrying',
+  );
 
 /** For an app's main: start, then close gracefully on SIGTERM/SIGINT. */
 export async function runWorkerApp<C extends WorkerConfig>(opts: WorkerAppOptions<C>): Promise<WorkerApp<C>> {

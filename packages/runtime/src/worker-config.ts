@@ -5,7 +5,9 @@ import { baseEnv } from './config.ts';
 export const workerEnv = baseEnv.extend({
   /** Port for /metrics and /health. Each worker has its own default (9101 and up). */
   WORKER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Interface for /metrics and /health. */
   WORKER_HOST: z.string().default('0.0.0.0'),
+  /** Jobs processed at once per queue; unset: each queue's own default. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
   /** How long SIGTERM waits for active jobs before forcing the workers closed. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
@@ -13,6 +15,7 @@ export const workerEnv = baseEnv.extend({
   BACKOFF_TIME_SCALE: z.coerce.number().positive().default(1),
   /** Lock duration and stalled-check interval (ms): how soon a crashed worker's job is retaken. */
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often (ms) workers look for stalled jobs of crashed workers. */
   STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
 });
 export type WorkerConfig = z.infer<typeof workerEnv>;

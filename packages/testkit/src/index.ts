@@ -5,6 +5,7 @@ import { createTestDatabase } from './database.ts';
 
 export { createTestDatabase, ensureTemplateDatabase, withDatabase } from './database.ts';
 export * from './metrics.ts';
+export * from './private-services.ts';
 export * from './process.ts';
 export { resolveServices } from './services.ts';
 

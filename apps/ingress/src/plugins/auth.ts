@@ -1,8 +1,12 @@
+import fastifyCookie from '@fastify/cookie';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 export type Role = 'viewer' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'admin'];
+/** Cookie holding the admin JWT for browser pages (set by POST /api/admin/login). */
+export const AUTH_COOKIE = 'cauce_token';
 const RANK: Record<Role, number> = { viewer: 1, admin: 2 };
 
 export interface AdminClaims {
@@ -29,11 +33,13 @@ declare module 'fastify' {
  * The token is also accepted from the `cauce_token` cookie so browser pages (Bull Board) work after login.
  */
 export const authPlugin = fp(async (app: FastifyInstance, opts: { secret: string }) => {
+  // Parses Cookie headers; @fastify/jwt reads the token from it when no Bearer header is sent.
+  if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
   await app.register(fastifyJwt, {
     secret: opts.secret,
     sign: { algorithm: 'HS256', expiresIn: '12h' },
     verify: { algorithms: ['HS256'] },
-    cookie: { cookieName: 'cauce_token', signed: false },
+    cookie: { cookieName: AUTH_COOKIE, signed: false },
   });
   app.decorate('requireRole', (role: Role) => async (req: FastifyRequest, reply: FastifyReply) => {
     try {
@@ -51,3 +57,15 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { secret: string
 export function mintToken(app: FastifyInstance, sub: string, role: Role, expiresIn = '12h'): string {
   return app.jwt.sign({ sub, role }, { expiresIn });
 }
+
+/** The verified claims of the request's token (Bearer header or cookie), or null. */
+export async function authenticate(req: FastifyRequest): Promise<AdminClaims | null> {
+  try {
+    const claims = await req.jwtVerify<AdminClaims>();
+    return ROLES.includes(claims.role) ? claims : null;
+  } catch {
+    return null;
+  }
+}
+
+export const hasRole = (claims: AdminClaims, role: Role) => (RANK[claims.role] ?? 0) >= RANK[role];

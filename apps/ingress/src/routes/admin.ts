@@ -1,0 +1,435 @@
+import type { Prisma } from '@cauce/db';
+import { ALL_QUEUES, isQueueName } from '@cauce/queues';
+import { bool } from '@cauce/runtime';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { redact, redactString } from '../admin/redact.ts';
+import {
+  type ReplayContext,
+  type ReplayOutcome,
+  replayFailure,
+  replayFailuresSince,
+  replayWebhookEvent,
+} from '../admin/replay.ts';
+import { withTimeout } from '../admin/with-timeout.ts';
+import type { IngressDeps } from '../context.ts';
+import { hasRole } from '../plugins/auth.ts';
+import type { RouteDocs } from '../plugins/openapi.ts';
+
+/**
+ * The operator API (docs/operations-admin.md): queue counts, the webhook inbox, dead letters and
+ * replays. Reads need a viewer token (contact data and secrets redacted) or an admin token (as
+ * stored); replays need an admin token. Lists are newest first with an opaque cursor.
+ */
+
+const STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'completed',
+  'failed',
+] as const;
+
+const cursor = z
+  .string()
+  .regex(/^\d{1,19}$/, 'a cursor from nextCursor')
+  .optional()
+  .describe('nextCursor of the previous page');
+const limit = z.coerce.number().int().min(1).max(500).default(50);
+const queueName = z.string().refine(isQueueName, 'one of the queues in QUEUES');
+const idParams = z.object({ id: z.string().regex(/^\d{1,19}$/, 'a numeric id') });
+
+const logsQuery = z.object({
+  provider: z.string().min(1).max(40).optional(),
+  status: z
+    .string()
+    .regex(/^[a-z_]{1,20}$/)
+    .optional()
+    .describe('received | queued | processed | failed | rejected | ignored'),
+  limit,
+  cursor,
+});
+const failuresQuery = z.object({
+  queue: queueName.optional(),
+  replayed: bool.optional().describe('true: only replayed rows; false: only rows never replayed'),
+  limit,
+  cursor,
+});
+const replayQuery = z.object({ force: bool.optional().describe('replay a row that was replayed before') });
+const bulkBody = z
+  .object({
+    queue: queueName.optional(),
+    since: z.iso.datetime({ offset: true }).describe('replay dead letters failed at or after this time'),
+    until: z.iso.datetime({ offset: true }).optional().describe('…and before this time (default: now)'),
+  })
+  // Zod still runs this when a field failed: only compare two valid times.
+  .refine((b) => !b.until || !(Date.parse(b.until) <= Date.parse(b.since)), {
+    message: 'until must be after since',
+    path: ['until'],
+  });
+
+const error = z.object({ error: z.string(), message: z.string().optional() });
+const badRequest = z.object({
+  error: z.literal('bad_request'),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })),
+});
+const queueStats = z.object({
+  name: z.string(),
+  paused: z.boolean(),
+  counts: z.record(z.enum(STATES), z.number().int()),
+  oldestWaitingSeconds: z.number(),
+});
+const webhookEventView = z.object({
+  id: z.string(),
+  provider: z.string(),
+  eventType: z.string(),
+  dedupeKey: z.string(),
+  entityId: z.string().nullable(),
+  status: z.string(),
+  queue: z.string().nullable(),
+  jobId: z.string().nullable(),
+  payload: z.unknown(),
+  headers: z.unknown(),
+  error: z.string().nullable(),
+  attempts: z.number().int(),
+  receivedAt: z.string(),
+  enqueuedAt: z.string().nullable(),
+  processedAt: z.string().nullable(),
+});
+const failureView = z.object({
+  id: z.string(),
+  queue: z.string(),
+  jobName: z.string(),
+  jobId: z.string().nullable(),
+  data: z.unknown(),
+  error: z.string(),
+  stack: z.string().nullable(),
+  attempts: z.number().int(),
+  failedAt: z.string(),
+  replayedAt: z.string().nullable(),
+  replayJobId: z.string().nullable(),
+});
+const replayed = z.object({
+  replayed: z.literal(true),
+  jobId: z.string(),
+  queue: z.string(),
+  jobName: z.string(),
+});
+
+const auth = {
+  401: { description: 'missing or invalid token', schema: error },
+  403: { description: 'the token lacks the role', schema: error },
+};
+const docs = (d: Omit<RouteDocs, 'tags'>): { openapi: RouteDocs } => ({ openapi: { tags: ['admin'], ...d } });
+
+function badRequestReply(reply: FastifyReply, err: z.ZodError) {
+  return reply.code(400).send({
+    error: 'bad_request',
+    issues: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  });
+}
+
+const REPLAY_STATUS: Record<Exclude<ReplayOutcome, { ok: true }>['reason'], number> = {
+  not_found: 404,
+  already_replayed: 409,
+  not_replayable: 422,
+  invalid_data: 422,
+};
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export async function adminRoutes(app: FastifyInstance, { db, producer, config }: IngressDeps) {
+  const replay: ReplayContext = { db, producer, enqueueTimeoutMs: config.ADMIN_QUEUE_TIMEOUT_MS };
+  const viewer = app.requireRole('viewer');
+  const admin = app.requireRole('admin');
+  /** Viewers see redacted data; admins see it as stored (req.user is set by requireRole). */
+  const isAdmin = (req: FastifyRequest) => hasRole(req.user, 'admin');
+
+  app.get(
+    '/api/admin/queues/stats',
+    {
+      preHandler: viewer,
+      config: docs({
+        summary: 'Job counts per queue and state',
+        auth: 'viewer',
+        responses: {
+          200: {
+            description: 'every queue in QUEUES',
+            schema: z.object({
+              queues: z.array(queueStats),
+              totals: z.record(z.enum(STATES), z.number().int()),
+            }),
+          },
+          503: { description: 'Redis did not answer within ADMIN_QUEUE_TIMEOUT_MS', schema: error },
+          ...auth,
+        },
+      }),
+    },
+    async (_req, reply) => {
+      const now = Date.now();
+      try {
+        const queues = await withTimeout(
+          Promise.all(
+            ALL_QUEUES.map(async (name) => {
+              const q = producer.queue(name);
+              const [counts, paused, oldest] = await Promise.all([
+                q.getJobCounts(...STATES),
+                q.isPaused(),
+                q.getJobs(['wait'], 0, 0, true),
+              ]);
+              const first = oldest[0];
+              return {
+                name,
+                paused,
+                counts: Object.fromEntries(STATES.map((s) => [s, counts[s] ?? 0])),
+                oldestWaitingSeconds: first ? Math.max(0, (now - first.timestamp) / 1000) : 0,
+              };
+            }),
+          ),
+          config.ADMIN_QUEUE_TIMEOUT_MS,
+        );
+        const totals = Object.fromEntries(
+          STATES.map((s) => [s, queues.reduce((n, q) => n + (q.counts[s] ?? 0), 0)]),
+        );
+        return { queues, totals };
+      } catch (err) {
+        return reply.code(503).send({ error: 'queue_unavailable', message: (err as Error).message });
+      }
+    },
+  );
+
+  app.get(
+    '/api/admin/webhooks/logs',
+    {
+      preHandler: viewer,
+      config: docs({
+        summary: 'Stored webhook events of every provider, newest first',
+        description: 'Payload, headers and errors are redacted for viewers.',
+        auth: 'viewer',
+        querystring: logsQuery,
+        responses: {
+          200: {
+            description: 'one page',
+            schema: z.object({ events: z.array(webhookEventView), nextCursor: z.string().nullable() }),
+          },
+          400: { description: 'invalid query', schema: badRequest },
+          ...auth,
+        },
+      }),
+    },
+    async (req, reply) => {
+      const q = logsQuery.safeParse(req.query);
+      if (!q.success) return badRequestReply(reply, q.error);
+      const { provider, status, limit: take, cursor: before } = q.data;
+      const where: Prisma.WebhookEventWhereInput = {
+        ...(provider ? { provider } : {}),
+        ...(status ? { status } : {}),
+        ...(before ? { id: { lt: BigInt(before) } } : {}),
+      };
+      const rows = await db.webhookEvent.findMany({ where, orderBy: { id: 'desc' }, take: take + 1 });
+      const page = rows.slice(0, take);
+      const full = isAdmin(req);
+      const text = (s: string | null) => (s && !full ? redactString(s) : s);
+      return {
+        events: page.map((e) => ({
+          id: String(e.id),
+          provider: e.provider,
+          eventType: e.eventType,
+          dedupeKey: text(e.dedupeKey) ?? '',
+          entityId: text(e.entityId),
+          status: e.status,
+          queue: e.queue,
+          jobId: text(e.jobId),
+          payload: full ? e.payload : redact(e.payload),
+          headers: full ? e.headers : redact(e.headers),
+          error: text(e.error),
+          attempts: e.attempts,
+          receivedAt: e.receivedAt.toISOString(),
+          enqueuedAt: iso(e.enqueuedAt),
+          processedAt: iso(e.processedAt),
+        })),
+        nextCursor: rows.length > take ? String(page[page.length - 1]!.id) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/api/admin/failures',
+    {
+      preHandler: viewer,
+      config: docs({
+        summary: 'Dead letters (job_failures), newest first',
+        description: 'Job data, errors and stacks are redacted for viewers.',
+        auth: 'viewer',
+        querystring: failuresQuery,
+        responses: {
+          200: {
+            description: 'one page',
+            schema: z.object({ failures: z.array(failureView), nextCursor: z.string().nullable() }),
+          },
+          400: { description: 'invalid query', schema: badRequest },
+          ...auth,
+        },
+      }),
+    },
+    async (req, reply) => {
+      const q = failuresQuery.safeParse(req.query);
+      if (!q.success) return badRequestReply(reply, q.error);
+      const { queue, replayed: wasReplayed, limit: take, cursor: before } = q.data;
+      const where: Prisma.JobFailureWhereInput = {
+        ...(queue ? { queue } : {}),
+        ...(wasReplayed === undefined ? {} : { replayedAt: wasReplayed ? { not: null } : null }),
+        ...(before ? { id: { lt: BigInt(before) } } : {}),
+      };
+      const rows = await db.jobFailure.findMany({ where, orderBy: { id: 'desc' }, take: take + 1 });
+      const page = rows.slice(0, take);
+      const full = isAdmin(req);
+      const text = (s: string | null) => (s && !full ? redactString(s) : s);
+      return {
+        failures: page.map((f) => ({
+          id: String(f.id),
+          queue: f.queue,
+          jobName: f.jobName,
+          jobId: text(f.jobId),
+          data: full ? f.data : redact(f.data),
+          error: text(f.error) ?? '',
+          stack: text(f.stack),
+          attempts: f.attempts,
+          failedAt: f.failedAt.toISOString(),
+          replayedAt: iso(f.replayedAt),
+          replayJobId: f.replayJobId,
+        })),
+        nextCursor: rows.length > take ? String(page[page.length - 1]!.id) : null,
+      };
+    },
+  );
+
+  const answerReplay = (reply: FastifyReply, out: ReplayOutcome) =>
+    out.ok
+      ? reply.code(202).send({ replayed: true, jobId: out.jobId, queue: out.queue, jobName: out.jobName })
+      : reply.code(REPLAY_STATUS[out.reason]).send({ error: out.reason, message: out.message });
+  const unavailable = (req: FastifyRequest, reply: FastifyReply, err: unknown) => {
+    req.log.error({ err }, 'replay failed');
+    return reply.code(503).send({ error: 'unavailable', message: 'could not enqueue the replay; try again' });
+  };
+  const replayResponses = {
+    202: { description: 'enqueued', schema: replayed },
+    400: { description: 'invalid id or query', schema: badRequest },
+    404: { description: 'no such row', schema: error },
+    503: { description: 'Redis or PostgreSQL unavailable', schema: error },
+    ...auth,
+  };
+
+  app.post(
+    '/api/admin/failures/:id/replay',
+    {
+      preHandler: admin,
+      config: docs({
+        summary: 'Replay one dead letter',
+        description:
+          'Adds the job again to its queue with the same job name and data and a new job id, and records replayed_at and replay_job_id. A row replayed before answers 409 unless ?force=true.',
+        auth: 'admin',
+        params: idParams,
+        querystring: replayQuery,
+        responses: {
+          ...replayResponses,
+          409: { description: 'replayed before (use ?force=true)', schema: error },
+          422: { description: 'the stored queue, job name or data cannot be enqueued', schema: error },
+        },
+      }),
+    },
+    async (req, reply) => {
+      const p = idParams.safeParse(req.params);
+      if (!p.success) return badRequestReply(reply, p.error);
+      const q = replayQuery.safeParse(req.query);
+      if (!q.success) return badRequestReply(reply, q.error);
+      try {
+        const out = await replayFailure(replay, BigInt(p.data.id), { force: q.data.force ?? false });
+        if (out.ok)
+          req.log.info({ failureId: p.data.id, jobId: out.jobId, by: req.user.sub }, 'dead letter replayed');
+        return answerReplay(reply, out);
+      } catch (err) {
+        return unavailable(req, reply, err);
+      }
+    },
+  );
+
+  app.post(
+    '/api/admin/failures/replay',
+    {
+      preHandler: admin,
+      config: docs({
+        summary: 'Replay every dead letter failed since a time',
+        description:
+          'Replays rows of the window (optionally one queue) that were never replayed, oldest first. Rows replayed before are counted and left alone, so repeating the call replays nothing new.',
+        auth: 'admin',
+        body: bulkBody,
+        responses: {
+          200: {
+            description: 'what happened',
+            schema: z.object({
+              matched: z.number().int(),
+              replayed: z.number().int(),
+              alreadyReplayed: z.number().int(),
+              notReplayable: z.number().int(),
+              errors: z.array(z.object({ id: z.string(), reason: z.string(), message: z.string() })),
+            }),
+          },
+          400: { description: 'invalid body', schema: badRequest },
+          503: {
+            description: 'Redis or PostgreSQL unavailable (rows replayed so far stay replayed)',
+            schema: error,
+          },
+          ...auth,
+        },
+      }),
+    },
+    async (req, reply) => {
+      const b = bulkBody.safeParse(req.body ?? {});
+      if (!b.success) return badRequestReply(reply, b.error);
+      try {
+        const report = await replayFailuresSince(replay, {
+          queue: b.data.queue,
+          since: new Date(b.data.since),
+          until: b.data.until ? new Date(b.data.until) : undefined,
+        });
+        req.log.info({ ...b.data, ...report, errors: report.errors.length, by: req.user.sub }, 'bulk replay');
+        return report;
+      } catch (err) {
+        return unavailable(req, reply, err);
+      }
+    },
+  );
+
+  app.post(
+    '/api/admin/webhooks/:id/replay',
+    {
+      preHandler: admin,
+      config: docs({
+        summary: 'Replay a stored webhook event',
+        description:
+          "Enqueues the event again on its queue as a webhook-event job (new job id) and sets its status back to 'queued'.",
+        auth: 'admin',
+        params: idParams,
+        responses: {
+          ...replayResponses,
+          422: { description: 'the event was never queued (rejected or ignored)', schema: error },
+        },
+      }),
+    },
+    async (req, reply) => {
+      const p = idParams.safeParse(req.params);
+      if (!p.success) return badRequestReply(reply, p.error);
+      try {
+        const out = await replayWebhookEvent(replay, BigInt(p.data.id));
+        if (out.ok)
+          req.log.info({ webhookEventId: p.data.id, jobId: out.jobId, by: req.user.sub }, 'webhook replayed');
+        return answerReplay(reply, out);
+      } catch (err) {
+        return unavailable(req, reply, err);
+      }
+    },
+  );
+}

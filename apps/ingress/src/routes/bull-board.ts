@@ -1,0 +1,86 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import { ALL_QUEUES } from '@cauce/queues';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { redact } from '../admin/redact.ts';
+import type { IngressDeps } from '../context.ts';
+import { type AdminClaims, authenticate, hasRole } from '../plugins/auth.ts';
+import { LOGIN_PATH, LOGOUT_PATH } from './admin-login.ts';
+
+export const BOARD_PATH = '/api/admin/queues/ui';
+
+/** Methods a viewer may use on the board: reading only. Every board action is PUT, POST or PATCH. */
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    boardUser?: AdminClaims;
+  }
+}
+
+/**
+ * What a viewer receives from the board's API: job data, results, errors and logs redacted, and
+ * every queue flagged read-only so the UI offers no retry, remove, clean, pause or add actions.
+ * (The flags are cosmetic: the onRequest hook refuses any write from a viewer.)
+ */
+export function viewerBoardView(body: unknown): unknown {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (!v || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'readOnlyMode') out[k] = true;
+      else if (k === 'allowRetries' || k === 'allowCompletedRetries') out[k] = false;
+      else out[k] = walk(x);
+    }
+    return out;
+  };
+  return walk(redact(body));
+}
+
+/**
+ * Bull Board for every queue in QUEUES at /api/admin/queues/ui. A token (Bearer header or the
+ * cookie set by /api/admin/login) is required for every page, asset and API call under it;
+ * admins get the full board, viewers a read-only, redacted one.
+ */
+export async function bullBoardRoutes(app: FastifyInstance, { producer }: IngressDeps) {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(BOARD_PATH);
+  createBullBoard({
+    queues: ALL_QUEUES.map((name) => new BullMQAdapter(producer.queue(name))),
+    serverAdapter,
+    options: {
+      uiConfig: {
+        boardTitle: 'Cauce queues',
+        miscLinks: [
+          { text: 'API docs', url: '/docs' },
+          { text: 'Log out', url: LOGOUT_PATH },
+        ],
+        hideDocsLink: true,
+      },
+    },
+  });
+
+  const refuse = (req: FastifyRequest, reply: FastifyReply, code: 401 | 403, message: string) => {
+    const rest = req.url.slice(BOARD_PATH.length);
+    const isPage = req.method === 'GET' && !rest.startsWith('/api/') && !rest.startsWith('/static/');
+    if (code === 401 && isPage)
+      return reply.redirect(`${LOGIN_PATH}?next=${encodeURIComponent(req.url)}`, 302);
+    return reply.code(code).send({ error: code === 401 ? 'unauthorized' : 'forbidden', message });
+  };
+
+  await app.register(async (board) => {
+    board.addHook('onRequest', async (req, reply) => {
+      const user = await authenticate(req);
+      if (!user) return refuse(req, reply, 401, 'a valid admin or viewer token is required');
+      if (!hasRole(user, 'admin') && !READ_METHODS.has(req.method))
+        return refuse(req, reply, 403, 'viewers have read-only access to the queues');
+      req.boardUser = user;
+    });
+    board.addHook('preSerialization', async (req, _reply, payload) =>
+      req.boardUser && !hasRole(req.boardUser, 'admin') ? viewerBoardView(payload) : payload,
+    );
+    await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
+  });
+}

@@ -1,0 +1,436 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { siigo } from '@cauce/providers';
+import { JOBS, QUEUES, toJobId } from '@cauce/queues';
+import { Counter, Gauge, ProviderError, type Registry } from '@cauce/runtime';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { IngressDeps } from '../context.ts';
+
+/**
+ * SIIGO stock surface of the ingress: the live stock event stream (SSE, replay by Last-Event-ID
+ * from a Redis stream), stats, an on-demand sync, and SIIGO webhook subscription management.
+ * worker-stock writes the events and the products; this only reads them (they meet in Redis
+ * and PostgreSQL, never in code).
+ */
+
+const SSE_HEARTBEAT_MS = 15_000;
+/** Replay reads the stream in pages of this many entries (all of what was missed, page by page). */
+const REPLAY_PAGE = 1_000;
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+/** CLIENT LIST name of the hub's subscriber connection (operators, tests). */
+export const SSE_CONNECTION_NAME = 'cauce-stock-events';
+
+/** Compares Redis stream ids ("ms-seq") numerically. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
+  if (am !== bm) return am < bm ? -1 : 1;
+  return as === bs ? 0 : as < bs ? -1 : 1;
+}
+
+const frame = (id: string, data: string) => `id: ${id}\ndata: ${data}\n\n`;
+
+interface SseClient {
+  res: ServerResponse;
+  /** Live events that arrived while the replay was being read. */
+  buffer: Array<[string, string]> | null;
+}
+
+/**
+ * One Redis subscriber per ingress, fanned out to every open stream (a connection per browser
+ * would not scale). Started with the first client, stopped with the app.
+ */
+class StockEventHub {
+  private readonly clients = new Set<SseClient>();
+  private sub?: Redis;
+  private starting?: Promise<void>;
+  /** Newest id forwarded: after a Redis reconnect the hub reads what pub/sub dropped meanwhile. */
+  private lastId: string | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: { eventStream: string; eventChannel: string },
+    private readonly onSend: (n: number) => void,
+  ) {}
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  async add(client: SseClient): Promise<void> {
+    this.clients.add(client);
+    this.starting ??= this.start();
+    await this.starting;
+  }
+
+  remove(client: SseClient): void {
+    this.clients.delete(client);
+  }
+
+  private forward(id: string, data: string): void {
+    // Ids only grow (one Lua call appends and publishes); anything not newer was already sent.
+    if (this.lastId && compareStreamIds(id, this.lastId) <= 0) return;
+    this.lastId = id;
+    for (const c of this.clients) {
+      if (c.buffer) c.buffer.push([id, data]);
+      else c.res.write(frame(id, data));
+    }
+    this.onSend(this.clients.size);
+  }
+
+  private async start(): Promise<void> {
+    const sub = this.redis.duplicate({ maxRetriesPerRequest: null, connectionName: SSE_CONNECTION_NAME });
+    this.sub = sub;
+    sub.on('error', () => {}); // reconnects by itself and re-subscribes
+    let connected = false;
+    sub.on('ready', () => {
+      if (connected && this.lastId) {
+        this.redis
+          .xrange(this.keys.eventStream, `(${this.lastId}`, '+', 'COUNT', REPLAY_PAGE * 10)
+          .then((missed) => {
+            for (const [id, fields] of missed) {
+              const data = fields[fields.indexOf('event') + 1];
+              if (data !== undefined) this.forward(id, data);
+            }
+          })
+          .catch(() => {});
+      }
+      connected = true;
+    });
+    sub.on('message', (_channel: string, message: string) => {
+      const cut = message.indexOf(' ');
+      if (cut > 0) this.forward(message.slice(0, cut), message.slice(cut + 1));
+    });
+    await sub.subscribe(this.keys.eventChannel);
+    // Catch-up after a reconnect starts from here even if nothing was forwarded yet.
+    const [latest] = await this.redis.xrevrange(this.keys.eventStream, '+', '-', 'COUNT', 1);
+    if (latest && !this.lastId) this.lastId = latest[0];
+  }
+
+  close(): void {
+    for (const c of this.clients) c.res.end();
+    this.clients.clear();
+    this.sub?.disconnect();
+  }
+}
+
+const testBody = z.object({
+  product_id: z.union([z.string().min(1), z.number().int().positive()]),
+  new_stock: z.number().finite(),
+});
+const logsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+function registerMetric<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
+  const { config, db, redis, producer, registry } = deps;
+  const keys = siigo.stockRedisKeys(config.QUEUE_PREFIX);
+  const sseClients = registerMetric(
+    registry,
+    'stock_sse_clients',
+    () =>
+      new Gauge({ name: 'stock_sse_clients', help: 'Open /api/stock/events streams', registers: [registry] }),
+  );
+  const streamed = registerMetric(
+    registry,
+    'stock_events_streamed_total',
+    () =>
+      new Counter({
+        name: 'stock_events_streamed_total',
+        help: 'Stock events written to browser streams (live and replayed)',
+        labelNames: ['mode'] as const,
+        registers: [registry],
+      }),
+  );
+  const hub = new StockEventHub(redis, keys, (n) => streamed.inc({ mode: 'live' }, n));
+  // preClose: open streams must end before the server can finish closing.
+  app.addHook('preClose', async () => hub.close());
+
+  let client: siigo.SiigoClient | undefined;
+  const siigoClient = () => {
+    if (!config.SIIGO_USERNAME || !config.SIIGO_ACCESS_KEY) return null;
+    client ??= new siigo.SiigoClient({
+      baseUrl: config.SIIGO_BASE_URL,
+      username: config.SIIGO_USERNAME,
+      accessKey: config.SIIGO_ACCESS_KEY,
+      partnerId: config.SIIGO_PARTNER_ID,
+      redis,
+      keyPrefix: config.QUEUE_PREFIX,
+      requestIntervalMs: 0,
+    });
+    return client;
+  };
+  app.addHook('onClose', async () => client?.close());
+
+  /** Live stock changes as Server-Sent Events; `Last-Event-ID` (or ?lastEventId=) replays what was missed. */
+  app.get('/api/stock/events', { preHandler: app.requireRole('viewer') }, async (req, reply) => {
+    const q = req.query as { lastEventId?: string };
+    const raw = req.headers['last-event-id'] ?? q.lastEventId;
+    const lastId = typeof raw === 'string' && STREAM_ID.test(raw.trim()) ? raw.trim() : null;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    const sse: SseClient = { res, buffer: lastId ? [] : null };
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), SSE_HEARTBEAT_MS);
+    req.raw.on('close', () => {
+      clearInterval(heartbeat);
+      hub.remove(sse);
+      sseClients.set(hub.size);
+    });
+    try {
+      await hub.add(sse);
+      sseClients.set(hub.size);
+      if (!lastId) return;
+      // Subscribed first, then read the stream: anything published meanwhile sits in the buffer.
+      const [oldest] = await redis.xrange(keys.eventStream, '-', '+', 'COUNT', 1);
+      if (oldest && compareStreamIds(lastId, oldest[0]) < 0) {
+        // The id predates what the stream keeps: say so, so the page can reload its numbers.
+        const gap = JSON.stringify({ lastEventId: lastId, oldestAvailable: oldest[0] });
+        res.write(`event: gap\ndata: ${gap}\n\n`);
+      }
+      let last = lastId;
+      for (;;) {
+        const missed = await redis.xrange(keys.eventStream, `(${last}`, '+', 'COUNT', REPLAY_PAGE);
+        for (const [id, fields] of missed) {
+          const data = fields[fields.indexOf('event') + 1];
+          if (data !== undefined) res.write(frame(id, data));
+          last = id;
+        }
+        streamed.inc({ mode: 'replay' }, missed.length);
+        if (missed.length < REPLAY_PAGE) break;
+      }
+      for (const [id, data] of sse.buffer ?? [])
+        if (compareStreamIds(id, last) > 0) res.write(frame(id, data));
+      sse.buffer = null;
+    } catch (err) {
+      // Redis failed mid-replay: end the stream; the browser reconnects with its Last-Event-ID.
+      req.log.warn({ err }, 'stock event stream aborted');
+      hub.remove(sse);
+      res.end();
+    }
+  });
+
+  /** The source document's stats shape. */
+  app.get('/api/stock/stats', { preHandler: app.requireRole('viewer') }, async () => {
+    const [products] = await db.$queryRaw<
+      Array<{
+        total: bigint;
+        synced: bigint;
+        updated_today: bigint;
+        avg_stock: string | null;
+        last_sync: Date | null;
+      }>
+    >`
+      SELECT count(*) AS total,
+             count(last_sync_at) AS synced,
+             count(*) FILTER (WHERE updated_at >= date_trunc('day', now())) AS updated_today,
+             round(avg(stock), 2)::text AS avg_stock,
+             max(last_sync_at) AS last_sync
+      FROM products`;
+    const [hooks] = await db.$queryRaw<Array<{ total: bigint; processed: bigint; last_hour: bigint }>>`
+      SELECT count(*) AS total,
+             count(*) FILTER (WHERE status = 'processed') AS processed,
+             count(*) FILTER (WHERE received_at > now() - interval '1 hour') AS last_hour
+      FROM webhook_events WHERE provider = 'siigo'`;
+    const lastRun = await db.syncRun.findFirst({
+      where: { source: 'siigo_stock', status: 'succeeded' },
+      orderBy: { finishedAt: 'desc' },
+      select: { finishedAt: true },
+    });
+    const configured = await db.webhookSubscription.count({
+      where: { provider: 'siigo', active: true, topic: { in: [...siigo.SIIGO_STOCK_TOPICS] } },
+    });
+    const lastSync = lastRun?.finishedAt ?? products?.last_sync ?? null;
+    return {
+      products: {
+        total: Number(products?.total ?? 0),
+        synced: Number(products?.synced ?? 0),
+        updated_today: Number(products?.updated_today ?? 0),
+        avg_stock: products?.avg_stock == null ? 0 : Number(products.avg_stock),
+        last_sync_time: lastSync ? lastSync.toISOString() : null,
+      },
+      webhooks: {
+        total: Number(hooks?.total ?? 0),
+        processed: Number(hooks?.processed ?? 0),
+        last_hour: Number(hooks?.last_hour ?? 0),
+      },
+      webhooksConfigured: configured >= siigo.SIIGO_STOCK_TOPICS.length,
+      syncRunning: (await redis.exists(keys.syncLock)) === 1,
+    };
+  });
+
+  /** Runs a sync now (the scheduler's job, queued once more; the worker's lock prevents overlap). */
+  app.post('/api/stock/sync', { preHandler: app.requireRole('admin') }, async (_req, reply) => {
+    const job = await producer.add(
+      QUEUES.siigoSync,
+      JOBS.siigoScheduledSync,
+      { trigger: 'manual' },
+      { jobId: `manual-${Date.now()}` },
+    );
+    return reply.code(202).send({ queued: true, jobId: job.id });
+  });
+
+  /** Subscribes the three stock topics at SIIGO; a second call finds them and creates nothing. */
+  app.post('/api/webhooks/setup', { preHandler: app.requireRole('admin') }, async (req, reply) => {
+    const api = siigoClient();
+    if (!api) {
+      const message = 'SIIGO disabled: missing SIIGO_USERNAME or SIIGO_ACCESS_KEY';
+      return reply.code(503).send({ error: 'siigo_disabled', message });
+    }
+    if (!config.WEBHOOK_BASE_URL)
+      return reply.code(503).send({ error: 'not_configured', message: 'WEBHOOK_BASE_URL is not set' });
+    const url = `${config.WEBHOOK_BASE_URL.replace(/\/+$/, '')}${config.SIIGO_SUBSCRIPTION_PATH}`;
+    const lockKey = `${config.QUEUE_PREFIX}:siigo:webhook-setup:lock`;
+    const owner = randomUUID();
+    if ((await redis.set(lockKey, owner, 'PX', 60_000, 'NX')) !== 'OK')
+      return reply.code(409).send({ error: 'busy', message: 'a webhook setup is already running' });
+    try {
+      const existing = await api.listWebhooks();
+      const results = [];
+      for (const topic of siigo.SIIGO_STOCK_TOPICS) {
+        const found = existing.find((s) => s.topic === topic && s.url === url && s.active !== false);
+        const sub =
+          found ?? (await api.createWebhook({ applicationId: config.SIIGO_PARTNER_ID, topic, url }));
+        const data = {
+          externalId: sub.id,
+          applicationId: sub.application_id ?? config.SIIGO_PARTNER_ID,
+          companyKey: sub.company_key ?? null,
+          active: sub.active ?? true,
+          raw: sub as object,
+        };
+        const row = await db.webhookSubscription.upsert({
+          where: { provider_topic_url: { provider: 'siigo', topic, url } },
+          create: { provider: 'siigo', topic, url, ...data },
+          update: data,
+        });
+        results.push({
+          topic,
+          id: row.id.toString(),
+          externalId: sub.id,
+          status: found ? 'existing' : 'created',
+        });
+      }
+      req.log.info(
+        { url, created: results.filter((r) => r.status === 'created').length },
+        'SIIGO webhooks set up',
+      );
+      return { url, created: results.filter((r) => r.status === 'created').length, subscriptions: results };
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err;
+      // SIIGO's failure, not ours: 502 with what it said (topics done so far stay recorded; rerun).
+      req.log.warn({ err: err.message, status: err.details.status }, 'SIIGO webhook setup failed');
+      return reply.code(502).send({ error: 'siigo_error', message: err.message, status: err.details.status });
+    } finally {
+      await redis.eval(
+        `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`,
+        1,
+        lockKey,
+        owner,
+      );
+    }
+  });
+
+  app.get('/api/webhooks/subscriptions', { preHandler: app.requireRole('viewer') }, async () => {
+    const rows = await db.webhookSubscription.findMany({
+      where: { provider: 'siigo' },
+      orderBy: { id: 'asc' },
+    });
+    return {
+      subscriptions: rows.map((r) => ({
+        id: r.id.toString(),
+        topic: r.topic,
+        url: r.url,
+        externalId: r.externalId,
+        companyKey: r.companyKey,
+        active: r.active,
+        createdAt: r.createdAt.toISOString(),
+      })),
+    };
+  });
+
+  /** Latest SIIGO webhook events, newest first. */
+  app.get('/api/webhooks/logs', { preHandler: app.requireRole('viewer') }, async (req) => {
+    const { limit } = logsQuery.parse(req.query);
+    const rows = await db.webhookEvent.findMany({
+      where: { provider: 'siigo' },
+      orderBy: { id: 'desc' },
+      take: limit,
+      select: {
+        id: true,
+        eventType: true,
+        entityId: true,
+        status: true,
+        error: true,
+        attempts: true,
+        receivedAt: true,
+        processedAt: true,
+      },
+    });
+    return {
+      logs: rows.map((r) => ({
+        id: r.id.toString(),
+        topic: r.eventType,
+        productId: r.entityId,
+        status: r.status,
+        error: r.error,
+        attempts: r.attempts,
+        receivedAt: r.receivedAt.toISOString(),
+        processedAt: r.processedAt?.toISOString() ?? null,
+      })),
+    };
+  });
+
+  /**
+   * A synthetic stock.update through the real path: stored in webhook_events, queued on
+   * siigo-stock, processed by worker-stock (which takes new_stock from it instead of re-fetching).
+   */
+  app.post('/api/webhooks/test', { preHandler: app.requireRole('admin') }, async (req, reply) => {
+    const parsed = testBody.safeParse(req.body);
+    if (!parsed.success)
+      return reply
+        .code(400)
+        .send({ error: 'invalid_body', issues: parsed.error.issues.map((i) => i.message) });
+    const { product_id, new_stock } = parsed.data;
+    const id = String(product_id);
+    const product = await db.product.findFirst({
+      where: /^\d+$/.test(id) ? { OR: [{ id: BigInt(id) }, { siigoProductId: id }] } : { siigoProductId: id },
+    });
+    if (!product) return reply.code(404).send({ error: 'not_found', message: `no product ${id}` });
+    const topic = siigo.SIIGO_TOPICS.stockUpdate;
+    const dedupeKey = `siigo:test:${randomUUID()}`;
+    const payload = { topic, id: product.siigoProductId, available_quantity: new_stock, synthetic: true };
+    let event: Awaited<ReturnType<typeof app.webhookIntake.accept>>;
+    try {
+      event = await app.webhookIntake.accept({
+        provider: 'siigo',
+        eventType: topic,
+        dedupeKey,
+        entityId: product.siigoProductId,
+        status: 'received',
+        queue: QUEUES.siigoStock,
+        jobId: toJobId(dedupeKey),
+        payload: JSON.stringify(payload),
+        headers: null,
+        error: null,
+      });
+    } catch {
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ error: 'unavailable', message: 'could not store the event' });
+    }
+    return reply
+      .code(202)
+      .send({ received: true, webhookEventId: event.id, timestamp: new Date().toISOString() });
+  });
+}

@@ -1,0 +1,242 @@
+import { readFileSync } from 'node:fs';
+import type { Db, Prisma } from '@cauce/db';
+import { JOBS, QUEUES } from '@cauce/queues';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { IngressDeps } from '../context.ts';
+import { csvImportRoutes } from './sync-csv.ts';
+
+/**
+ * Staging admin (docs/staging.md): start syncs per source, unify, follow runs, count what waits
+ * to be unified, and resolve merge conflicts. worker-staging does the work; this writes the
+ * sync_runs row, enqueues the job and reads results from PostgreSQL.
+ */
+
+export const SYNC_SOURCES = ['ghl', 'manychat', 'stripe', 'paypal'] as const;
+type SyncSource = (typeof SYNC_SOURCES)[number];
+const SOURCE_QUEUE: Record<SyncSource, string> = {
+  ghl: QUEUES.stagingGhl,
+  manychat: QUEUES.stagingManychat,
+  stripe: QUEUES.stagingStripe,
+  paypal: QUEUES.stagingPaypal,
+};
+
+const sourceParams = z.object({ source: z.enum([...SYNC_SOURCES, 'all']) });
+const runsQuery = z.object({
+  source: z.string().max(40).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+const conflictsQuery = z.object({
+  status: z.enum(['open', 'resolved', 'all']).default('open'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+const idParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
+const resolveBody = z.object({ choice: z.enum(['existing', 'incoming']) });
+
+/** A queued/running run not updated for this long is considered lost. */
+const STALE_RUN_MS = 15 * 60_000;
+
+const CLIENT_FIELD = { email: 'email', phone_e164: 'phoneE164' } as const;
+const SOURCE_FIELD = { email: 'emailSource', phone_e164: 'phoneSource' } as const;
+
+function badRequest(reply: FastifyReply, error: z.ZodError) {
+  return reply.code(400).send({
+    error: 'bad_request',
+    issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  });
+}
+
+/** JSON-safe run (BigInt ids as strings). */
+function runView(r: {
+  id: bigint;
+  source: string;
+  kind: string;
+  status: string;
+  counters: unknown;
+  total: number | null;
+  processed: number;
+  checkpoint: unknown;
+  error: string | null;
+  startedAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}) {
+  return { ...r, id: String(r.id) };
+}
+
+/** Raw rows waiting for unify, per table (never merged, or fetched again since). */
+export async function pendingCounts(db: Db): Promise<Record<string, number>> {
+  const rows = await db.$queryRaw<Array<Record<string, bigint>>>`
+    SELECT
+      (SELECT count(*) FROM ghl_contacts_raw WHERE merged_at IS NULL OR fetched_at > merged_at) AS ghl_contacts_raw,
+      (SELECT count(*) FROM manychat_contacts_raw WHERE merged_at IS NULL OR fetched_at > merged_at) AS manychat_contacts_raw,
+      (SELECT count(*) FROM stripe_customers_raw WHERE merged_at IS NULL OR fetched_at > merged_at) AS stripe_customers_raw,
+      (SELECT count(*) FROM csv_imports_raw WHERE merged_at IS NULL OR fetched_at > merged_at) AS csv_imports_raw,
+      (SELECT count(*) FROM transactions WHERE merged_at IS NULL OR fetched_at > merged_at) AS transactions,
+      (SELECT count(*) FROM invoices WHERE merged_at IS NULL OR fetched_at > merged_at) AS invoices,
+      (SELECT count(*) FROM subscriptions WHERE merged_at IS NULL OR fetched_at > merged_at) AS subscriptions`;
+  return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([k, v]) => [k, Number(v)]));
+}
+
+async function totals(db: Db): Promise<Record<string, number>> {
+  const rows = await db.$queryRaw<Array<Record<string, bigint>>>`
+    SELECT
+      (SELECT count(*) FROM ghl_contacts_raw) AS ghl_contacts_raw,
+      (SELECT count(*) FROM manychat_contacts_raw) AS manychat_contacts_raw,
+      (SELECT count(*) FROM stripe_customers_raw) AS stripe_customers_raw,
+      (SELECT count(*) FROM csv_imports_raw) AS csv_imports_raw,
+      (SELECT count(*) FROM transactions) AS transactions,
+      (SELECT count(*) FROM invoices) AS invoices,
+      (SELECT count(*) FROM subscriptions) AS subscriptions,
+      (SELECT count(*) FROM clients) AS clients,
+      (SELECT count(*) FROM merge_conflicts WHERE status = 'open') AS open_conflicts`;
+  return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([k, v]) => [k, Number(v)]));
+}
+
+/** The Sync Command Center page: static, no data inside (it calls the API with the admin token). */
+const PAGE = readFileSync(new URL('../pages/sync/index.html', import.meta.url), 'utf8');
+
+export async function syncRoutes(app: FastifyInstance, { db, producer }: IngressDeps) {
+  app.get('/admin/sync', async (_req, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header(
+        'content-security-policy',
+        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+      )
+      .header('cache-control', 'no-store')
+      .send(PAGE),
+  );
+
+  const admin = { preHandler: app.requireRole('admin') };
+  const viewer = { preHandler: app.requireRole('viewer') };
+  await csvImportRoutes(app, db);
+
+  /**
+   * One live run per source: a second request gets the run already under way. A run silent for
+   * STALE_RUN_MS (its job lost with Redis) no longer blocks. A new run continues from the
+   * checkpoint of a run that failed for good (provider outage), so nothing is fetched twice.
+   */
+  async function startRun(source: string, kind: 'sync' | 'unify', queue: string) {
+    const live = await db.syncRun.findFirst({
+      where: {
+        source,
+        status: { in: ['queued', 'running'] },
+        updatedAt: { gt: new Date(Date.now() - STALE_RUN_MS) },
+      },
+      orderBy: { startedAt: 'desc' },
+    });
+    if (live) return { run: runView(live), started: false };
+    const last = await db.syncRun.findFirst({ where: { source }, orderBy: { startedAt: 'desc' } });
+    const resume = kind === 'sync' && last?.status === 'failed' && last.checkpoint !== null ? last : null;
+    const run = await db.syncRun.create({
+      data: {
+        source,
+        kind,
+        status: 'queued',
+        ...(resume
+          ? {
+              checkpoint: resume.checkpoint as Prisma.InputJsonValue,
+              counters: resume.counters as Prisma.InputJsonValue,
+              processed: resume.processed,
+              params: { resumedFrom: String(resume.id) },
+            }
+          : {}),
+      },
+    });
+    const runId = String(run.id);
+    const name = kind === 'unify' ? JOBS.stagingUnify : JOBS.stagingSync;
+    const data = kind === 'unify' ? { runId } : { runId, source };
+    await producer.add(queue, name, data, { dedupeKey: `${kind}-${runId}` });
+    return { run: runView(run), started: true };
+  }
+
+  app.post('/api/sync/unify', admin, async (_req, reply) => {
+    const out = await startRun('unify', 'unify', QUEUES.stagingUnify);
+    return reply.code(out.started ? 202 : 409).send(out);
+  });
+
+  app.post('/api/sync/:source', admin, async (req, reply) => {
+    const p = sourceParams.safeParse(req.params);
+    if (!p.success) return badRequest(reply, p.error);
+    const sources = p.data.source === 'all' ? [...SYNC_SOURCES] : [p.data.source];
+    const runs = [];
+    for (const s of sources) runs.push(await startRun(s, 'sync', SOURCE_QUEUE[s]));
+    if (p.data.source !== 'all' && !runs[0]?.started) return reply.code(409).send(runs[0]);
+    return reply.code(202).send({ runs });
+  });
+
+  app.get('/api/sync/runs', viewer, async (req, reply) => {
+    const q = runsQuery.safeParse(req.query);
+    if (!q.success) return badRequest(reply, q.error);
+    const runs = await db.syncRun.findMany({
+      where: q.data.source
+        ? { source: q.data.source }
+        : { source: { in: [...SYNC_SOURCES, 'unify', 'csv'] } },
+      orderBy: { startedAt: 'desc' },
+      take: q.data.limit,
+    });
+    return { runs: runs.map(runView) };
+  });
+
+  app.get('/api/sync/pending', viewer, async () => ({ pending: await pendingCounts(db) }));
+
+  app.get('/api/sync/summary', viewer, async () => {
+    const latest = await db.$queryRaw<Array<{ id: bigint }>>`
+      SELECT DISTINCT ON (source) id FROM sync_runs
+       WHERE source IN ('ghl', 'manychat', 'stripe', 'paypal', 'unify') ORDER BY source, started_at DESC`;
+    const runs = await db.syncRun.findMany({ where: { id: { in: latest.map((r) => r.id) } } });
+    return {
+      latest: Object.fromEntries(runs.map((r) => [r.source, runView(r)])),
+      totals: await totals(db),
+      pending: await pendingCounts(db),
+    };
+  });
+
+  app.get('/api/sync/conflicts', viewer, async (req, reply) => {
+    const q = conflictsQuery.safeParse(req.query);
+    if (!q.success) return badRequest(reply, q.error);
+    const rows = await db.mergeConflict.findMany({
+      where: q.data.status === 'all' ? {} : { status: q.data.status },
+      orderBy: { id: 'asc' },
+      take: q.data.limit,
+    });
+    return { conflicts: rows.map((c) => ({ ...c, id: String(c.id), clientId: String(c.clientId) })) };
+  });
+
+  app.post('/api/sync/conflicts/:id/resolve', admin, async (req, reply) => {
+    const p = idParams.safeParse(req.params);
+    if (!p.success) return badRequest(reply, p.error);
+    const b = resolveBody.safeParse(req.body);
+    if (!b.success) return badRequest(reply, b.error);
+    const id = BigInt(p.data.id);
+    const conflict = await db.mergeConflict.findUnique({ where: { id } });
+    if (!conflict) return reply.code(404).send({ error: 'not_found' });
+    if (conflict.status !== 'open') return reply.code(409).send({ error: 'already_resolved' });
+    const field = conflict.field as keyof typeof CLIENT_FIELD;
+    if (b.data.choice === 'incoming') {
+      if (!(field in CLIENT_FIELD)) return reply.code(422).send({ error: 'unsupported_field' });
+      const holder = await db.client.findFirst({
+        where: { [CLIENT_FIELD[field]]: conflict.incomingValue, id: { not: conflict.clientId } },
+        select: { id: true },
+      });
+      if (holder)
+        return reply.code(409).send({
+          error: 'value_held_by_other_client',
+          message: `client ${holder.id} already has this ${field}; resolve that client first`,
+        });
+      await db.client.update({
+        where: { id: conflict.clientId },
+        data: {
+          [CLIENT_FIELD[field]]: conflict.incomingValue,
+          [SOURCE_FIELD[field]]: `${conflict.incomingSource}:${conflict.incomingSourceId}`,
+        },
+      });
+    }
+    const resolved = await db.mergeConflict.update({
+      where: { id },
+      data: { status: 'resolved', choice: b.data.choice, resolvedAt: new Date(), resolvedBy: req.user.sub },
+    });
+    return { conflict: { ...resolved, id: String(resolved.id), clientId: String(resolved.clientId) } };
+  });
+}

@@ -1,0 +1,176 @@
+import { toJobId } from '@cauce/queues';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { IngressDeps } from '../context.ts';
+import { dedupeKey } from '../webhooks/dedupe.ts';
+import type { Accepted } from '../webhooks/intake.ts';
+import { eventLabel } from '../webhooks/metrics.ts';
+import { createProviders, type WebhookProvider } from '../webhooks/providers.ts';
+import { type EventRow, PayloadRejectedError } from '../webhooks/store.ts';
+
+/** Headers worth keeping with an event (never authorization, signatures or tokens). */
+const KEPT_HEADERS = ['user-agent', 'content-type', 'paypal-transmission-id', 'paypal-transmission-time'];
+/** Deeper than any provider's payload; PostgreSQL's jsonb parser has its own, lower, limit. */
+const MAX_DEPTH = 64;
+
+const issuesOf = (error: z.ZodError) =>
+  error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+
+/** Nesting depth of a parsed JSON value, without recursion (hostile payloads nest deeply). */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) max = d;
+    if (max > MAX_DEPTH) return max;
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/**
+ * POST /api/webhooks/<provider> (docs/webhooks.md): size limit -> content type -> authentication
+ * -> JSON -> zod -> durable insert (group commit) -> enqueue -> 202. Nothing is acknowledged before
+ * its row is committed; a repeated delivery answers 200 and enqueues nothing.
+ */
+export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
+  const { config, log } = deps;
+  const intake = app.webhookIntake;
+  const { metrics } = intake;
+
+  // Raw bytes: signatures are over the body exactly as sent. Only JSON is accepted (else 415).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const handle = (p: WebhookProvider) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const count = (event: string, outcome: 'accepted' | 'duplicate' | 'rejected' | 'unauthorized') =>
+      metrics.received.inc({ provider: p.name, event: eventLabel(event), outcome });
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+
+    if (p.missingConfig) {
+      count('unknown', 'unauthorized');
+      log.error({ provider: p.name }, `webhook refused: ${p.missingConfig} is not configured`);
+      return reply
+        .code(p.retryStatus)
+        .header('retry-after', String(config.WEBHOOK_RETRY_AFTER_SECONDS))
+        .send({ error: 'not_configured', message: `${p.name} webhooks are not configured on this server` });
+    }
+    const auth = await p.authenticate(req, raw);
+    if (!auth.ok && auth.retryable) {
+      // We could not check it (yet): not the sender's fault, so ask for a redelivery.
+      metrics.unavailable.inc({ provider: p.name });
+      log.warn(
+        { provider: p.name, reason: auth.reason },
+        'webhook signature could not be checked; asking for a retry',
+      );
+      return reply
+        .code(p.retryStatus)
+        .header('retry-after', String(config.WEBHOOK_RETRY_AFTER_SECONDS))
+        .send({ error: 'unavailable', message: auth.reason });
+    }
+    if (!auth.ok) {
+      count('unknown', 'unauthorized');
+      log.warn({ provider: p.name, reason: auth.reason, ip: req.ip }, 'webhook authentication failed');
+      return reply.code(401).send({ error: 'unauthorized', message: auth.reason });
+    }
+
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      count('unknown', 'rejected');
+      return reply.code(400).send({ error: 'invalid_json', message: (err as Error).message });
+    }
+    if (depthOf(json) > MAX_DEPTH) {
+      count('unknown', 'rejected');
+      return reply
+        .code(400)
+        .send({ error: 'invalid_body', message: `JSON nested deeper than ${MAX_DEPTH} levels` });
+    }
+    const parsed = p.schema.safeParse(json);
+    const described = parsed.success ? p.describe(parsed.data as never) : null;
+    const headers = JSON.stringify(
+      Object.fromEntries(KEPT_HEADERS.filter((h) => req.headers[h]).map((h) => [h, req.headers[h]])),
+    );
+    const base = { provider: p.name, payload: raw.toString('utf8'), headers };
+
+    if (!parsed.success || !described?.ok) {
+      // Authenticated but unusable: answer 400 and keep it, visible to operators as 'rejected'.
+      const body = parsed.success
+        ? {
+            error: 'invalid_body',
+            issues: [{ path: '(root)', message: (described as { error: string }).error }],
+          }
+        : { error: 'invalid_body', issues: issuesOf(parsed.error) };
+      count('unknown', 'rejected');
+      await intake.reject({
+        ...base,
+        eventType: 'rejected',
+        dedupeKey: dedupeKey(p.name, {}, raw),
+        entityId: null,
+        status: 'rejected',
+        queue: null,
+        jobId: null,
+        error: body.issues
+          .map((i) => `${i.path}: ${i.message}`)
+          .join('; ')
+          .slice(0, 2000),
+      });
+      return reply.code(400).send(body);
+    }
+
+    const event = described.event;
+    const key = dedupeKey(p.name, event, raw);
+    const row: EventRow = {
+      ...base,
+      eventType: event.eventType,
+      dedupeKey: key,
+      entityId: event.entityId,
+      status: 'received',
+      queue: p.queue,
+      jobId: toJobId(key),
+      error: null,
+    };
+    let stored: Accepted;
+    try {
+      stored = await intake.accept(row);
+    } catch (err) {
+      if (err instanceof PayloadRejectedError) {
+        count(event.eventType, 'rejected');
+        return reply
+          .code(400)
+          .send({ error: 'invalid_body', message: `payload cannot be stored: ${err.message}` });
+      }
+      // Not stored, so not acknowledged: the status makes this provider deliver it again.
+      metrics.unavailable.inc({ provider: p.name });
+      log.error(
+        { err: (err as Error).message, provider: p.name },
+        'webhook not stored: PostgreSQL unavailable',
+      );
+      return reply
+        .code(p.retryStatus)
+        .header('retry-after', String(config.WEBHOOK_RETRY_AFTER_SECONDS))
+        .send({ error: 'unavailable', message: 'the event could not be stored; please retry' });
+    }
+    if (stored.duplicate) {
+      count(event.eventType, 'duplicate');
+      return reply.code(200).send({ received: true, duplicate: true });
+    }
+    count(event.eventType, 'accepted');
+    if (p.name === 'beds24') metrics.beds24.inc({ action: event.eventType });
+    return reply.code(202).send({ received: true, timestamp: new Date().toISOString() });
+  };
+
+  const bodyLimit = config.BODY_LIMIT_BYTES;
+  for (const p of createProviders(config))
+    for (const path of p.paths) app.post(path, { bodyLimit }, handle(p));
+  app.post('/api/webhooks/:provider', async (req, reply) => {
+    metrics.received.inc({ provider: 'unknown', event: 'unknown', outcome: 'rejected' });
+    return reply.code(404).send({
+      error: 'unknown_provider',
+      message: `no webhook route for "${(req.params as { provider: string }).provider}"`,
+    });
+  });
+}

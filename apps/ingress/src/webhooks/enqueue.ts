@@ -1,0 +1,115 @@
+import { JOBS, type Producer } from '@cauce/queues';
+import type { Logger } from '@cauce/runtime';
+import type pg from 'pg';
+
+/** A stored event on its way to its queue. */
+export interface StoredEvent {
+  id: string;
+  provider: string;
+  eventType: string;
+  entityId: string | null;
+  queue: string;
+  jobId: string;
+}
+
+/**
+ * Adds the events' jobs: one addBulk per queue, jobId = the dedupe key, so a second add of the
+ * same event is a no-op while the job exists.
+ */
+export async function addJobs(producer: Producer, events: StoredEvent[]): Promise<void> {
+  const byQueue = new Map<string, StoredEvent[]>();
+  for (const e of events) byQueue.set(e.queue, [...(byQueue.get(e.queue) ?? []), e]);
+  await Promise.all(
+    [...byQueue].map(([queue, list]) =>
+      producer.queue(queue).addBulk(
+        list.map((e) => ({
+          name: JOBS.webhookEvent,
+          data: { webhookEventId: e.id, provider: e.provider, eventType: e.eventType, entityId: e.entityId },
+          opts: { jobId: e.jobId },
+        })),
+      ),
+    ),
+  );
+}
+
+/** Marks rows queued; only rows still in 'received' move (a worker may have settled them already). */
+export async function markQueued(pool: pg.Pool, events: StoredEvent[]): Promise<void> {
+  await pool.query({
+    name: 'webhook-events-mark-queued',
+    text: `UPDATE webhook_events SET status = 'queued', enqueued_at = now()
+           WHERE id = ANY($1::bigint[]) AND status = 'received'`,
+    values: [events.map((e) => e.id)],
+  });
+}
+
+/** addJobs then markQueued (the redrive's path: it must not lose track of a row it enqueued). */
+export async function enqueueStored(producer: Producer, pool: pg.Pool, events: StoredEvent[]): Promise<void> {
+  await addJobs(producer, events);
+  await markQueued(pool, events);
+}
+
+interface Waiter {
+  event: StoredEvent;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Batches the enqueues of concurrent requests the way GroupCommit batches their inserts. A
+ * request waits at most `timeoutMs` for its job: the row is already committed, so on timeout or
+ * error the answer is still 202 and the redrive loop enqueues it later.
+ */
+export class BatchEnqueuer {
+  private pending: Waiter[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly pool: pg.Pool,
+    private readonly log: Logger,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Resolves true when the job was added in time, false otherwise (never rejects). */
+  enqueue(event: StoredEvent): Promise<boolean> {
+    const added = new Promise<void>((resolve, reject) => {
+      this.pending.push({ event, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    }).then(
+      () => true,
+      () => false,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), this.timeoutMs);
+    });
+    return Promise.race([added, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private flush() {
+    this.scheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    const events = batch.map((w) => w.event);
+    addJobs(this.producer, events).then(
+      () => {
+        for (const w of batch) w.resolve();
+        // Off the request's path: a row left 'received' by a failed mark is only re-added by the
+        // redrive, which BullMQ ignores while the job exists and workers skip once it is settled.
+        markQueued(this.pool, events).catch((err) =>
+          this.log.warn({ err: (err as Error).message }, 'could not mark events queued; the redrive will'),
+        );
+      },
+      (err) => {
+        this.log.warn(
+          { err: (err as Error).message, events: batch.length },
+          'enqueue failed; the redrive will retry',
+        );
+        for (const w of batch) w.reject(err);
+      },
+    );
+  }
+}

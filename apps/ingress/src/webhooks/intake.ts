@@ -1,0 +1,80 @@
+import { createPgPool, type PgPool } from '@cauce/db';
+import type { IngressDeps } from '../context.ts';
+import { BatchEnqueuer } from './enqueue.ts';
+import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
+import { startRedrive } from './redrive.ts';
+import { type EventRow, GroupCommit, type Stored } from './store.ts';
+
+export type Accepted = Stored & { queued: boolean };
+
+/**
+ * The one path every inbound event takes after its checks: durable insert (group commit), then
+ * enqueue (batched, bounded wait), with the redrive loop behind it. Webhook routes and the
+ * synthetic SIIGO test event both go through `accept`.
+ */
+export class WebhookIntake {
+  readonly metrics: WebhookMetrics;
+  private readonly pool: PgPool;
+  private readonly store: GroupCommit;
+  private readonly enqueuer: BatchEnqueuer;
+  readonly redrive: ReturnType<typeof startRedrive>;
+
+  constructor({ config, log, producer, redis, registry }: IngressDeps) {
+    this.metrics = createWebhookMetrics(registry);
+    this.pool = createPgPool(config.DATABASE_URL, {
+      max: config.WEBHOOK_DB_POOL_MAX,
+      onError: (err) => log.warn({ err: err.message }, 'webhook intake: idle PostgreSQL connection lost'),
+    });
+    this.store = new GroupCommit(this.pool, {
+      maxBatch: config.WEBHOOK_BATCH_MAX,
+      concurrency: config.WEBHOOK_BATCH_CONCURRENCY,
+      onBatch: (n) => this.metrics.batchSize.observe(n),
+    });
+    this.enqueuer = new BatchEnqueuer(producer, this.pool, log, config.WEBHOOK_ENQUEUE_TIMEOUT_MS);
+    this.redrive = startRedrive({
+      pool: this.pool,
+      redis,
+      producer,
+      prefix: config.QUEUE_PREFIX,
+      intervalMs: config.WEBHOOK_REDRIVE_INTERVAL_MS,
+      graceMs: config.WEBHOOK_REDRIVE_GRACE_MS,
+      log,
+      onRedriven: (n) => this.metrics.redriven.inc(n),
+    });
+  }
+
+  /** Stores a rejected event for operators (no queue). Never throws: the caller answers 400 anyway. */
+  async reject(row: EventRow): Promise<void> {
+    await this.store.insert({ ...row, status: 'rejected', queue: null, jobId: null }).catch(() => {});
+  }
+
+  /**
+   * Resolves after the row is committed (throws when it could not be: the caller must not
+   * acknowledge). A new row is then enqueued; `queued: false` means the redrive will do it.
+   */
+  async accept(row: EventRow): Promise<Accepted> {
+    const stored = await this.store.insert(row);
+    if (stored.duplicate || !row.queue || !row.jobId) return { ...stored, queued: false };
+    const queued = await this.enqueuer.enqueue({
+      id: stored.id,
+      provider: row.provider,
+      eventType: row.eventType,
+      entityId: row.entityId,
+      queue: row.queue,
+      jobId: row.jobId,
+    });
+    if (!queued) this.metrics.enqueueFailed.inc();
+    return { ...stored, queued };
+  }
+
+  async close(): Promise<void> {
+    await this.redrive.stop();
+    await this.pool.end();
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    webhookIntake: WebhookIntake;
+  }
+}

@@ -1,0 +1,106 @@
+import { migrate } from '@cauce/db';
+import { QUEUES } from '@cauce/queues';
+import { parseConfig } from '@cauce/runtime';
+import { type PrivateServices, startPrivateServices, waitFor } from '@cauce/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSenderAuth, signWebhook } from '../../provider-sim/src/traffic/senders.ts';
+import { buildIngress } from '../src/app.ts';
+import { ingressEnv } from '../src/config.ts';
+import { createDeps } from '../src/deps.ts';
+import { JWT_SECRET } from './support.ts';
+
+// The services this file stops are its own (temp dirs, free ports), never the shared ones.
+let services: PrivateServices;
+let ingress: Awaited<ReturnType<typeof buildIngress>>;
+let deps: Awaited<ReturnType<typeof createDeps>>;
+// This file sends no PayPal events, so no certificate host is ever asked.
+const auth = createSenderAuth('http://127.0.0.1:1');
+
+beforeAll(async () => {
+  services = await startPrivateServices();
+  await migrate({ databaseUrl: services.databaseUrl, log: () => {} });
+  deps = await createDeps(
+    parseConfig(ingressEnv, {
+      DATABASE_URL: services.databaseUrl,
+      REDIS_URL: services.redisUrl,
+      QUEUE_PREFIX: 'outage',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      JWT_SECRET,
+      ...auth.env,
+      WEBHOOK_ENQUEUE_TIMEOUT_MS: '500',
+      WEBHOOK_REDRIVE_INTERVAL_MS: '200',
+      WEBHOOK_REDRIVE_GRACE_MS: '0',
+      RATE_LIMIT_ENABLED: 'false',
+    }),
+  );
+  ingress = await buildIngress(deps);
+}, 60_000);
+afterAll(async () => {
+  await ingress?.close();
+  await deps?.close();
+  await services?.stop();
+});
+
+const beds24 = (id: number) =>
+  ingress.inject({
+    method: 'POST',
+    url: '/api/webhooks/beds24',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.beds24Token}` },
+    payload: { action: 'modified', booking: { id, modifiedTime: new Date().toISOString() } },
+  });
+
+describe('never acknowledges what is not stored', () => {
+  it('PostgreSQL down: 503 with Retry-After (429 for GoHighLevel, which retries only on 429); back up: 202', async () => {
+    services.stopPostgres();
+    try {
+      const res = await beds24(1);
+      expect(res.statusCode).toBe(503);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      const raw = JSON.stringify({ type: 'ContactCreate', webhookId: 'w-1', id: 'c-1' });
+      const ghl = await ingress.inject({
+        method: 'POST',
+        url: '/api/webhooks/ghl',
+        headers: { 'content-type': 'application/json', ...signWebhook.ghl(auth, raw) },
+        payload: raw,
+      });
+      expect(ghl.statusCode).toBe(429);
+      expect(ghl.headers['retry-after']).toBeDefined();
+    } finally {
+      services.startPostgres();
+    }
+    const res = await waitFor(async () => {
+      const r = await beds24(1);
+      return r.statusCode === 202 ? r : null;
+    });
+    expect(res.json()).toMatchObject({ received: true });
+    expect(await deps.db.webhookEvent.count({ where: { entityId: '1' } })).toBe(1);
+  }, 60_000);
+
+  it('Redis down after the row is stored: 202 at once; the redrive enqueues it when Redis is back', async () => {
+    await services.stopRedis();
+    let started = 0;
+    try {
+      started = Date.now();
+      const res = await beds24(2);
+      expect(res.statusCode).toBe(202);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      const [row] = await deps.db.webhookEvent.findMany({ where: { entityId: '2' } });
+      expect(row?.status).toBe('received');
+    } finally {
+      await services.startRedis();
+    }
+    const row = await waitFor(
+      async () => {
+        const [r] = await deps.db.webhookEvent.findMany({ where: { entityId: '2', status: 'queued' } });
+        return r;
+      },
+      { timeoutMs: 30_000, message: 'the stored event to be queued by the redrive' },
+    );
+    const job = await deps.producer.queue(QUEUES.beds24Sync).getJob(row.jobId!);
+    expect(job?.data).toMatchObject({
+      webhookEventId: row.id.toString(),
+      eventType: 'MODIFY',
+      entityId: '2',
+    });
+  }, 60_000);
+});

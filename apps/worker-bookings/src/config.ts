@@ -1,0 +1,60 @@
+import { bool, optionalString as secret, workerEnv } from '@cauce/runtime';
+import { z } from 'zod';
+
+const ms = (dflt: number) => z.coerce.number().int().min(0).default(dflt);
+
+/** Every variable worker-bookings reads (docs/bookings.md lists them with their meaning). */
+export const bookingsEnv = workerEnv.extend({
+  BEDS24_BASE_URL: z.url().default('https://api.beds24.com/v2'),
+  /** Long-life read token… */
+  BEDS24_TOKEN: secret,
+  /** …or a refresh token exchanged for 24 h access tokens (takes precedence when both are set). */
+  BEDS24_WRITE_REFRESH_TOKEN: secret,
+  /** Country for guest phone numbers written without +prefix when the booking has no country2. */
+  BEDS24_DEFAULT_COUNTRY: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'an ISO-3166 alpha-2 code such as CO')
+    .default('CO'),
+  /** JSON object propertyId -> name: Beds24 bookings carry only the property id. */
+  BEDS24_PROPERTY_NAMES: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      try {
+        const v = JSON.parse(s) as unknown;
+        if (v && typeof v === 'object' && !Array.isArray(v))
+          return Object.fromEntries(Object.entries(v).map(([k, n]) => [k, String(n)]));
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'a JSON object such as {"200101":"Casa Azul"}' });
+      return z.NEVER;
+    }),
+  /** Also read GET /bookings/messages (one more API call per fetch; there is no include for messages). */
+  BEDS24_FETCH_MESSAGES: bool.default(true),
+  BEDS24_TIMEOUT_MS: ms(30_000),
+  /** Retries inside one call; 0 by default so the queue's 5 s / 25 s schedule is the retry policy. */
+  BEDS24_HTTP_RETRIES: z.coerce.number().int().min(0).max(5).default(0),
+  /** Longest Retry-After or credit pause waited inside a job; longer ones go back to the queue. */
+  BEDS24_MAX_WAIT_MS: ms(30_000),
+  /** Below this many credits left in the 5-minute window every replica pauses until it resets. */
+  BEDS24_CREDIT_FLOOR: z.coerce.number().min(0).default(5),
+  /** BullMQ limiter on beds24-sync, shared by every replica: at most MAX jobs per DURATION. */
+  BEDS24_QUEUE_LIMIT_MAX: z.coerce.number().int().min(1).default(30),
+  BEDS24_QUEUE_LIMIT_DURATION_MS: z.coerce.number().int().min(1).default(60_000),
+  BEDS24_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(5),
+  /**
+   * A webhook received at least this long before a successful fetch of the same booking started
+   * is covered by that fetch and skips its own (clock-skew allowance between ingress DB and worker).
+   */
+  BEDS24_COLLAPSE_MARGIN_MS: ms(1_000),
+  BEDS24_TOKEN_REFRESH_MARGIN_MS: ms(10 * 60_000),
+});
+export type BookingsConfig = z.infer<typeof bookingsEnv>;
+
+/** Why Beds24 is off (no credentials), or null. */
+export function beds24DisabledReason(c: BookingsConfig): string | null {
+  return c.BEDS24_TOKEN || c.BEDS24_WRITE_REFRESH_TOKEN
+    ? null
+    : 'Beds24 disabled: set BEDS24_TOKEN or BEDS24_WRITE_REFRESH_TOKEN';
+}

@@ -1,0 +1,64 @@
+import { parseConfig } from '@cauce/runtime';
+import type { TestEnv } from '@cauce/testkit';
+import { CALLBELL_SIM_TOKEN } from '../../provider-sim/src/providers/callbell.ts';
+import { listenSim } from '../../provider-sim/src/testing.ts';
+import { type OrdersConfig, ordersEnv } from '../src/config.ts';
+
+export const API_KEY = 'orders-key-0123456789abcdef';
+
+/** provider-sim on a loopback port (a fixed one can be given to restart it "on the same address"). */
+export async function startSim(port = 0) {
+  const sim = await listenSim(port);
+  const { call } = sim;
+  return {
+    ...sim,
+    reset: () => call('POST', '/__sim/reset'),
+    robotMode: (mode: 'success' | 'fail') => call('POST', '/__sim/bigin-robot/mode', { mode }),
+    robotOrders: async () =>
+      (await call('GET', '/__sim/bigin-robot/state')).orders as Array<Record<string, unknown>>,
+    messages: async () =>
+      (await call('GET', '/__sim/callbell/state')).messages as Array<{ to: string; text: string }>,
+    fault: (rule: Record<string, unknown>) => call('POST', '/__sim/faults', rule),
+  };
+}
+
+export function ordersConfig(
+  env: TestEnv,
+  simBase: string,
+  overrides: Record<string, string> = {},
+): OrdersConfig {
+  return parseConfig(ordersEnv, {
+    ...env.env,
+    WORKER_PORT: '0',
+    WORKER_HOST: '127.0.0.1',
+    BIGIN_ROBOT_URL: `${simBase}/bigin/create-order`,
+    BIGIN_ROBOT_TIMEOUT_MS: '1500',
+    CALLBELL_ENABLED: 'true',
+    CALLBELL_BASE_URL: `${simBase}/callbell/v1`,
+    CALLBELL_API_TOKEN: CALLBELL_SIM_TOKEN,
+    ORDERS_SWEEP_ENABLED: 'false',
+    ORDERS_SWEEP_AFTER_MS: '0',
+    BACKOFF_TIME_SCALE: '0.001',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    ...overrides,
+  });
+}
+
+let seq = 0;
+/** A valid order body; names and session ids unique per call. */
+export function orderPayload(extra: Record<string, unknown> = {}) {
+  seq++;
+  return {
+    customer_name: `Cliente ${seq}`,
+    phone: `+57300111${String(1000 + seq).slice(-4)}`,
+    email: `cliente${seq}@example.co`,
+    address: 'Calle 10 # 5-20',
+    city: 'Medellín',
+    department: 'Antioquia',
+    pack: 'Pack x2',
+    price: 159900,
+    status: 'confirmado',
+    session_id: `sess-${seq}-${Date.now()}`,
+    ...extra,
+  };
+}

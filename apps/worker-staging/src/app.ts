@@ -1,0 +1,144 @@
+import { createPgPool } from '@cauce/db';
+import { JOBS, QUEUES, type StagingSyncJob, type StagingUnifyJob, type WebhookEventJob } from '@cauce/queues';
+import {
+  isPermanent,
+  PermanentError,
+  type QueueHandler,
+  type WorkerAppOptions,
+  type WorkerContext,
+} from '@cauce/runtime';
+import type pg from 'pg';
+import type { StagingConfig } from './config.ts';
+import { ghlClient, runGhlSync } from './ghl-sync.ts';
+import { manychatClient, runManychatLookup } from './manychat-sync.ts';
+import { paypalClient, runPaypalSync } from './paypal-sync.ts';
+import { failRun } from './runs.ts';
+import { runStripeSync, stripeClient } from './stripe-sync.ts';
+import { runUnify } from './unify.ts';
+import {
+  handleGhlWebhook,
+  handleManychatWebhook,
+  handlePaypalWebhook,
+  handleStripeWebhook,
+} from './webhooks.ts';
+
+export const STAGING_PORT = 9104;
+
+/**
+ * worker-staging: one queue per source (its provider's rate limit) plus staging-unify.
+ * Bulk writes use a plain pg pool (array-parameter upserts, temp tables for unify).
+ */
+export function stagingWorkerOptions(
+  config: StagingConfig,
+  pool: pg.Pool = createPgPool(config.DATABASE_URL, { max: 6 }),
+): WorkerAppOptions<StagingConfig> {
+  const ghlApi = ghlClient(config);
+  const stripeApi = stripeClient(config);
+  const paypalApi = paypalClient(config);
+  const manychatApi = manychatClient(config);
+
+  const wrapRun =
+    (fn: (runId: string, ctx: WorkerContext<StagingConfig>) => Promise<unknown>) =>
+    async (runId: string, ctx: WorkerContext<StagingConfig>, final: boolean) => {
+      try {
+        return await fn(runId, ctx);
+      } catch (err) {
+        await failRun(pool, runId, (err as Error).message, final || isPermanent(err)).catch(() => {});
+        throw err;
+      }
+    };
+
+  const syncGhl = wrapRun(async (runId, ctx) => {
+    if (!ghlApi) throw new PermanentError('GHL disabled: GHL_TOKEN and GHL_LOCATION_ID are required');
+    return runGhlSync(pool, ghlApi, config, runId, ctx.log);
+  });
+  const syncStripe = wrapRun(async (runId, ctx) => {
+    if (!stripeApi) throw new PermanentError('Stripe disabled: STRIPE_SECRET_KEY is required');
+    return runStripeSync(pool, stripeApi, config, runId, ctx.log);
+  });
+  const syncPaypal = wrapRun(async (runId, ctx) => {
+    if (!paypalApi)
+      throw new PermanentError('PayPal disabled: PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET are required');
+    return runPaypalSync(pool, paypalApi, config, runId, ctx.log);
+  });
+  const syncManychat = wrapRun(async (runId, ctx) => {
+    if (!manychatApi) throw new PermanentError('ManyChat disabled: MANYCHAT_API_KEY is required');
+    return runManychatLookup(pool, ctx.redis, manychatApi, config, runId, ctx.log);
+  });
+  const unify = wrapRun((runId, ctx) => runUnify(pool, config, runId, ctx.log));
+
+  return {
+    name: 'worker-staging',
+    config,
+    defaultPort: STAGING_PORT,
+    handlers: (): QueueHandler<StagingConfig>[] => [
+      {
+        queue: QUEUES.stagingGhl,
+        concurrency: 2,
+        process: async (job, ctx) => {
+          const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          if (job.name === JOBS.webhookEvent)
+            return handleGhlWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
+          if (job.name === JOBS.stagingSync) return syncGhl((job.data as StagingSyncJob).runId, ctx, final);
+          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingGhl}`);
+        },
+      },
+      {
+        queue: QUEUES.stagingStripe,
+        concurrency: 2,
+        process: async (job, ctx) => {
+          const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          if (job.name === JOBS.webhookEvent)
+            return handleStripeWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
+          if (job.name === JOBS.stagingSync)
+            return syncStripe((job.data as StagingSyncJob).runId, ctx, final);
+          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingStripe}`);
+        },
+      },
+      {
+        queue: QUEUES.stagingPaypal,
+        concurrency: 2,
+        process: async (job, ctx) => {
+          const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          if (job.name === JOBS.webhookEvent)
+            return handlePaypalWebhook(ctx.db, pool, (job.data as WebhookEventJob).webhookEventId);
+          if (job.name === JOBS.stagingSync)
+            return syncPaypal((job.data as StagingSyncJob).runId, ctx, final);
+          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingPaypal}`);
+        },
+      },
+      {
+        queue: QUEUES.stagingManychat,
+        concurrency: 2,
+        process: async (job, ctx) => {
+          const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          if (job.name === JOBS.webhookEvent)
+            return handleManychatWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
+          if (job.name === JOBS.stagingSync)
+            return syncManychat((job.data as StagingSyncJob).runId, ctx, final);
+          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingManychat}`);
+        },
+      },
+      {
+        queue: QUEUES.stagingUnify,
+        concurrency: 1,
+        process: async (job, ctx) => {
+          const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          return unify((job.data as StagingUnifyJob).runId, ctx, final);
+        },
+      },
+    ],
+    async onStop() {
+      await ghlApi?.close();
+      await stripeApi?.close();
+      await paypalApi?.close();
+      await manychatApi?.close();
+    },
+    health: async () => ({
+      ghl: ghlApi ? 'configured' : 'disabled',
+      stripe: stripeApi ? 'configured' : 'disabled',
+      paypal: paypalApi ? 'configured' : 'disabled',
+      manychat: manychatApi ? 'configured' : 'disabled',
+    }),
+  };
+}

@@ -1,0 +1,114 @@
+import { paypal } from '@cauce/providers';
+import type { Logger } from '@cauce/runtime';
+import type pg from 'pg';
+import type { StagingConfig } from './config.ts';
+import { normalizeEmail } from './normalize.ts';
+import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
+import { checkpoint, finishRun, inTx, startRun } from './runs.ts';
+
+export function paypalClient(config: StagingConfig): paypal.PaypalClient | null {
+  if (!config.PAYPAL_CLIENT_ID || !config.PAYPAL_CLIENT_SECRET) return null;
+  return new paypal.PaypalClient({
+    baseUrl: config.PAYPAL_BASE_URL,
+    clientId: config.PAYPAL_CLIENT_ID,
+    clientSecret: config.PAYPAL_CLIENT_SECRET,
+    rps: config.PAYPAL_RPS,
+    timeoutMs: config.HTTP_TIMEOUT_MS,
+    retries: config.HTTP_RETRIES,
+  });
+}
+
+export function paypalRows(items: Array<Record<string, unknown>>) {
+  return items.flatMap((item) => {
+    const k = paypal.transactionKeys(item);
+    if (!k.sourceId) return [];
+    return [
+      {
+        source: k.source,
+        source_id: k.sourceId,
+        kind: k.kind,
+        customer_ref: k.customerRef,
+        email: normalizeEmail(k.email),
+        amount: k.amount,
+        currency: k.currency,
+        status: k.status,
+        source_created_at: k.createdAt,
+        payload: item,
+      },
+    ];
+  });
+}
+
+interface PaypalCheckpoint {
+  /** Window start (ms) and the next page in it. */
+  windowStart: number;
+  page: number;
+  /** End of the whole run's range (fixed at its start so a resumed run ends where it meant to). */
+  until: number;
+}
+
+/**
+ * PayPal transaction search in windows of at most 31 days (PAYPAL_WINDOW_DAYS), page by page,
+ * checkpoint per page. A first run goes back PAYPAL_HISTORY_DAYS; later runs start where the
+ * last successful one ended, minus 3 h (PayPal shows transactions up to 3 h late).
+ */
+export async function runPaypalSync(
+  pool: pg.Pool,
+  client: paypal.PaypalClient,
+  config: StagingConfig,
+  runId: string,
+  log: Logger,
+) {
+  const run = await startRun(pool, runId);
+  if (!run) return null;
+  let cp = run.checkpoint as PaypalCheckpoint | null;
+  if (!cp) {
+    const last = await pool.query<{ checkpoint: PaypalCheckpoint | null }>(
+      `SELECT checkpoint FROM sync_runs WHERE source = 'paypal' AND status = 'succeeded' AND id <> $1
+        ORDER BY started_at DESC LIMIT 1`,
+      [runId],
+    );
+    const now = Date.now();
+    const prevEnd = last.rows[0]?.checkpoint?.until;
+    const from = prevEnd ? prevEnd - 3 * 3600_000 : now - config.PAYPAL_HISTORY_DAYS * 86_400_000;
+    cp = { windowStart: from, page: 1, until: now };
+  }
+  const windowMs = Math.min(config.PAYPAL_WINDOW_DAYS * 86_400_000, paypal.PAYPAL_MAX_WINDOW_MS);
+  const counters: Record<string, number> = {
+    pages: 0,
+    fetched: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    windows: 0,
+    ...run.counters,
+  };
+  let processed = run.processed;
+  while (cp.windowStart < cp.until) {
+    const end = Math.min(cp.windowStart + windowMs, cp.until);
+    const page = await client.searchTransactions(
+      new Date(cp.windowStart),
+      new Date(end),
+      cp.page,
+      config.PAYPAL_PAGE_SIZE,
+    );
+    const rows = paypalRows(page.transaction_details);
+    const last = cp.page >= page.total_pages || page.transaction_details.length === 0;
+    const next: PaypalCheckpoint = last ? { ...cp, windowStart: end, page: 1 } : { ...cp, page: cp.page + 1 };
+    await inTx(pool, async (tx) => {
+      const n = await upsertRaw(tx, RAW_TABLES.transactions, rows);
+      counters.pages = (counters.pages ?? 0) + 1;
+      counters.fetched = (counters.fetched ?? 0) + rows.length;
+      counters.inserted = (counters.inserted ?? 0) + n.inserted;
+      counters.updated = (counters.updated ?? 0) + n.updated;
+      counters.unchanged = (counters.unchanged ?? 0) + n.unchanged;
+      if (last) counters.windows = (counters.windows ?? 0) + 1;
+      processed += rows.length;
+      await checkpoint(tx, runId, next, counters, processed);
+    });
+    cp = next;
+  }
+  await finishRun(pool, runId, counters);
+  log.info({ runId, ...counters }, 'PayPal sync finished');
+  return counters;
+}

@@ -1,0 +1,70 @@
+import type pg from 'pg';
+
+/** sync_runs helpers on the worker's pg pool (the checkpoint commits with the page it describes). */
+export async function startRun(pool: pg.Pool, runId: string) {
+  const res = await pool.query<{
+    id: string;
+    source: string;
+    status: string;
+    checkpoint: Record<string, unknown> | null;
+    counters: Record<string, number>;
+    processed: number;
+  }>(
+    `UPDATE sync_runs SET status = 'running', error = NULL, updated_at = now()
+      WHERE id = $1 AND status IN ('queued', 'running', 'failed')
+      RETURNING id, source, status, checkpoint, counters, processed`,
+    [runId],
+  );
+  return res.rows[0] ?? null;
+}
+
+export async function finishRun(pool: pg.Pool, runId: string, counters: Record<string, unknown>) {
+  await pool.query(
+    `UPDATE sync_runs SET status = 'succeeded', counters = $2::jsonb, finished_at = now(), updated_at = now() WHERE id = $1`,
+    [runId, JSON.stringify(counters)],
+  );
+}
+
+export async function failRun(pool: pg.Pool, runId: string, error: string, final: boolean) {
+  await pool.query(
+    `UPDATE sync_runs SET status = $3, error = $2, updated_at = now(),
+       finished_at = CASE WHEN $3 = 'failed' THEN now() ELSE finished_at END WHERE id = $1`,
+    [runId, error.slice(0, 2000), final ? 'failed' : 'running'],
+  );
+}
+
+/** Records a page's progress; pass the transaction's client so it commits with the page. */
+export async function checkpoint(
+  db: pg.ClientBase | pg.Pool,
+  runId: string,
+  cp: unknown,
+  counters: Record<string, unknown>,
+  processed: number,
+  total?: number | null,
+) {
+  await db.query(
+    `UPDATE sync_runs SET checkpoint = $2::jsonb, counters = $3::jsonb, processed = $4,
+       total = COALESCE($5, total), updated_at = now() WHERE id = $1`,
+    [runId, JSON.stringify(cp), JSON.stringify(counters), processed, total ?? null],
+  );
+}
+
+/**
+ * Runs fn in one transaction on a pooled client. Page commits skip the fsync wait
+ * (synchronous_commit off): a database crash can only lose the last pages together with the
+ * checkpoint that describes them, and the run then fetches them again.
+ */
+export async function inTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN; SET LOCAL synchronous_commit TO off');
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    c.release();
+  }
+}

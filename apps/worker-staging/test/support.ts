@@ -1,0 +1,130 @@
+import type { Db, Prisma } from '@cauce/db';
+import { JOBS, type Producer } from '@cauce/queues';
+import { parseConfig } from '@cauce/runtime';
+import type { TestEnv } from '@cauce/testkit';
+import { buildIngress } from '../../ingress/src/app.ts';
+import { ingressEnv } from '../../ingress/src/config.ts';
+import { createDeps } from '../../ingress/src/deps.ts';
+import { mintToken } from '../../ingress/src/plugins/auth.ts';
+import { GHL_SIM_LOCATION, GHL_SIM_TOKEN } from '../../provider-sim/src/providers/ghl.ts';
+import { MANYCHAT_SIM_KEY } from '../../provider-sim/src/providers/manychat.ts';
+import { PAYPAL_SIM_CREDENTIALS } from '../../provider-sim/src/providers/paypal.ts';
+import { STRIPE_SIM_KEY } from '../../provider-sim/src/providers/stripe.ts';
+import { listenSim } from '../../provider-sim/src/testing.ts';
+import { type StagingConfig, stagingEnv } from '../src/config.ts';
+
+/** provider-sim on a free loopback port with its control routes. */
+export async function startSim() {
+  const sim = await listenSim();
+  const { base, call } = sim;
+  return {
+    ...sim,
+    ghlUrl: `${base}/ghl`,
+    ghlContacts: (body: { count?: number; contacts?: Array<Record<string, unknown>> }) =>
+      call('POST', '/__sim/ghl/contacts', body),
+    stripeObjects: (body: Record<string, Array<Record<string, unknown>>>) =>
+      call('POST', '/__sim/stripe/objects', body),
+    paypalTransactions: (transactions: Array<Record<string, unknown>>) =>
+      call('POST', '/__sim/paypal/transactions', { transactions }),
+    paypalState: () => call('GET', '/__sim/paypal/state'),
+    manychatSubscribers: (subscribers: Array<Record<string, unknown>>) =>
+      call('POST', '/__sim/manychat/subscribers', { subscribers }),
+    manychatState: () => call('GET', '/__sim/manychat/state'),
+  };
+}
+export type Sim = Awaited<ReturnType<typeof startSim>>;
+
+export function stagingVars(env: TestEnv, sim: Sim, overrides: Record<string, string> = {}) {
+  return {
+    ...env.env,
+    WORKER_PORT: '0',
+    WORKER_HOST: '127.0.0.1',
+    GHL_BASE_URL: sim.ghlUrl,
+    GHL_TOKEN: GHL_SIM_TOKEN,
+    GHL_LOCATION_ID: GHL_SIM_LOCATION,
+    GHL_RPS: '0',
+    STRIPE_BASE_URL: `${sim.base}/stripe`,
+    STRIPE_SECRET_KEY: STRIPE_SIM_KEY,
+    STRIPE_RPS: '0',
+    PAYPAL_BASE_URL: `${sim.base}/paypal`,
+    PAYPAL_CLIENT_ID: PAYPAL_SIM_CREDENTIALS.clientId,
+    PAYPAL_CLIENT_SECRET: PAYPAL_SIM_CREDENTIALS.clientSecret,
+    PAYPAL_HISTORY_DAYS: '100',
+    PAYPAL_PAGE_SIZE: '2',
+    PAYPAL_RPS: '0',
+    MANYCHAT_BASE_URL: `${sim.base}/manychat`,
+    MANYCHAT_API_KEY: MANYCHAT_SIM_KEY,
+    MANYCHAT_LOOKUP_RPS: '0',
+    HTTP_RETRIES: '1',
+    BACKOFF_TIME_SCALE: '0.001',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    JOB_LOCK_MS: '2000',
+    STALLED_INTERVAL_MS: '1000',
+    ...overrides,
+  };
+}
+
+export function stagingConfig(env: TestEnv, sim: Sim, overrides: Record<string, string> = {}): StagingConfig {
+  return parseConfig(stagingEnv, stagingVars(env, sim, overrides));
+}
+
+/** The real ingress (in-process, on a loopback port) with an admin token. */
+export async function startIngress(env: TestEnv) {
+  const config = parseConfig(ingressEnv, { ...env.env, JWT_SECRET: 'x'.repeat(40), PORT: '0' });
+  const deps = await createDeps(config);
+  const app = await buildIngress(deps);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const token = mintToken(app, 'test-admin', 'admin');
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: API JSON, asserted field by field
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  return {
+    base,
+    token,
+    api,
+    async close() {
+      await app.close();
+      await deps.close();
+    },
+  };
+}
+
+/** Delivers a webhook the way the ingress contract does: a webhook_events row, then the job. */
+export async function deliverWebhook(
+  db: Db,
+  producer: Producer,
+  provider: 'ghl' | 'manychat' | 'stripe' | 'paypal',
+  eventType: string,
+  dedupeKey: string,
+  payload: Record<string, unknown>,
+) {
+  const queue = `staging-${provider}`;
+  const ev = await db.webhookEvent.create({
+    data: {
+      provider,
+      eventType,
+      dedupeKey,
+      payload: payload as Prisma.InputJsonValue,
+      status: 'queued',
+      queue,
+    },
+  });
+  await producer.add(
+    queue,
+    JOBS.webhookEvent,
+    { webhookEventId: String(ev.id), provider, eventType, entityId: null },
+    { dedupeKey },
+  );
+  return ev.id;
+}

@@ -1,0 +1,101 @@
+import { siigo } from '@cauce/providers';
+import { Counter, Gauge, Histogram, type Registry } from '@cauce/runtime';
+import type { Redis } from 'ioredis';
+
+/** Name alerts use (prometheus/alerts.yml): do not rename. */
+export const LAST_SYNC_METRIC = 'last_successful_sync_timestamp_seconds';
+export const SYNC_LABEL = 'siigo_stock';
+
+export const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const;
+export type CircuitState = (typeof CIRCUIT_STATES)[number];
+
+/** Topic label values: the known topics, everything else as "unknown" (bounded cardinality). */
+export function topicLabel(topic: string): string {
+  return siigo.isStockTopic(topic) ? topic : 'unknown';
+}
+
+export function createStockMetrics(
+  registry: Registry,
+  opts: { redis: Redis; prefix: string; circuitState: () => CircuitState },
+) {
+  const registers = [registry];
+  const lastSuccessKey = siigo.stockRedisKeys(opts.prefix).lastSyncSuccess;
+  return {
+    syncRuns: new Counter({
+      name: 'siigo_sync_runs_total',
+      help: 'Scheduled SIIGO stock sync runs by outcome (succeeded, failed, cancelled, skipped_overlap, skipped_circuit_open)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    syncDuration: new Histogram({
+      name: 'siigo_sync_duration_seconds',
+      help: 'Duration of completed scheduled sync runs',
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    }),
+    productsChecked: new Counter({
+      name: 'siigo_products_checked_total',
+      help: 'Products read from SIIGO and compared with the products table',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    productsChanged: new Counter({
+      name: 'siigo_products_changed_total',
+      help: 'Products whose stored row changed (kind=stock: available_quantity; kind=other: warehouses or details; kind=created)',
+      labelNames: ['source', 'kind'] as const,
+      registers,
+    }),
+    apiCalls: new Counter({
+      name: 'siigo_api_calls_total',
+      help: 'HTTP requests to SIIGO by endpoint and status',
+      labelNames: ['endpoint', 'status'] as const,
+      registers,
+    }),
+    apiDuration: new Histogram({
+      name: 'siigo_api_call_duration_seconds',
+      help: 'SIIGO response time by endpoint',
+      labelNames: ['endpoint'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    }),
+    tokenRenewals: new Counter({
+      name: 'siigo_token_renewals_total',
+      help: 'SIIGO access tokens fetched by this process (reason: missing or expiring)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    webhookEvents: new Counter({
+      name: 'siigo_webhook_events_total',
+      help: 'SIIGO webhook events handled by the worker, by topic and outcome (processed, ignored, failed)',
+      labelNames: ['topic', 'outcome'] as const,
+      registers,
+    }),
+    breakerTransitions: new Counter({
+      name: 'siigo_circuit_transitions_total',
+      help: 'SIIGO circuit breaker state changes, by the state entered',
+      labelNames: ['state'] as const,
+      registers,
+    }),
+    circuit: new Gauge({
+      name: 'siigo_circuit_state',
+      help: 'SIIGO circuit breaker state: 1 on the current state (closed, open, half_open)',
+      labelNames: ['state'] as const,
+      registers,
+      collect() {
+        const cur = opts.circuitState();
+        for (const s of CIRCUIT_STATES) this.set({ state: s }, s === cur ? 1 : 0);
+      },
+    }),
+    lastSuccess: new Gauge({
+      name: LAST_SYNC_METRIC,
+      help: 'Unix time of the last scheduled sync that completed (read from Redis: the same on every replica)',
+      labelNames: ['sync'] as const,
+      registers,
+      async collect() {
+        const v = await opts.redis.get(lastSuccessKey).catch(() => null);
+        this.set({ sync: SYNC_LABEL }, v ? Number(v) / 1000 : 0);
+      },
+    }),
+  };
+}
+export type StockMetrics = ReturnType<typeof createStockMetrics>;

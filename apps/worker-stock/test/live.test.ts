@@ -1,0 +1,397 @@
+import { createDb } from '@cauce/db';
+import { parseConfig } from '@cauce/runtime';
+import { freePort, scrape, setupTestEnv, waitFor } from '@cauce/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIngress } from '../../ingress/src/app.ts';
+import { ingressEnv } from '../../ingress/src/config.ts';
+import { createDeps } from '../../ingress/src/deps.ts';
+import { mintToken } from '../../ingress/src/plugins/auth.ts';
+import { SSE_CONNECTION_NAME } from '../../ingress/src/routes/stock.ts';
+import { SIIGO_SIM_CREDENTIALS } from '../../provider-sim/src/providers/siigo.ts';
+import { type StockWorker, startStockWorker } from '../src/app.ts';
+import { publishStockEvents } from '../src/events.ts';
+import { runScheduledSync } from '../src/sync.ts';
+import { openEventStream, type Sim, type SimProduct, startSim, stockConfig } from './support.ts';
+
+/**
+ * The whole live path through real HTTP, Redis and PostgreSQL: SIIGO (provider-sim) ->
+ * webhook_events + siigo-stock job (the ingress contract) -> worker-stock -> products /
+ * stock_changes -> Redis stream -> the ingress's /api/stock/events -> an SSE reader.
+ */
+const env = await setupTestEnv();
+const db = createDb(env.databaseUrl);
+let sim: Sim;
+let worker: StockWorker;
+let ingress: Awaited<ReturnType<typeof buildIngress>>;
+let deps: Awaited<ReturnType<typeof createDeps>>;
+let base: string;
+let admin: string;
+let products: SimProduct[];
+
+beforeAll(async () => {
+  sim = await startSim();
+  await sim.seed(60);
+  products = await sim.products();
+  worker = await startStockWorker(stockConfig(env, sim));
+  expect((await runScheduledSync(worker.stock!)).outcome).toBe('succeeded');
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  deps = await createDeps(
+    parseConfig(ingressEnv, {
+      ...env.env,
+      JWT_SECRET: 'x'.repeat(40),
+      SIIGO_BASE_URL: sim.siigoUrl,
+      SIIGO_USERNAME: SIIGO_SIM_CREDENTIALS.username,
+      SIIGO_ACCESS_KEY: SIIGO_SIM_CREDENTIALS.accessKey,
+      SIIGO_PARTNER_ID: 'CauceTest',
+      WEBHOOK_BASE_URL: base,
+      SIIGO_WEBHOOK_TOKEN,
+    }),
+  );
+  ingress = await buildIngress(deps);
+  await ingress.listen({ port, host: '127.0.0.1' });
+  admin = mintToken(ingress, 'test-admin', 'admin');
+});
+afterAll(async () => {
+  await ingress?.close();
+  await deps?.close();
+  await worker?.close();
+  await sim?.close();
+  await db.$disconnect();
+});
+
+const auth = () => ({ authorization: `Bearer ${admin}` });
+const api = async (method: string, path: string, body?: unknown) => {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...auth(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: API JSON, asserted field by field below
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+const SIIGO_WEBHOOK_TOKEN = 'live-test-siigo-path-token-0123456789';
+
+/** Delivers a SIIGO webhook through the ingress route, as SIIGO does; returns the stored event id. */
+async function viaIngress(topic: string, body: Record<string, unknown>): Promise<bigint> {
+  const res = await fetch(`${base}/api/webhooks/siigo/${SIIGO_WEBHOOK_TOKEN}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ company_key: 'CauceSimCompany', ...body, topic }),
+  });
+  expect(res.status).toBe(202);
+  const row = await db.webhookEvent.findFirstOrThrow({
+    where: { provider: 'siigo', entityId: String(body.id) },
+    orderBy: { id: 'desc' },
+  });
+  return row.id;
+}
+
+describe('SIIGO webhooks to live stock events', () => {
+  let lastSeenId = '';
+
+  it('a webhook updates its product within a second and an SSE client receives the event', async () => {
+    const stream = await openEventStream(`${base}/api/stock/events`, auth());
+    try {
+      expect(stream.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const target = products.find((p) => /[áéíóúñº–]/.test(p.name))!;
+      const before = Number(
+        (await db.product.findUniqueOrThrow({ where: { siigoProductId: target.id } })).stock,
+      );
+      const { product: changed } = await sim.setStock(target.id, 500);
+      // The hook carries an outdated quantity: the worker must trust SIIGO's current value.
+      const started = Date.now();
+      const eventId = await viaIngress('public.siigoapi.products.stock.update', {
+        ...changed,
+        available_quantity: 1,
+        company_key: 'CauceSimCompany',
+        topic: 'public.siigoapi.products.stock.update',
+      });
+      await waitFor(
+        async () =>
+          Number((await db.product.findUniqueOrThrow({ where: { siigoProductId: target.id } })).stock) ===
+          changed.available_quantity,
+        { timeoutMs: 1_000, intervalMs: 10, message: 'product updated within a second' },
+      );
+      expect(Date.now() - started).toBeLessThan(1_000);
+      const [msg] = await waitFor(() => (stream.messages().length ? stream.messages() : null), {
+        timeoutMs: 2_000,
+        message: 'an SSE event',
+      });
+      const row = await db.product.findUniqueOrThrow({ where: { siigoProductId: target.id } });
+      expect(msg).toMatchObject({
+        productId: row.id.toString(),
+        siigoProductId: target.id,
+        productName: target.name,
+        oldStock: before,
+        newStock: changed.available_quantity,
+        source: 'webhook',
+      });
+      expect(msg!.id).toMatch(/^\d+-\d+$/);
+      expect(Date.parse(msg!.timestamp)).toBeGreaterThan(started - 1000);
+      lastSeenId = msg!.id;
+
+      const change = await db.stockChange.findFirstOrThrow({ where: { webhookEventId: eventId } });
+      expect(change.source).toBe('webhook');
+      expect((await db.webhookEvent.findUniqueOrThrow({ where: { id: eventId } })).status).toBe('processed');
+      expect(
+        await scrape(`http://127.0.0.1:${worker.port}/metrics`, 'siigo_webhook_events_total', {
+          topic: 'public.siigoapi.products.stock.update',
+          outcome: 'processed',
+        }),
+      ).toBe(1);
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it('a client reconnecting with Last-Event-ID receives exactly the changes it missed', async () => {
+    const [p1, p2] = [products[10]!, products[11]!];
+    // Two synthetic events through POST /api/webhooks/test while nobody listens.
+    for (const [p, n] of [
+      [p1, 901],
+      [p2, 902],
+    ] as const) {
+      const res = await api('POST', '/api/webhooks/test', { product_id: p.id, new_stock: n });
+      expect(res.status).toBe(202);
+      await waitFor(
+        async () =>
+          (await db.webhookEvent.findUniqueOrThrow({ where: { id: BigInt(res.body.webhookEventId) } }))
+            .status === 'processed',
+        { message: 'test event processed' },
+      );
+    }
+    const stream = await openEventStream(`${base}/api/stock/events`, {
+      ...auth(),
+      'last-event-id': lastSeenId,
+    });
+    try {
+      const missed = await waitFor(() => (stream.messages().length >= 2 ? stream.messages() : null), {
+        timeoutMs: 2_000,
+        message: 'two replayed events',
+      });
+      expect(missed.map((m) => [m.siigoProductId, m.newStock, m.source])).toEqual([
+        [p1.id, 901, 'webhook'],
+        [p2.id, 902, 'webhook'],
+      ]);
+      // Live again after the replay: a new change arrives on the same stream.
+      await api('POST', '/api/webhooks/test', { product_id: p1.id, new_stock: 903 });
+      await waitFor(() => stream.messages().length === 3, { message: 'the live event after replay' });
+      expect(stream.messages()[2]).toMatchObject({ siigoProductId: p1.id, oldStock: 901, newStock: 903 });
+      expect(new Set(stream.messages().map((m) => m.id)).size).toBe(3);
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it('an id older than the kept window gets a gap notice, then everything kept (viewer role, ?lastEventId=)', async () => {
+    const viewer = mintToken(ingress, 'test-viewer', 'viewer');
+    const stream = await openEventStream(`${base}/api/stock/events?lastEventId=1-0`, {
+      authorization: `Bearer ${viewer}`,
+    });
+    try {
+      await waitFor(() => stream.messages().length >= 4, {
+        timeoutMs: 2_000,
+        message: 'replay of all kept events',
+      });
+      expect(stream.events[0]!.event).toBe('gap');
+      expect(
+        stream
+          .messages()
+          .map((m) => m.newStock)
+          .slice(1),
+      ).toEqual([901, 902, 903]);
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it('events published while the ingress lost its Redis subscription still reach the stream', async () => {
+    const stream = await openEventStream(`${base}/api/stock/events`, auth());
+    try {
+      // Drop only this ingress's subscriber connection (found by its name), then publish at once:
+      // the event lands while pub/sub is disconnected and must come from the stream instead.
+      const list = (await deps.redis.client('LIST')) as string;
+      const line = list
+        .split('\n')
+        .find((l) => l.includes(`name=${SSE_CONNECTION_NAME}`) && l.includes('sub=1'));
+      const id = /(?:^| )id=(\d+)/.exec(line ?? '')?.[1];
+      expect(id).toBeDefined();
+      await deps.redis.client('KILL', 'ID', id!);
+      await publishStockEvents(
+        deps.redis,
+        env.prefix,
+        [
+          {
+            productId: '1',
+            siigoProductId: products[1]!.id,
+            productName: products[1]!.name,
+            oldStock: 1,
+            newStock: 2,
+            source: 'webhook',
+            timestamp: new Date().toISOString(),
+          },
+        ],
+        { retentionMs: 60_000, maxLen: 1000 },
+      );
+      await waitFor(() => stream.messages().length === 1, {
+        timeoutMs: 5_000,
+        message: 'the event after reconnect',
+      });
+      expect(stream.messages()[0]).toMatchObject({ siigoProductId: products[1]!.id, newStock: 2 });
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it('unknown topics are stored and acknowledged but not processed, and counted', async () => {
+    const id = await viaIngress('public.siigoapi.customers.create', {
+      id: products[0]!.id,
+    });
+    await waitFor(
+      async () => (await db.webhookEvent.findUniqueOrThrow({ where: { id } })).status === 'ignored',
+      {
+        message: 'ignored',
+      },
+    );
+    expect(
+      await scrape(`http://127.0.0.1:${worker.port}/metrics`, 'siigo_webhook_events_total', {
+        topic: 'unknown',
+        outcome: 'ignored',
+      }),
+    ).toBe(1);
+  });
+
+  it('stats, logs and the admin guard', async () => {
+    const stats = await api('GET', '/api/stock/stats');
+    expect(stats.status).toBe(200);
+    expect(stats.body).toMatchObject({
+      products: { total: 60, synced: 60, updated_today: 60 },
+      webhooks: { total: 5, processed: 4, last_hour: 5 },
+      webhooksConfigured: false,
+      syncRunning: false,
+    });
+    expect(typeof stats.body.products.avg_stock).toBe('number');
+    expect(Date.parse(stats.body.products.last_sync_time)).toBeGreaterThan(Date.now() - 60_000);
+
+    const logs = await api('GET', '/api/webhooks/logs?limit=2');
+    expect(logs.body.logs).toHaveLength(2);
+    expect(logs.body.logs[0].topic).toBe('public.siigoapi.customers.create');
+    expect(logs.body.logs[0].status).toBe('ignored');
+
+    expect((await fetch(`${base}/api/stock/stats`)).status).toBe(401);
+    const viewer = mintToken(ingress, 'test-viewer', 'viewer');
+    const denied = await fetch(`${base}/api/webhooks/setup`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${viewer}` },
+    });
+    expect(denied.status).toBe(403);
+  });
+
+  it('POST /api/stock/sync queues a run the worker performs; bad test events are refused', async () => {
+    const before = await db.syncRun.count({ where: { status: 'succeeded' } });
+    const res = await api('POST', '/api/stock/sync');
+    expect(res.status).toBe(202);
+    await waitFor(async () => (await db.syncRun.count({ where: { status: 'succeeded' } })) === before + 1, {
+      message: 'the manual run',
+    });
+    const run = await db.syncRun.findFirstOrThrow({ orderBy: { id: 'desc' } });
+    expect(run.params).toMatchObject({ trigger: 'manual' });
+    expect((await api('POST', '/api/webhooks/test', { product_id: 'nope', new_stock: 1 })).status).toBe(404);
+    expect((await api('POST', '/api/webhooks/test', { product_id: products[0]!.id })).status).toBe(400);
+  });
+
+  it('webhook setup subscribes the three topics once, however often it runs', async () => {
+    await sim.faults([{ route: '^POST /siigo/v1/webhooks$', failNext: [500] }]);
+    const failed = await api('POST', '/api/webhooks/setup');
+    expect(failed.status).toBe(502);
+    expect(failed.body.error).toBe('siigo_error');
+    await sim.faults([]);
+    const first = await api('POST', '/api/webhooks/setup');
+    expect(first.status).toBe(200);
+    expect(first.body.created).toBe(3);
+    expect(first.body.url).toBe(`${base}/api/webhooks/siigo`);
+    const second = await api('POST', '/api/webhooks/setup');
+    expect(second.body.created).toBe(0);
+    expect(second.body.subscriptions.map((s: { status: string }) => s.status)).toEqual([
+      'existing',
+      'existing',
+      'existing',
+    ]);
+    const simState = await sim.state();
+    expect(simState.subscriptions.map((s: { topic: string }) => s.topic).sort()).toEqual([
+      'public.siigoapi.products.create',
+      'public.siigoapi.products.stock.update',
+      'public.siigoapi.products.update',
+    ]);
+    expect(await db.webhookSubscription.count()).toBe(3);
+    const listed = await api('GET', '/api/webhooks/subscriptions');
+    expect(listed.body.subscriptions).toHaveLength(3);
+    expect(listed.body.subscriptions[0].companyKey).toBe('CauceSimCompany');
+    expect((await api('GET', '/api/stock/stats')).body.webhooksConfigured).toBe(true);
+  });
+
+  it('products.create brings in a product SIIGO just created, products.update its new details', async () => {
+    const {
+      products: [created],
+    } = (await sim.seed(1)) as { products: SimProduct[] };
+    const first = await viaIngress('public.siigoapi.products.create', {
+      ...created!,
+    });
+    await waitFor(
+      async () => (await db.webhookEvent.findUniqueOrThrow({ where: { id: first } })).status === 'processed',
+      {
+        message: 'create processed',
+      },
+    );
+    const row = await db.product.findUniqueOrThrow({ where: { siigoProductId: created!.id } });
+    expect(row).toMatchObject({ name: created!.name, lastSource: 'webhook' });
+    expect(Number(row.stock)).toBe(created!.available_quantity);
+
+    await sim.rename(created!.id, 'Panela orgánica – cosecha añeja');
+    const second = await viaIngress('public.siigoapi.products.update', {
+      id: created!.id,
+    });
+    await waitFor(
+      async () => (await db.webhookEvent.findUniqueOrThrow({ where: { id: second } })).status === 'processed',
+      {
+        message: 'update processed',
+      },
+    );
+    expect((await db.product.findUniqueOrThrow({ where: { siigoProductId: created!.id } })).name).toBe(
+      'Panela orgánica – cosecha añeja',
+    );
+  });
+
+  it('a replay longer than one read page arrives complete and in order', async () => {
+    const [latest] = await deps.redis.xrevrange(`${env.prefix}:stock:events`, '+', '-', 'COUNT', 1);
+    const events = Array.from({ length: 2_500 }, (_, i) => ({
+      productId: '1',
+      siigoProductId: products[2]!.id,
+      productName: products[2]!.name,
+      oldStock: i,
+      newStock: i + 1,
+      source: 'scheduled_sync' as const,
+      timestamp: new Date().toISOString(),
+    }));
+    for (let i = 0; i < events.length; i += 500)
+      await publishStockEvents(deps.redis, env.prefix, events.slice(i, i + 500), {
+        retentionMs: 600_000,
+        maxLen: 100_000,
+      });
+    const stream = await openEventStream(`${base}/api/stock/events`, {
+      ...auth(),
+      'last-event-id': latest![0],
+    });
+    try {
+      await waitFor(() => stream.messages().length >= 2_500, {
+        timeoutMs: 5_000,
+        message: '2,500 replayed events',
+      });
+      expect(stream.messages().map((m) => m.newStock)).toEqual(events.map((e) => e.newStock));
+    } finally {
+      await stream.close();
+    }
+  });
+});

@@ -1,0 +1,148 @@
+import type { Db, Prisma } from '@cauce/db';
+import { JOBS, type Producer, QUEUES, toJobId } from '@cauce/queues';
+import { parseConfig } from '@cauce/runtime';
+import type { TestEnv } from '@cauce/testkit';
+import { SIIGO_SIM_CREDENTIALS } from '../../provider-sim/src/providers/siigo.ts';
+import { listenSim } from '../../provider-sim/src/testing.ts';
+import { type StockConfig, stockEnv } from '../src/config.ts';
+
+/** provider-sim on a free loopback port, with helpers for its SIIGO control routes. */
+export async function startSim() {
+  const sim = await listenSim();
+  const { base, call } = sim;
+  return {
+    ...sim,
+    siigoUrl: `${base}/siigo`,
+    seed: (count: number) => call('POST', '/__sim/siigo/products', { count }),
+    products: async () => (await call('GET', '/__sim/siigo/products')).products as SimProduct[],
+    setStock: (id: string, quantity: number, warehouseId?: number) =>
+      call('POST', `/__sim/siigo/products/${id}/stock`, { quantity, warehouseId }),
+    rename: (id: string, name: string) => call('POST', `/__sim/siigo/products/${id}`, { name }),
+    patch: (id: string, patch: Record<string, unknown>) =>
+      call('POST', `/__sim/siigo/products/${id}`, { patch }),
+    expireTokens: (afterRequests?: number) => call('POST', '/__sim/siigo/tokens/expire', { afterRequests }),
+    state: () => call('GET', '/__sim/siigo/state'),
+    emit: (url: string, productId: string, topic?: string) =>
+      call('POST', '/__sim/siigo/webhooks/emit', { url, productId, topic }),
+  };
+}
+export type Sim = Awaited<ReturnType<typeof startSim>>;
+
+export interface SimProduct {
+  id: string;
+  name: string;
+  available_quantity: number;
+  warehouses: Array<{ id: number; name: string; quantity: number }>;
+}
+
+export function stockConfig(env: TestEnv, sim: Sim, overrides: Record<string, string> = {}): StockConfig {
+  return parseConfig(stockEnv, {
+    ...env.env,
+    WORKER_PORT: '0',
+    WORKER_HOST: '127.0.0.1',
+    SIIGO_BASE_URL: sim.siigoUrl,
+    SIIGO_USERNAME: SIIGO_SIM_CREDENTIALS.username,
+    SIIGO_ACCESS_KEY: SIIGO_SIM_CREDENTIALS.accessKey,
+    SIIGO_PARTNER_ID: 'CauceTest',
+    SIIGO_REQUEST_INTERVAL_MS: '0',
+    SIIGO_HTTP_RETRIES: '0',
+    SIIGO_SYNC_SCHEDULE: 'false',
+    BACKOFF_TIME_SCALE: '0.001',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    ...overrides,
+  });
+}
+
+/**
+ * Delivers a SIIGO webhook the way the ingress contract does (row in webhook_events, then a
+ * 'webhook-event' job on siigo-stock with jobId = the dedupe key).
+ */
+export async function storeAndEnqueue(
+  db: Db,
+  producer: Producer,
+  topic: string,
+  payload: Record<string, unknown> & { id: string },
+) {
+  const dedupeKey = `siigo:${topic}:${payload.id}:${Date.now()}:${Math.random()}`;
+  const event = await db.webhookEvent.create({
+    data: {
+      provider: 'siigo',
+      eventType: topic,
+      dedupeKey,
+      entityId: payload.id,
+      payload: payload as Prisma.InputJsonObject,
+      queue: QUEUES.siigoStock,
+      jobId: toJobId(dedupeKey),
+    },
+  });
+  await producer.add(
+    QUEUES.siigoStock,
+    JOBS.webhookEvent,
+    { webhookEventId: event.id.toString(), provider: 'siigo', eventType: topic, entityId: payload.id },
+    { dedupeKey },
+  );
+  await db.webhookEvent.update({
+    where: { id: event.id },
+    data: { status: 'queued', enqueuedAt: new Date() },
+  });
+  return event.id;
+}
+
+export interface SseEvent {
+  id?: string;
+  event?: string;
+  data: string;
+}
+
+/** A text/event-stream reader over fetch, as a browser's EventSource parses it. */
+export async function openEventStream(url: string, headers: Record<string, string> = {}) {
+  const abort = new AbortController();
+  const res = await fetch(url, {
+    headers: { accept: 'text/event-stream', ...headers },
+    signal: abort.signal,
+  });
+  if (res.status !== 200 || !res.body) throw new Error(`event stream answered ${res.status}`);
+  const events: SseEvent[] = [];
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  const pump = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += value;
+        for (let cut = buf.indexOf('\n\n'); cut >= 0; cut = buf.indexOf('\n\n')) {
+          const block = buf.slice(0, cut);
+          buf = buf.slice(cut + 2);
+          const ev: SseEvent = { data: '' };
+          const data: string[] = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) continue;
+            const i = line.indexOf(':');
+            const field = i < 0 ? line : line.slice(0, i);
+            const val = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+            if (field === 'id') ev.id = val;
+            else if (field === 'event') ev.event = val;
+            else if (field === 'data') data.push(val);
+          }
+          if (data.length) {
+            ev.data = data.join('\n');
+            events.push(ev);
+          }
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return {
+    res,
+    events,
+    /** Data events (the default "message" type), parsed. */
+    messages: () => events.filter((e) => !e.event).map((e) => ({ id: e.id!, ...JSON.parse(e.data) })),
+    async close() {
+      abort.abort();
+      await pump;
+    },
+  };
+}

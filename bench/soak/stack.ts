@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { REPO_ROOT } from '../../packages/testkit/src/process.ts';
+
+/** The apps of a Cauce stack: entry points and the port each serves /health on. */
+export const WORKERS = ['worker-bookings', 'worker-orders', 'worker-stock', 'worker-staging'] as const;
+export type WorkerName = (typeof WORKERS)[number];
+
+export interface StackProcess {
+  name: string;
+  entry: string;
+  extraEnv: Record<string, string>;
+  proc: ChildProcess;
+  restarts: number;
+}
+
+/**
+ * Runs apps as real child processes (tsx), keeps the last lines each printed for the report,
+ * and can kill -9 and restart one, as the chaos script does.
+ */
+export class Stack {
+  readonly procs = new Map<string, StackProcess>();
+  private readonly tails = new Map<string, string[]>();
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  start(name: string, entry: string, env: Record<string, string> = {}): StackProcess {
+    const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...this.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const tail = this.tails.get(name) ?? [];
+    this.tails.set(name, tail);
+    for (const s of [proc.stdout, proc.stderr])
+      s?.on('data', (d: Buffer) => {
+        for (const line of d.toString().split('\n')) if (line.trim()) tail.push(line.slice(0, 400));
+        if (tail.length > 2000) tail.splice(0, tail.length - 2000);
+      });
+    const prev = this.procs.get(name);
+    const p: StackProcess = { name, entry, extraEnv: env, proc, restarts: prev ? prev.restarts + 1 : 0 };
+    this.procs.set(name, p);
+    return p;
+  }
+
+  /** kill -9, then start the same app again. */
+  async crashAndRestart(name: string): Promise<void> {
+    const p = this.procs.get(name);
+    if (!p) throw new Error(`no process ${name}`);
+    const exited = once(p.proc, 'exit');
+    p.proc.kill('SIGKILL');
+    await exited;
+    this.start(name, p.entry, p.extraEnv);
+  }
+
+  pids(): Record<string, number> {
+    return Object.fromEntries([...this.procs].map(([n, p]) => [n, p.proc.pid ?? 0]));
+  }
+
+  tail(name: string, n = 20): string[] {
+    return (this.tails.get(name) ?? []).slice(-n);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      [...this.procs.values()].map(async ({ proc }) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return;
+        const exited = once(proc, 'exit');
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+}
+
+/** Resident set size of a process in MB (Linux /proc). */
+export async function rssMb(pid: number): Promise<number | null> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? Math.round(kb / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function waitHttp(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,256 @@
+import { HttpClient, PermanentError, RetryableError } from '@cauce/runtime';
+import type { Redis } from 'ioredis';
+import type { Dispatcher } from 'undici';
+import { BEDS24_STATUSES, beds24Envelope, beds24Message } from './mapper.ts';
+import { type Beds24TokenSource, RefreshTokenSource, StaticTokenSource } from './token.ts';
+
+export const BEDS24_BASE_URL = 'https://api.beds24.com/v2';
+
+/** The includes every fetch asks for (messages have no include: they come from /bookings/messages). */
+export const BOOKING_INCLUDES = { includeInvoiceItems: true, includeInfoItems: true } as const;
+
+export interface Beds24Call {
+  /** "GET /bookings", "GET /bookings/messages", "GET /authentication/token". */
+  endpoint: string;
+  status: number;
+  durationMs: number;
+}
+
+export interface Beds24Credits {
+  remaining: number | null;
+  resetsInSeconds: number | null;
+  cost: number | null;
+}
+
+/** Reads the credit headers in both spellings seen (spec: X-FiveMinCreditLimit-*, live: x-five-min-limit-*). */
+export function readCreditHeaders(h: Record<string, string>): Beds24Credits {
+  const n = (...names: string[]) => {
+    for (const name of names) {
+      const v = h[name.toLowerCase()];
+      if (v !== undefined && v !== '' && Number.isFinite(Number(v))) return Number(v);
+    }
+    return null;
+  };
+  return {
+    remaining: n('x-fivemincreditlimit-remaining', 'x-five-min-limit-remaining'),
+    resetsInSeconds: n('x-fivemincreditlimit-resetsin', 'x-five-min-limit-resets-in'),
+    cost: n('x-requestcost', 'x-request-cost'),
+  };
+}
+
+export interface Beds24ClientOptions {
+  baseUrl?: string;
+  /** Long-life read token (BEDS24_TOKEN)… */
+  token?: string;
+  /** …or a refresh token exchanged for access tokens (BEDS24_WRITE_REFRESH_TOKEN). */
+  refreshToken?: string;
+  redis: Redis;
+  /** Namespace for the shared token and the credit pause in Redis. */
+  keyPrefix: string;
+  timeoutMs?: number;
+  retries?: number;
+  retryBaseMs?: number;
+  /** Longest Retry-After / credit pause waited inside a call; longer ones go back to the queue. */
+  maxWaitMs?: number;
+  /** Below this many credits left, every replica pauses until the window resets. */
+  creditFloor?: number;
+  tokenRefreshMarginMs?: number;
+  onCall?: (call: Beds24Call) => void;
+  onCredits?: (credits: Beds24Credits) => void;
+  onTokenRenew?: (reason: 'missing' | 'expiring') => void;
+  dispatcher?: Dispatcher;
+}
+
+export interface FetchedBooking {
+  booking: Record<string, unknown>;
+  messages: unknown[];
+}
+
+export interface BookingListQuery {
+  arrivalFrom?: string;
+  arrivalTo?: string;
+  modifiedFrom?: string;
+  modifiedTo?: string;
+  propertyId?: string;
+}
+
+export interface BookingPage {
+  bookings: Record<string, unknown>[];
+  nextPageExists: boolean;
+}
+
+const endpointOf = (path: string) => `GET ${path.split('?')[0]}`;
+const PAUSE_POLL_MS = 500;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Beds24 API V2 client on the shared HttpClient. Always asks for every status (Beds24 leaves
+ * cancelled bookings out otherwise), shares tokens and the credit budget across replicas in Redis.
+ */
+export class Beds24Client {
+  readonly tokens: Beds24TokenSource;
+  private readonly http: HttpClient;
+  private readonly authHttp: HttpClient;
+  private readonly pauseKey: string;
+  private lastToken = '';
+  private pauseUntil = 0;
+  private pauseReadAt = 0;
+
+  constructor(private readonly opts: Beds24ClientOptions) {
+    const baseUrl = opts.baseUrl ?? BEDS24_BASE_URL;
+    const maxWait = opts.maxWaitMs ?? 30_000;
+    this.pauseKey = `${opts.keyPrefix}:beds24:credits-pause-until`;
+    const onResponse = (r: {
+      path: string;
+      status: number;
+      durationMs: number;
+      headers: Record<string, string>;
+    }) => {
+      opts.onCall?.({ endpoint: endpointOf(r.path), status: r.status, durationMs: r.durationMs });
+      const credits = readCreditHeaders(r.headers);
+      if (credits.remaining === null) return;
+      opts.onCredits?.(credits);
+      if (credits.remaining < (opts.creditFloor ?? 5)) {
+        const ms = Math.max(1000, (credits.resetsInSeconds ?? 60) * 1000);
+        this.pauseUntil = Date.now() + ms;
+        opts.redis.set(this.pauseKey, String(this.pauseUntil), 'PX', ms).catch(() => {});
+      }
+    };
+    const common = {
+      provider: 'beds24',
+      baseUrl,
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      retries: opts.retries ?? 2,
+      retryBaseMs: opts.retryBaseMs ?? 250,
+      maxRetryDelayMs: maxWait,
+      onResponse,
+      dispatcher: opts.dispatcher,
+    };
+    this.authHttp = new HttpClient({ ...common, retries: 1 });
+    if (opts.refreshToken) {
+      const refreshToken = opts.refreshToken;
+      this.tokens = new RefreshTokenSource({
+        redis: opts.redis,
+        prefix: opts.keyPrefix,
+        refreshToken,
+        refreshMarginMs: opts.tokenRefreshMarginMs,
+        onRenew: opts.onTokenRenew,
+        exchange: () => this.exchange(refreshToken),
+      });
+    } else if (opts.token) {
+      this.tokens = new StaticTokenSource(opts.token);
+    } else {
+      throw new PermanentError('Beds24 needs BEDS24_TOKEN or BEDS24_WRITE_REFRESH_TOKEN', {
+        provider: 'beds24',
+      });
+    }
+    this.http = new HttpClient({
+      ...common,
+      headers: async () => {
+        await this.waitForCredits(maxWait);
+        const token = await this.tokens.get();
+        this.lastToken = token;
+        return { token };
+      },
+      onUnauthorized: () => this.tokens.invalidate(this.lastToken),
+    });
+  }
+
+  /** Honours a credit pause set by any replica: waits when short, else lets the queue retry later. */
+  private async waitForCredits(maxWait: number) {
+    const now = Date.now();
+    // Re-read the shared pause at most every PAUSE_POLL_MS: a Redis round trip per request is
+    // measurable at thousands of jobs per second, and a pause lasts seconds to minutes.
+    if (now - this.pauseReadAt >= PAUSE_POLL_MS) {
+      this.pauseReadAt = now;
+      this.pauseUntil = Number((await this.opts.redis.get(this.pauseKey)) ?? 0);
+    }
+    const until = this.pauseUntil;
+    const wait = until - Date.now();
+    if (wait <= 0) return;
+    if (wait > maxWait)
+      throw new RetryableError('Beds24 credits exhausted; waiting for the 5-minute window', {
+        provider: 'beds24',
+        status: 429,
+        retryAfterMs: wait,
+      });
+    await sleep(wait);
+  }
+
+  private async exchange(refreshToken: string) {
+    const res = await this.authHttp.get<{ token?: string; expiresIn?: number }>(
+      '/authentication/token',
+      undefined,
+      {
+        headers: { refreshToken },
+      },
+    );
+    if (!res.body?.token)
+      throw new PermanentError('Beds24 /authentication/token answered without a token', {
+        provider: 'beds24',
+      });
+    return { token: res.body.token, expiresInSeconds: Number(res.body.expiresIn ?? 86_400) };
+  }
+
+  private async page(query: Record<string, string | number | boolean | string[] | undefined>) {
+    const res = await this.http.get('/bookings', query);
+    const env = beds24Envelope.safeParse(res.body);
+    if (!env.success || !env.data.success)
+      throw new PermanentError(`Beds24 GET /bookings: unexpected response`, {
+        provider: 'beds24',
+        body: res.body,
+      });
+    return {
+      bookings: env.data.data.filter((d): d is Record<string, unknown> => !!d && typeof d === 'object'),
+      nextPageExists: env.data.pages?.nextPageExists ?? false,
+    };
+  }
+
+  /** One booking by id, in any status (cancelled too), with its items; null when Beds24 has none. */
+  async getBooking(bookingId: string, { withMessages = true } = {}): Promise<FetchedBooking | null> {
+    // Both requests at once: the messages call is wasted only for an unknown id (rare).
+    const [{ bookings }, messages] = await Promise.all([
+      this.page({ id: bookingId, status: [...BEDS24_STATUSES], ...BOOKING_INCLUDES }),
+      withMessages ? this.getMessages([bookingId]) : Promise.resolve([]),
+    ]);
+    const booking = bookings.find((b) => String(b.id) === String(bookingId));
+    return booking ? { booking, messages } : null;
+  }
+
+  /** One page of the bookings list (every status, with items). Pages start at 1. */
+  listBookings(q: BookingListQuery, page: number): Promise<BookingPage> {
+    return this.page({
+      arrivalFrom: q.arrivalFrom,
+      arrivalTo: q.arrivalTo,
+      modifiedFrom: q.modifiedFrom,
+      modifiedTo: q.modifiedTo,
+      propertyId: q.propertyId,
+      status: [...BEDS24_STATUSES],
+      ...BOOKING_INCLUDES,
+      page,
+    });
+  }
+
+  /** Messages of the given bookings (all pages). */
+  async getMessages(bookingIds: string[]): Promise<Array<Record<string, unknown>>> {
+    if (!bookingIds.length) return [];
+    const out: Array<Record<string, unknown>> = [];
+    for (let page = 1; ; page++) {
+      const res = await this.http.get('/bookings/messages', { bookingId: bookingIds, page });
+      const env = beds24Envelope.safeParse(res.body);
+      if (!env.success || !env.data.success)
+        throw new PermanentError('Beds24 GET /bookings/messages: unexpected response', {
+          provider: 'beds24',
+        });
+      for (const m of env.data.data) {
+        const parsed = beds24Message.safeParse(m);
+        if (parsed.success) out.push(parsed.data as Record<string, unknown>);
+      }
+      if (!env.data.pages?.nextPageExists) return out;
+    }
+  }
+
+  async close() {
+    await Promise.all([this.http.close(), this.authHttp.close()]);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './client.ts';
+export * from './mapper.ts';
+export * from './token.ts';

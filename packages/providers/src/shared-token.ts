@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+interface CachedToken {
+  token: string;
+  /** Epoch ms after which we renew (expiry minus the margin, or half the lifetime if shorter). */
+  renewAt: number;
+}
+
+export interface SharedTokenOptions {
+  redis: Redis;
+  /** Redis key of the cached token (namespaced by prefix and a hash of the credentials). */
+  key: string;
+  /** Provider name for error messages. */
+  provider: string;
+  /** Exchanges the credentials for a new token. */
+  fetchToken: () => Promise<{ token: string; expiresInSeconds: number }>;
+  /** Renew this long before expiry, so no request goes out with a token about to die. */
+  refreshMarginMs: number;
+  /** How long a replica waits for another replica's renewal before trying itself. */
+  lockMs?: number;
+  /** Observes renewals (metrics): missing = none cached (first use, or dropped after a 401). */
+  onRenew?: (reason: 'missing' | 'expiring') => void;
+}
+
+const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/** Drops the cached token only if it is still the one the provider rejected (a replica may have renewed it). */
+const DELETE_IF_TOKEN = `local v = redis.call('get', KEYS[1])
+if v and cjson.decode(v).token == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0`;
+
+/**
+ * One access token for every replica: cached in Redis and in-process, renewed before expiry and
+ * after a 401 under a Redis lock, so a fleet that sees the token die at once asks the provider
+ * for one new token (tokens cost credits at Beds24 and are rate-limited at SIIGO).
+ */
+export class SharedToken {
+  private readonly lockKey: string;
+  private readonly lockMs: number;
+  /** Per-process copy, so most requests never touch Redis. */
+  private local?: CachedToken;
+  private inflight?: Promise<string>;
+
+  constructor(private readonly opts: SharedTokenOptions) {
+    this.lockKey = `${opts.key}:lock`;
+    this.lockMs = opts.lockMs ?? 15_000;
+  }
+
+  private fresh(t: CachedToken | undefined): t is CachedToken {
+    return !!t && t.renewAt > Date.now();
+  }
+
+  /** A valid token: local copy, else Redis, else a renewal (one per fleet). */
+  async get(): Promise<string> {
+    if (this.fresh(this.local)) return this.local.token;
+    this.inflight ??= this.load().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  /** After a 401: forget `rejected` (only if nobody replaced it yet); the next get() renews. */
+  async forget(rejected: string): Promise<void> {
+    if (this.local?.token === rejected) this.local = undefined;
+    await this.opts.redis.eval(DELETE_IF_TOKEN, 1, this.opts.key, rejected);
+  }
+
+  private async read(): Promise<CachedToken | undefined> {
+    const raw = await this.opts.redis.get(this.opts.key);
+    if (!raw) return undefined;
+    try {
+      const t = JSON.parse(raw) as CachedToken;
+      return typeof t.token === 'string' && typeof t.renewAt === 'number' ? t : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async load(): Promise<string> {
+    const deadline = Date.now() + this.lockMs;
+    for (;;) {
+      const cached = await this.read();
+      if (this.fresh(cached)) {
+        this.local = cached;
+        return cached.token;
+      }
+      const owner = randomUUID();
+      if ((await this.opts.redis.set(this.lockKey, owner, 'PX', this.lockMs, 'NX')) === 'OK') {
+        try {
+          // Re-check under the lock: another replica may have renewed between our read and lock.
+          const again = await this.read();
+          if (this.fresh(again)) {
+            this.local = again;
+            return again.token;
+          }
+          this.opts.onRenew?.(cached ? 'expiring' : 'missing');
+          const { token, expiresInSeconds } = await this.opts.fetchToken();
+          const lifetime = expiresInSeconds * 1000;
+          const now = Date.now();
+          const t: CachedToken = {
+            token,
+            renewAt: now + Math.max(lifetime - this.opts.refreshMarginMs, lifetime / 2),
+          };
+          await this.opts.redis.set(this.opts.key, JSON.stringify(t), 'PX', Math.max(1000, t.renewAt - now));
+          this.local = t;
+          return token;
+        } finally {
+          await this.opts.redis.eval(RELEASE_LOCK, 1, this.lockKey, owner);
+        }
+      }
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for another replica to renew the ${this.opts.provider} token`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './process.ts';
+
+/**
+ * A PostgreSQL cluster and a Redis server of our own (temp dirs, free ports), so outage tests and
+ * the soak's chaos script can stop and restart them without touching the shared services.
+ */
+export interface PrivateServices {
+  databaseUrl: string;
+  redisUrl: string;
+  stopPostgres(): void;
+  startPostgres(): void;
+  stopRedis(): Promise<void>;
+  startRedis(): Promise<void>;
+  restartPostgres(downMs: number): Promise<void>;
+  restartRedis(downMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pgBin(name: string): string {
+  const versions = readdirSync('/usr/lib/postgresql').sort().reverse();
+  if (!versions.length) throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql');
+  return `/usr/lib/postgresql/${versions[0]}/bin/${name}`;
+}
+
+/** initdb refuses to run as root: run the PostgreSQL tools as the postgres user when we are root. */
+function asPostgres(cmd: string, args: string[]) {
+  const uid = process.getuid?.() ?? 1;
+  return uid === 0 ? { cmd: 'runuser', args: ['-u', 'postgres', '--', cmd, ...args] } : { cmd, args };
+}
+
+function runPg(cmd: string, args: string[]) {
+  const c = asPostgres(pgBin(cmd), args);
+  execFileSync(c.cmd, c.args, { stdio: 'pipe' });
+}
+
+export async function startPrivateServices(): Promise<PrivateServices> {
+  const dir = mkdtempSync(join(tmpdir(), 'cauce-soak-'));
+  chmodSync(dir, 0o755);
+  const pgData = join(dir, 'pg');
+  const pgPort = await freePort();
+  if (process.getuid?.() === 0) {
+    execFileSync('mkdir', ['-p', pgData]);
+    chownSync(pgData, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), -1);
+  }
+  runPg('initdb', ['-D', pgData, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  const pgStart = () =>
+    runPg('pg_ctl', [
+      '-D',
+      pgData,
+      '-w',
+      '-l',
+      join(pgData, 'log.txt'),
+      '-o',
+      `-p ${pgPort} -k ${pgData} -c listen_addresses=127.0.0.1 -c max_connections=300`,
+      'start',
+    ]);
+  const pgStop = () => runPg('pg_ctl', ['-D', pgData, '-m', 'fast', '-w', 'stop']);
+  pgStart();
+
+  const redisPort = await freePort();
+  let redis: ChildProcess | undefined;
+  const redisStart = async () => {
+    redis = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(redisPort),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--maxmemory-policy',
+        'noeviction',
+      ],
+      { stdio: 'ignore' },
+    );
+    for (let i = 0; i < 100; i++) {
+      try {
+        execFileSync('redis-cli', ['-p', String(redisPort), 'ping'], { stdio: 'pipe' });
+        return;
+      } catch {
+        await sleep(50);
+      }
+    }
+    throw new Error('private redis-server did not start');
+  };
+  const redisStop = async () => {
+    if (!redis || redis.exitCode !== null) return;
+    const exited = once(redis, 'exit');
+    redis.kill('SIGTERM'); // a clean shutdown writes the AOF, as a service restart would
+    await exited;
+  };
+  await redisStart();
+
+  return {
+    databaseUrl: `postgresql://postgres@127.0.0.1:${pgPort}/postgres`,
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    stopPostgres: pgStop,
+    startPostgres: pgStart,
+    stopRedis: redisStop,
+    startRedis: redisStart,
+    async restartPostgres(downMs) {
+      pgStop();
+      await sleep(downMs);
+      pgStart();
+    },
+    async restartRedis(downMs) {
+      await redisStop();
+      await sleep(downMs);
+      await redisStart();
+    },
+    async stop() {
+      await redisStop();
+      try {
+        pgStop();
+      } catch {
+        // already stopped
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
