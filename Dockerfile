@@ -1,5 +1,5 @@
-# One image for every Cauce app; the compose command picks the app. Node 24 LTS in production.
 # syntax=docker/dockerfile:1
+# One image for every Cauce app; the compose command picks the app. Node 24 LTS in production.
 
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
@@ -28,9 +28,8 @@ FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app /app
+# .dockerignore keeps node_modules and the generated Prisma client of the deps stage intact.
 COPY --chown=node:node . .
-# The generated client was written in the deps stage; the source copy above does not include it.
-COPY --from=deps /app/packages/db/src/generated packages/db/src/generated
 USER node
 EXPOSE 3001
 CMD ["node", "--import", "tsx", "apps/ingress/src/main.ts"]

@@ -1,0 +1,168 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from '@cauce/testkit';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { BOOKINGS_WORKER_PORT } from '../apps/worker-bookings/src/app.ts';
+import { ORDERS_WORKER_PORT } from '../apps/worker-orders/src/app.ts';
+import { STAGING_PORT } from '../apps/worker-staging/src/app.ts';
+import { STOCK_WORKER_PORT } from '../apps/worker-stock/src/app.ts';
+import { WHATSAPP_WORKER_PORT } from '../apps/worker-whatsapp/src/app.ts';
+
+/**
+ * No Docker engine runs here, so docker-compose.yml, the Dockerfile and prometheus/prometheus.yml
+ * are checked by structure: what `docker compose up` would need to start, scale and scrape.
+ */
+const file = (p: string) => readFileSync(resolve(REPO_ROOT, p), 'utf8');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  container_name?: string;
+  ports?: string[];
+  profiles?: string[];
+  restart?: string;
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  volumes?: string[];
+}
+const compose = parse(file('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const services = compose.services;
+const WORKER_PORTS: Record<string, number> = {
+  'worker-bookings': BOOKINGS_WORKER_PORT,
+  'worker-orders': ORDERS_WORKER_PORT,
+  'worker-stock': STOCK_WORKER_PORT,
+  'worker-staging': STAGING_PORT,
+  'worker-whatsapp': WHATSAPP_WORKER_PORT,
+};
+const apps = readdirSync(resolve(REPO_ROOT, 'apps'));
+const workers = apps.filter((a) => a.startsWith('worker-'));
+const appServices = ['migrate', 'ingress', ...workers];
+
+describe('docker-compose.yml', () => {
+  it('has a service for every app, each running an entry point that exists', () => {
+    for (const app of [...apps, 'migrate']) expect(services, app).toHaveProperty(app);
+    for (const name of [...appServices, 'provider-sim']) {
+      const cmd = services[name]!.command!;
+      expect(cmd.slice(0, 3), name).toEqual(['node', '--import', 'tsx']);
+      expect(existsSync(resolve(REPO_ROOT, cmd[3]!)), `${name}: ${cmd[3]}`).toBe(true);
+    }
+    expect(services.migrate!.command![3]).toBe('packages/db/src/cli/migrate.ts');
+  });
+
+  it('PostgreSQL and Redis have healthchecks; Redis persists with AOF and never evicts', () => {
+    expect(services.postgres!.healthcheck!.test.join(' ')).toContain('pg_isready');
+    expect(services.redis!.healthcheck!.test).toContain('ping');
+    const redis = services.redis!.command!.join(' ');
+    expect(redis).toContain('--appendonly yes');
+    expect(redis).toContain('--maxmemory-policy noeviction');
+    expect(services.redis!.volumes?.length).toBeGreaterThan(0);
+    expect(services.postgres!.volumes?.length).toBeGreaterThan(0);
+  });
+
+  it('apps wait for healthy services and a finished migration; the migrator runs once', () => {
+    expect(services.migrate!.restart).toBe('no');
+    expect(services.migrate!.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    for (const name of ['ingress', ...workers])
+      expect(services[name]!.depends_on, name).toEqual({
+        postgres: { condition: 'service_healthy' },
+        redis: { condition: 'service_healthy' },
+        migrate: { condition: 'service_completed_successfully' },
+      });
+    for (const svc of Object.values(services))
+      for (const dep of Object.keys(svc.depends_on ?? {})) expect(services).toHaveProperty(dep);
+  });
+
+  it('every worker is scalable and health-checked on its own port', () => {
+    expect(workers.sort()).toEqual(Object.keys(WORKER_PORTS).sort());
+    for (const name of workers) {
+      const svc = services[name]!;
+      expect(svc.container_name, name).toBeUndefined();
+      expect(svc.ports, name).toBeUndefined();
+      expect(svc.environment?.WORKER_PORT, name).toBe(String(WORKER_PORTS[name]));
+      expect(svc.healthcheck!.test.join(' '), name).toContain(`:${WORKER_PORTS[name]}/health`);
+      expect(svc.environment?.DATABASE_URL).toMatch(/@postgres:5432\//);
+      expect(svc.environment?.REDIS_URL).toBe('redis://redis:6379');
+    }
+    expect(services.ingress!.healthcheck!.test.join(' ')).toContain(':3001/api/ready');
+  });
+
+  it('every app uses the one image built from the Dockerfile', () => {
+    for (const name of [...appServices, 'provider-sim']) {
+      expect(services[name]!.build, name).toBe('.');
+      expect(services[name]!.image, name).toBe('cauce:latest');
+    }
+  });
+
+  it('Prometheus loads prometheus.yml and the alert rules; provider-sim only in the demo profile', () => {
+    const mounts = services.prometheus!.volumes!.map((v) => v.split(':').slice(0, 2));
+    expect(mounts).toContainEqual(['./prometheus/prometheus.yml', '/etc/prometheus/prometheus.yml']);
+    expect(mounts).toContainEqual(['./prometheus/alerts.yml', '/etc/prometheus/alerts.yml']);
+    expect(services['provider-sim']!.profiles).toEqual(['demo']);
+    for (const [name, svc] of Object.entries(services))
+      if (name !== 'provider-sim') expect(svc.profiles, name).toBeUndefined();
+  });
+});
+
+describe('prometheus/prometheus.yml', () => {
+  const prom = parse(file('prometheus/prometheus.yml')) as {
+    rule_files: string[];
+    scrape_configs: Array<{
+      job_name: string;
+      dns_sd_configs?: Array<{ names: string[]; type: string; port: number }>;
+    }>;
+  };
+
+  it('finds every replica of the ingress and each worker by DNS, on the port it serves', () => {
+    const expected = { ingress: 3001, ...WORKER_PORTS };
+    for (const [name, port] of Object.entries(expected)) {
+      const job = prom.scrape_configs.find((j) => j.job_name === name);
+      expect(job, name).toBeDefined();
+      expect(job!.dns_sd_configs, name).toEqual([{ names: [name], type: 'A', port }]);
+    }
+    expect(prom.rule_files).toEqual(['alerts.yml']);
+  });
+
+  it('passes promtool check config (which also checks the rule file)', async () => {
+    const promtool = '/usr/bin/promtool';
+    if (!existsSync(promtool))
+      throw new Error(`${promtool} is missing: apt-get install prometheus (CI does this)`);
+    const { stdout } = await promisify(execFile)(promtool, ['check', 'config', 'prometheus.yml'], {
+      cwd: resolve(REPO_ROOT, 'prometheus'),
+    });
+    expect(stdout).toContain('is valid prometheus config file syntax');
+    expect(stdout).toMatch(/SUCCESS: \d+ rules found/);
+  });
+});
+
+describe('Dockerfile', () => {
+  const docker = file('Dockerfile');
+  const stages = [...docker.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+
+  it('is multi-stage on Node 24 and runs as a non-root user', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const image of stages) expect(image).toMatch(/^node:24/);
+    expect(docker).toMatch(/^USER node$/m);
+    expect(docker).toContain('pnpm install --frozen-lockfile');
+  });
+
+  it('copies every workspace manifest before installing, so the lockfile install is complete', () => {
+    const manifests = ['apps', 'packages']
+      .flatMap((dir) => readdirSync(resolve(REPO_ROOT, dir)).map((d) => `${dir}/${d}/package.json`))
+      .concat('bench/package.json')
+      .filter((p) => existsSync(resolve(REPO_ROOT, p)));
+    for (const m of manifests) expect(docker, m).toContain(`COPY ${m}`);
+  });
+
+  it('.dockerignore keeps host node_modules and the generated client out of the image context', () => {
+    const ignore = file('.dockerignore').split('\n');
+    expect(ignore).toContain('**/node_modules');
+    expect(ignore).toContain('packages/db/src/generated');
+  });
+});
