@@ -97,6 +97,17 @@ ${rows.join('\n')}
 `;
 writeFileSync(join(root, 'bench', 'RESULTS.md'), md);
 console.log(`\n${md}`);
+// A full run also refreshes the README's "Reliability and performance" table.
+if (!only.length) {
+  const readme = join(root, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const body = md.slice(md.indexOf('Written by'));
+  const spliced = text.replace(
+    /<!-- results:start -->[\s\S]*<!-- results:end -->/,
+    `<!-- results:start -->\n${body}<!-- results:end -->`,
+  );
+  if (spliced !== text) writeFileSync(readme, spliced);
+}
 const failed = results.filter((r) => r.error);
 console.log(
   JSON.stringify({

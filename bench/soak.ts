@@ -8,6 +8,7 @@
  * restarted; Redis is restarted once and PostgreSQL once. Then it drains and compares what was
  * sent with the database: lost and duplicated must both be 0.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { migrate } from '@cauce/db';
 import { simEnv } from '../apps/provider-sim/src/sim-env.ts';
@@ -16,7 +17,7 @@ import { createSenderAuth, extraSenders } from '../apps/provider-sim/src/traffic
 import { Traffic } from '../apps/provider-sim/src/traffic/traffic.ts';
 import { startPrivateServices } from '../packages/testkit/src/private-services.ts';
 import { freePort } from '../packages/testkit/src/process.ts';
-import { check, drain } from './soak/check.ts';
+import { check, countFailures, drain } from './soak/check.ts';
 import { rssMb, Stack, WORKERS, waitHttp } from './soak/stack.ts';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
@@ -157,7 +158,14 @@ log(`traffic stopped; waiting for ${inFlight.size} deliveries still retrying`);
 await Promise.all(inFlight);
 await sampleRss();
 
-const left = await drain(services.databaseUrl, Number(process.env.SOAK_DRAIN_MS ?? 300_000), log);
+const DRAIN_MS = Number(process.env.SOAK_DRAIN_MS ?? 300_000);
+let left = await drain(services.databaseUrl, DRAIN_MS, log);
+// What an operator does next: replay every dead letter of the run through the admin API, then
+// wait for the replays. What still fails after that is reported as dead-lettered.
+const deadLetteredInRun = await countFailures(services.databaseUrl);
+const replay = await replayDeadLetters(ingress, env.JWT_SECRET!, new Date(started - 60_000));
+log(`replayed ${replay.replayed} of ${replay.matched} dead letters (${replay.errors.length} errors)`);
+if (replay.replayed) left = await drain(services.databaseUrl, DRAIN_MS, log);
 const result = await check(services.databaseUrl, traffic);
 const latencies = traffic.deliveries.filter((d) => d.status > 0 && d.status < 300).map((d) => d.latencyMs);
 const retryAnswers = traffic.deliveries.reduce((a, d) => a + d.retryAnswers, 0);
@@ -187,7 +195,8 @@ duplicates                  ${result.duplicates}
 refused (4xx)               ${result.refused}
 never accepted              ${result.undelivered}
 unfinished after drain      ${result.unfinished} (+${left} still in flight at drain timeout)
-dead-lettered (replayable)  ${result.deadLettered}
+dead-lettered in the run    ${deadLetteredInRun} (replayed ${replay.replayed} via POST /api/admin/failures/replay)
+dead-lettered after replay  ${result.deadLettered}
 wrong bookings / products   ${result.wrongBookings} / ${result.wrongProducts}
 orders not synced, not DLQ  ${result.ordersUnsynced}
 p99 ingress latency         ${percentile(latencies, 99).toFixed(1)} ms (p50 ${percentile(latencies, 50).toFixed(1)} ms, client side, accepted attempts)
@@ -209,7 +218,8 @@ console.log(
       refused: result.refused,
       undelivered: result.undelivered,
       unfinished: result.unfinished,
-      dead_lettered: result.deadLettered,
+      dead_lettered_in_run: deadLetteredInRun,
+      dead_lettered_after_replay: result.deadLettered,
       wrong_rows: result.wrongBookings + result.wrongProducts,
       p99_ingress_ms: percentile(latencies, 99),
       max_queue_lag_s: maxLagSeconds,
@@ -229,3 +239,21 @@ console.log(
   passed ? 'PASS: nothing lost, nothing duplicated, everything processed or dead-lettered' : 'FAIL',
 );
 process.exit(passed ? 0 : 1);
+
+/** Bulk replay of every dead letter since `since`, as an admin with a token from the token CLI. */
+async function replayDeadLetters(base: string, jwtSecret: string, since: Date) {
+  const token = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'apps/ingress/src/cli/token.ts', '--role', 'admin', '--sub', 'soak'],
+    { env: { ...process.env, JWT_SECRET: jwtSecret } },
+  )
+    .toString()
+    .trim();
+  const res = await fetch(`${base}/api/admin/failures/replay`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ since: since.toISOString() }),
+  });
+  if (!res.ok) throw new Error(`bulk replay: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { matched: number; replayed: number; errors: unknown[] };
+}

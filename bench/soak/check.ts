@@ -12,8 +12,9 @@ export interface CheckResult {
   refused: number;
   /** Never accepted within the give-up time (provider would alert). */
   undelivered: number;
-  /** Stored but neither processed nor in job_failures at the end. */
+  /** Stored but neither processed nor in job_failures (unreplayed) at the end. */
   unfinished: number;
+  /** In job_failures and not (successfully) replayed: an operator's to look at. */
   deadLettered: number;
   wrongBookings: number;
   wrongProducts: number;
@@ -32,16 +33,30 @@ export async function drain(databaseUrl: string, timeoutMs: number, log: (s: str
     for (;;) {
       const { rows } = await client.query<{ events: string; orders: string }>(`
         SELECT
-          (SELECT count(*) FROM webhook_events e WHERE e.status IN ('received', 'queued')
-             AND NOT EXISTS (SELECT 1 FROM job_failures f WHERE f.data->>'webhookEventId' = e.id::text)) AS events,
+          (SELECT count(*) FROM webhook_events e WHERE e.status IN ('received', 'queued', 'failed')
+             AND NOT EXISTS (SELECT 1 FROM job_failures f
+               WHERE f.data->>'webhookEventId' = e.id::text AND f.replayed_at IS NULL)) AS events,
           (SELECT count(*) FROM orders o WHERE NOT o.synced_to_bigin
-             AND NOT EXISTS (SELECT 1 FROM job_failures f WHERE (f.data->>'orderId')::text = o.id::text)) AS orders`);
+             AND NOT EXISTS (SELECT 1 FROM job_failures f
+               WHERE f.data->>'orderId' = o.id::text AND f.replayed_at IS NULL)) AS orders`);
       const left = Number(rows[0]!.events) + Number(rows[0]!.orders);
       if (left === 0) return 0;
       if (Date.now() > deadline) return left;
       log(`draining: ${rows[0]!.events} events and ${rows[0]!.orders} orders still in flight`);
       await sleep(5_000);
     }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Rows in job_failures (dead letters), replayed or not. */
+export async function countFailures(databaseUrl: string): Promise<number> {
+  const client = new pg.Client(databaseUrl);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM job_failures');
+    return Number(rows[0]!.n);
   } finally {
     await client.end();
   }
@@ -77,7 +92,8 @@ export async function check(databaseUrl: string, traffic: Traffic): Promise<Chec
     );
     const { rows: stored } = await client.query<{ id: string; status: string; p: string; dl: boolean }>(`
       SELECT e.id::text, e.status, e.payload::text AS p,
-        EXISTS (SELECT 1 FROM job_failures f WHERE f.data->>'webhookEventId' = e.id::text) AS dl
+        EXISTS (SELECT 1 FROM job_failures f
+          WHERE f.data->>'webhookEventId' = e.id::text AND f.replayed_at IS NULL) AS dl
       FROM webhook_events e`);
     const byPayload = new Map<string, typeof stored>();
     for (const row of stored) byPayload.set(row.p, [...(byPayload.get(row.p) ?? []), row]);
@@ -106,8 +122,9 @@ export async function check(databaseUrl: string, traffic: Traffic): Promise<Chec
         note(`${d.kind}: stored ${rows.length} times (ids ${rows.map((x) => x.id).join(',')})`);
       }
       for (const row of rows) {
+        if (['processed', 'ignored'].includes(row.status)) continue;
         if (row.dl) r.deadLettered++;
-        else if (!['processed', 'ignored'].includes(row.status)) {
+        else {
           r.unfinished++;
           note(`${d.kind}: event ${row.id} left in status ${row.status}`);
         }
@@ -122,7 +139,8 @@ export async function check(databaseUrl: string, traffic: Traffic): Promise<Chec
       dl: string;
     }>(`
       SELECT o.session_id, count(*) AS n, count(*) FILTER (WHERE NOT o.synced_to_bigin) AS unsynced,
-        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM job_failures f WHERE f.data->>'orderId' = o.id::text)) AS dl
+        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM job_failures f
+          WHERE f.data->>'orderId' = o.id::text AND f.replayed_at IS NULL)) AS dl
       FROM orders o GROUP BY o.session_id`);
     const orderRows = new Map(orders.map((o) => [o.session_id, o]));
     for (const o of traffic.orders) {
