@@ -16,6 +16,7 @@ import { startBookingsWorker } from '../apps/worker-bookings/src/app.ts';
 import { bookingsEnv } from '../apps/worker-bookings/src/config.ts';
 import { createTestDatabase, ensureTemplateDatabase } from '../packages/testkit/src/database.ts';
 import { freePort, startApp } from '../packages/testkit/src/process.ts';
+import { deleteRedisPrefix } from '../packages/testkit/src/redis-prefix.ts';
 
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 10_000);
 const DISTINCT_FOR_COLLAPSE = Math.max(1, Math.round(WEBHOOKS / 10));
@@ -219,13 +220,8 @@ try {
 } finally {
   await producer.close();
   await db.$disconnect();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
   redis.disconnect();
+  await deleteRedisPrefix(redisUrl, prefix);
   await database.drop();
   await sim.stop();
 }

@@ -13,6 +13,7 @@ import { createStockService } from '../apps/worker-stock/src/service.ts';
 import { runScheduledSync } from '../apps/worker-stock/src/sync.ts';
 import { createTestDatabase, ensureTemplateDatabase } from '../packages/testkit/src/database.ts';
 import { freePort, startApp } from '../packages/testkit/src/process.ts';
+import { deleteRedisPrefix } from '../packages/testkit/src/redis-prefix.ts';
 
 const PRODUCTS = 5_000;
 const CHANGED = 250;
@@ -148,13 +149,8 @@ try {
 } finally {
   await service.close();
   await db.$disconnect();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
   redis.disconnect();
+  await deleteRedisPrefix(redisUrl, prefix);
   await database.drop();
   await sim.stop();
 }

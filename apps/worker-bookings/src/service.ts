@@ -28,7 +28,7 @@ export function createBookingsService(deps: {
   registry: Registry;
 }): BookingsService {
   const { config, log } = deps;
-  const metrics = createBookingsMetrics(deps.registry);
+  const metrics = createBookingsMetrics(deps.registry, log);
   const client = new beds24.Beds24Client({
     baseUrl: config.BEDS24_BASE_URL,
     token: config.BEDS24_TOKEN,
@@ -40,17 +40,11 @@ export function createBookingsService(deps: {
     maxWaitMs: config.BEDS24_MAX_WAIT_MS,
     creditFloor: config.BEDS24_CREDIT_FLOOR,
     tokenRefreshMarginMs: config.BEDS24_TOKEN_REFRESH_MARGIN_MS,
-    onCall: ({ endpoint, status, durationMs }) => {
-      metrics.apiCalls.inc({ endpoint, status: String(status) });
-      metrics.apiDuration.observe({ endpoint }, durationMs / 1000);
-    },
+    onCall: metrics.onCall,
     onCredits: ({ remaining }) => {
       if (remaining !== null) metrics.credits.set(remaining);
     },
-    onTokenRenew: (reason) => {
-      metrics.tokenRenewals.inc({ reason });
-      log.info({ reason }, 'renewing the Beds24 access token');
-    },
+    onTokenRenew: metrics.onTokenRenew,
   });
   return {
     config,

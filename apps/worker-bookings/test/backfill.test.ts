@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { createDb } from '@cauce/db';
-import { Producer, QUEUES } from '@cauce/queues';
-import { createLogger, createRedis, parseConfig } from '@cauce/runtime';
-import { REPO_ROOT, setupTestEnv, waitFor } from '@cauce/testkit';
+import { QUEUES } from '@cauce/queues';
+import { createLogger, parseConfig } from '@cauce/runtime';
+import { REPO_ROOT, waitFor } from '@cauce/testkit';
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIngress } from '../../ingress/src/app.ts';
@@ -14,8 +13,7 @@ import {
   BOOKINGS_ENDPOINT,
   bookingsConfig,
   MESSAGES_ENDPOINT,
-  type Sim,
-  startSim,
+  setupBookingsTest,
   workerEnvFor,
 } from './support.ts';
 
@@ -49,12 +47,8 @@ function startCli(e: Record<string, string>, args: string[]) {
   };
 }
 
-const env = await setupTestEnv();
-const db = createDb(env.databaseUrl);
-const redis = createRedis(env.redisUrl);
-const producer = new Producer(redis, env.prefix);
+const { env, db, redis, producer, sim } = await setupBookingsTest();
 const registry = (await import('@cauce/runtime')).createRegistry('ingress-test');
-let sim: Sim;
 let worker: BookingsWorker;
 let ingress: Awaited<ReturnType<typeof buildIngress>>;
 let admin: string;
@@ -63,7 +57,6 @@ let viewer: string;
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 beforeAll(async () => {
-  sim = await startSim();
   worker = await startBookingsWorker(bookingsConfig(env, sim, { BACKOFF_TIME_SCALE: '0.001' }));
   const config = parseConfig(ingressEnv, { ...env.env, JWT_SECRET: 'x'.repeat(40) });
   ingress = await buildIngress({
@@ -80,10 +73,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await ingress?.close();
   await worker?.close();
-  await sim?.close();
-  await producer.close();
-  redis.disconnect();
-  await db.$disconnect();
 });
 
 describe('Beds24 backfill', () => {

@@ -1,35 +1,21 @@
-import { createDb } from '@cauce/db';
-import { Producer, QUEUES } from '@cauce/queues';
-import { createRedis } from '@cauce/runtime';
-import { freePort, setupTestEnv, startApp, waitFor } from '@cauce/testkit';
+import { QUEUES } from '@cauce/queues';
+import { freePort, startApp, waitFor } from '@cauce/testkit';
 import { Job } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type BookingsWorker, startBookingsWorker } from '../src/app.ts';
 import {
   BOOKINGS_ENDPOINT,
   bookingsConfig,
-  type Sim,
-  startSim,
+  setupBookingsTest,
   storeAndEnqueue,
   workerEnvFor,
 } from './support.ts';
 
-const env = await setupTestEnv();
-const db = createDb(env.databaseUrl);
-const redis = createRedis(env.redisUrl);
-const producer = new Producer(redis, env.prefix);
-let sim: Sim;
+const { env, db, producer, sim } = await setupBookingsTest();
 let second: BookingsWorker | undefined;
 
-beforeAll(async () => {
-  sim = await startSim();
-});
 afterAll(async () => {
   await second?.close();
-  await sim?.close();
-  await producer.close();
-  redis.disconnect();
-  await db.$disconnect();
 });
 
 describe('a worker killed with SIGKILL mid-job', () => {

@@ -1,9 +1,6 @@
-import { createDb } from '@cauce/db';
-import { Producer } from '@cauce/queues';
-import { createRedis } from '@cauce/runtime';
-import { freePort, scrape, setupTestEnv, startApp, waitFor } from '@cauce/testkit';
+import { freePort, scrape, startApp, waitFor } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOOKINGS_ENDPOINT, type Sim, startSim, workerEnvFor } from './support.ts';
+import { BOOKINGS_ENDPOINT, setupBookingsTest, workerEnvFor } from './support.ts';
 
 const WEBHOOK_TOKEN = 'e2e-beds24-webhook-token-0123456789';
 
@@ -12,18 +9,13 @@ const WEBHOOK_TOKEN = 'e2e-beds24-webhook-token-0123456789';
  * sends Beds24's webhooks to the ingress (Bearer token), which stores and queues them, and
  * worker-bookings fetches each booking back from the simulated Beds24 API.
  */
-const env = await setupTestEnv();
-const db = createDb(env.databaseUrl);
-const redis = createRedis(env.redisUrl);
-const producer = new Producer(redis, env.prefix);
-let sim: Sim;
+const { env, db, sim } = await setupBookingsTest();
 let worker: Awaited<ReturnType<typeof startApp>>;
 let ingress: Awaited<ReturnType<typeof startApp>>;
 let metricsUrl: string;
 let ingressUrl: string;
 
 beforeAll(async () => {
-  sim = await startSim();
   const port = await freePort();
   worker = await startApp(
     'apps/worker-bookings/src/main.ts',
@@ -50,10 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop('SIGTERM');
   await ingress?.stop('SIGTERM');
-  await sim?.close();
-  await producer.close();
-  redis.disconnect();
-  await db.$disconnect();
 });
 
 describe('Beds24 end to end', () => {

@@ -1,42 +1,27 @@
-import { createDb } from '@cauce/db';
-import { Producer, QUEUES } from '@cauce/queues';
-import { createLogger, createRedis, createRegistry, parseConfig } from '@cauce/runtime';
-import { scrape, setupTestEnv, waitFor } from '@cauce/testkit';
+import { QUEUES } from '@cauce/queues';
+import { createLogger, createRegistry, parseConfig } from '@cauce/runtime';
+import { scrape, waitFor } from '@cauce/testkit';
 import { Job } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type BookingsWorker, startBookingsWorker } from '../src/app.ts';
 import { bookingsEnv } from '../src/config.ts';
 import { createBookingsService } from '../src/service.ts';
 import {
   BOOKINGS_ENDPOINT,
   bookingsConfig,
-  type Sim,
-  startSim,
+  setupBookingsTest,
   storeAndEnqueue,
   TOKEN_ENDPOINT,
   workerEnvFor,
 } from './support.ts';
 
-const env = await setupTestEnv();
-const db = createDb(env.databaseUrl);
-const redis = createRedis(env.redisUrl);
-const producer = new Producer(redis, env.prefix);
-let sim: Sim;
+const { env, db, redis, producer, sim } = await setupBookingsTest();
 let worker: BookingsWorker | undefined;
 
-beforeAll(async () => {
-  sim = await startSim();
-});
 afterEach(async () => {
   await worker?.close();
   worker = undefined;
   await sim.faults([]);
-});
-afterAll(async () => {
-  await sim?.close();
-  await producer.close();
-  redis.disconnect();
-  await db.$disconnect();
 });
 
 /** Forgets the access token earlier tests cached in Redis, so token calls can be counted. */

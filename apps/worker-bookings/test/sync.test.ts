@@ -1,10 +1,8 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { createDb } from '@cauce/db';
 import { beds24 } from '@cauce/providers';
-import { Producer, QUEUES } from '@cauce/queues';
-import { createRedis } from '@cauce/runtime';
-import { scrape, setupTestEnv, waitFor } from '@cauce/testkit';
+import { QUEUES } from '@cauce/queues';
+import { scrape, waitFor } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEDS24_SIM_CREDENTIALS } from '../../provider-sim/src/providers/beds24.ts';
 import { type BookingsWorker, startBookingsWorker } from '../src/app.ts';
@@ -14,21 +12,15 @@ import {
   BOOKINGS_ENDPOINT,
   bookingsConfig,
   MESSAGES_ENDPOINT,
-  type Sim,
-  startSim,
+  setupBookingsTest,
   storeAndEnqueue,
 } from './support.ts';
 
-const env = await setupTestEnv();
-const db = createDb(env.databaseUrl);
-const redis = createRedis(env.redisUrl);
-const producer = new Producer(redis, env.prefix);
-let sim: Sim;
+const { env, db, redis, producer, sim } = await setupBookingsTest();
 let worker: BookingsWorker;
 let metricsUrl: string;
 
 beforeAll(async () => {
-  sim = await startSim();
   worker = await startBookingsWorker(
     bookingsConfig(env, sim, { BEDS24_PROPERTY_NAMES: '{"200101":"Casa Azul"}' }),
   );
@@ -36,10 +28,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await worker?.close();
-  await sim?.close();
-  await producer.close();
-  redis.disconnect();
-  await db.$disconnect();
 });
 
 const row = (bookingId: number | string) =>

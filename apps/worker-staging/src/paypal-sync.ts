@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
 import { normalizeEmail } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
-import { checkpoint, finishRun, inTx, startRun } from './runs.ts';
+import { checkpoint, finishRun, inTx, lastSucceededCheckpoint, startRun } from './runs.ts';
 
 export function paypalClient(config: StagingConfig): paypal.PaypalClient | null {
   if (!config.PAYPAL_CLIENT_ID || !config.PAYPAL_CLIENT_SECRET) return null;
@@ -63,13 +63,8 @@ export async function runPaypalSync(
   if (!run) return null;
   let cp = run.checkpoint as PaypalCheckpoint | null;
   if (!cp) {
-    const last = await pool.query<{ checkpoint: PaypalCheckpoint | null }>(
-      `SELECT checkpoint FROM sync_runs WHERE source = 'paypal' AND status = 'succeeded' AND id <> $1
-        ORDER BY started_at DESC LIMIT 1`,
-      [runId],
-    );
     const now = Date.now();
-    const prevEnd = last.rows[0]?.checkpoint?.until;
+    const prevEnd = (await lastSucceededCheckpoint<PaypalCheckpoint>(pool, 'paypal', runId))?.until;
     const from = prevEnd ? prevEnd - 3 * 3600_000 : now - config.PAYPAL_HISTORY_DAYS * 86_400_000;
     cp = { windowStart: from, page: 1, until: now };
   }

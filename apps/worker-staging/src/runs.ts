@@ -18,6 +18,16 @@ export async function startRun(pool: pg.Pool, runId: string) {
   return res.rows[0] ?? null;
 }
 
+/** The checkpoint of the newest succeeded run of `source` other than `runId`: where an incremental run starts. */
+export async function lastSucceededCheckpoint<T>(pool: pg.Pool, source: string, runId: string) {
+  const res = await pool.query<{ checkpoint: T | null }>(
+    `SELECT checkpoint FROM sync_runs WHERE source = $1 AND status = 'succeeded' AND id <> $2
+      ORDER BY started_at DESC LIMIT 1`,
+    [source, runId],
+  );
+  return res.rows[0]?.checkpoint ?? null;
+}
+
 export async function finishRun(pool: pg.Pool, runId: string, counters: Record<string, unknown>) {
   await pool.query(
     `UPDATE sync_runs SET status = 'succeeded', counters = $2::jsonb, finished_at = now(), updated_at = now() WHERE id = $1`,

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
 import { normalizeEmail, normalizePhone } from './normalize.ts';
 import { RAW_TABLES, type RawTable, upsertRaw } from './raw-upsert.ts';
-import { checkpoint, finishRun, inTx, startRun } from './runs.ts';
+import { checkpoint, finishRun, inTx, lastSucceededCheckpoint, startRun } from './runs.ts';
 
 export function stripeClient(config: StagingConfig): stripe.StripeClient | null {
   if (!config.STRIPE_SECRET_KEY) return null;
@@ -114,12 +114,7 @@ export async function runStripeSync(
   if (!run) return null;
   let cp = run.checkpoint as StripeCheckpoint | null;
   if (!cp) {
-    const last = await pool.query<{ checkpoint: StripeCheckpoint | null }>(
-      `SELECT checkpoint FROM sync_runs WHERE source = 'stripe' AND status = 'succeeded' AND id <> $1
-        ORDER BY started_at DESC LIMIT 1`,
-      [runId],
-    );
-    const prev = last.rows[0]?.checkpoint?.maxCreated ?? {};
+    const prev = (await lastSucceededCheckpoint<StripeCheckpoint>(pool, 'stripe', runId))?.maxCreated ?? {};
     cp = { list: 0, startingAfter: null, since: { ...prev }, maxCreated: { ...prev } };
   }
   const counters: Record<string, number> = {

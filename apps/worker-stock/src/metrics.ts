@@ -1,5 +1,12 @@
 import { siigo } from '@cauce/providers';
-import { Counter, Gauge, Histogram, type Registry } from '@cauce/runtime';
+import {
+  Counter,
+  createProviderApiMetrics,
+  Gauge,
+  Histogram,
+  type Logger,
+  type Registry,
+} from '@cauce/runtime';
 import type { Redis } from 'ioredis';
 
 /** Name alerts use (prometheus/alerts.yml): do not rename. */
@@ -16,11 +23,12 @@ export function topicLabel(topic: string): string {
 
 export function createStockMetrics(
   registry: Registry,
-  opts: { redis: Redis; prefix: string; circuitState: () => CircuitState },
+  opts: { redis: Redis; prefix: string; circuitState: () => CircuitState; log: Logger },
 ) {
   const registers = [registry];
   const lastSuccessKey = siigo.stockRedisKeys(opts.prefix).lastSyncSuccess;
   return {
+    ...createProviderApiMetrics(registry, 'siigo', 'SIIGO', opts.log),
     syncRuns: new Counter({
       name: 'siigo_sync_runs_total',
       help: 'Scheduled SIIGO stock sync runs by outcome (succeeded, failed, cancelled, skipped_overlap, skipped_circuit_open)',
@@ -43,25 +51,6 @@ export function createStockMetrics(
       name: 'siigo_products_changed_total',
       help: 'Products whose stored row changed (kind=stock: available_quantity; kind=other: warehouses or details; kind=created)',
       labelNames: ['source', 'kind'] as const,
-      registers,
-    }),
-    apiCalls: new Counter({
-      name: 'siigo_api_calls_total',
-      help: 'HTTP requests to SIIGO by endpoint and status',
-      labelNames: ['endpoint', 'status'] as const,
-      registers,
-    }),
-    apiDuration: new Histogram({
-      name: 'siigo_api_call_duration_seconds',
-      help: 'SIIGO response time by endpoint',
-      labelNames: ['endpoint'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
-      registers,
-    }),
-    tokenRenewals: new Counter({
-      name: 'siigo_token_renewals_total',
-      help: 'SIIGO access tokens fetched by this process (reason: missing or expiring)',
-      labelNames: ['reason'] as const,
       registers,
     }),
     webhookEvents: new Counter({

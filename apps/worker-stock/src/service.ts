@@ -34,6 +34,7 @@ export function createStockService(deps: {
     redis: deps.redis,
     prefix: config.QUEUE_PREFIX,
     circuitState: () => breaker?.state ?? 'closed',
+    log,
   });
   breaker = new SiigoBreaker({
     errorThresholdPercentage: config.SIIGO_BREAKER_ERROR_PERCENT,
@@ -58,14 +59,8 @@ export function createStockService(deps: {
     retries: config.SIIGO_HTTP_RETRIES,
     requestIntervalMs: config.SIIGO_REQUEST_INTERVAL_MS,
     tokenRefreshMarginMs: config.SIIGO_TOKEN_REFRESH_MARGIN_MS,
-    onCall: ({ endpoint, status, durationMs }) => {
-      metrics.apiCalls.inc({ endpoint, status: String(status) });
-      metrics.apiDuration.observe({ endpoint }, durationMs / 1000);
-    },
-    onTokenRenew: (reason) => {
-      metrics.tokenRenewals.inc({ reason });
-      log.info({ reason }, 'renewing the SIIGO access token');
-    },
+    onCall: metrics.onCall,
+    onTokenRenew: metrics.onTokenRenew,
   });
   return {
     config,

@@ -1,21 +1,13 @@
-import { createDb } from '@cauce/db';
-import { Producer } from '@cauce/queues';
-import { createRedis } from '@cauce/runtime';
-import { scrape, setupTestEnv, waitFor } from '@cauce/testkit';
+import { scrape, waitFor } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StockWorker, startStockWorker } from '../src/app.ts';
 import { runScheduledSync } from '../src/sync.ts';
-import { type Sim, startSim, stockConfig, storeAndEnqueue } from './support.ts';
+import { setupStockTest, stockConfig, storeAndEnqueue } from './support.ts';
 
-const env = await setupTestEnv();
-const db = createDb(env.databaseUrl);
-const redis = createRedis(env.redisUrl);
-const producer = new Producer(redis, env.prefix);
-let sim: Sim;
+const { env, db, producer, sim } = await setupStockTest();
 let worker: StockWorker;
 
 beforeAll(async () => {
-  sim = await startSim();
   await sim.seed(30);
   worker = await startStockWorker(
     stockConfig(env, sim, { SIIGO_BREAKER_VOLUME: '2', SIIGO_BREAKER_RESET_MS: '2500' }),
@@ -24,10 +16,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await worker?.close();
-  await sim?.close();
-  await producer.close();
-  redis.disconnect();
-  await db.$disconnect();
 });
 
 interface Health {

@@ -1,30 +1,18 @@
-import { createDb } from '@cauce/db';
-import { JOBS, Producer, QUEUES } from '@cauce/queues';
-import { createRedis } from '@cauce/runtime';
-import { freePort, setupTestEnv, startApp, waitFor } from '@cauce/testkit';
+import { JOBS, QUEUES } from '@cauce/queues';
+import { freePort, startApp, waitFor } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIIGO_SIM_CREDENTIALS } from '../../provider-sim/src/providers/siigo.ts';
 import { type StockWorker, startStockWorker } from '../src/app.ts';
 import { runScheduledSync } from '../src/sync.ts';
-import { type Sim, startSim, stockConfig } from './support.ts';
+import { setupStockTest, stockConfig, stockEnvFor } from './support.ts';
 
-const env = await setupTestEnv();
-const db = createDb(env.databaseUrl);
-const redis = createRedis(env.redisUrl);
-const producer = new Producer(redis, env.prefix);
-let sim: Sim;
+const { env, db, redis, producer, sim } = await setupStockTest();
 let worker: StockWorker | undefined;
 
 beforeAll(async () => {
-  sim = await startSim();
   await sim.seed(150);
 });
 afterAll(async () => {
   await worker?.close();
-  await sim?.close();
-  await producer.close();
-  redis.disconnect();
-  await db.$disconnect();
 });
 
 describe('a worker killed mid-run', () => {
@@ -33,18 +21,10 @@ describe('a worker killed mid-run', () => {
     const port = await freePort();
     const child = await startApp(
       'apps/worker-stock/src/main.ts',
-      {
-        ...env.env,
+      stockEnvFor(env, sim, {
         WORKER_PORT: String(port),
-        WORKER_HOST: '127.0.0.1',
-        SIIGO_BASE_URL: sim.siigoUrl,
-        SIIGO_USERNAME: SIIGO_SIM_CREDENTIALS.username,
-        SIIGO_ACCESS_KEY: SIIGO_SIM_CREDENTIALS.accessKey,
-        SIIGO_PARTNER_ID: 'CauceTest',
-        SIIGO_REQUEST_INTERVAL_MS: '0',
-        SIIGO_SYNC_SCHEDULE: 'false',
         SIIGO_SYNC_LOCK_TTL_MS: '1500',
-      },
+      }),
       { readyUrl: `http://127.0.0.1:${port}/health` },
     );
     try {
@@ -84,18 +64,10 @@ describe('a worker killed mid-run', () => {
     const port = await freePort();
     const child = await startApp(
       'apps/worker-stock/src/main.ts',
-      {
-        ...env.env,
+      stockEnvFor(env, sim, {
         WORKER_PORT: String(port),
-        WORKER_HOST: '127.0.0.1',
-        SIIGO_BASE_URL: sim.siigoUrl,
-        SIIGO_USERNAME: SIIGO_SIM_CREDENTIALS.username,
-        SIIGO_ACCESS_KEY: SIIGO_SIM_CREDENTIALS.accessKey,
-        SIIGO_PARTNER_ID: 'CauceTest',
-        SIIGO_REQUEST_INTERVAL_MS: '0',
-        SIIGO_SYNC_SCHEDULE: 'false',
         SIIGO_PAGE_SIZE: '10', // 15 pages of 500 ms: SIGTERM lands mid-run
-      },
+      }),
       { readyUrl: `http://127.0.0.1:${port}/health` },
     );
     try {

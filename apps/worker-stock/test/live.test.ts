@@ -7,11 +7,10 @@ import { ingressEnv } from '../../ingress/src/config.ts';
 import { createDeps } from '../../ingress/src/deps.ts';
 import { mintToken } from '../../ingress/src/plugins/auth.ts';
 import { SSE_CONNECTION_NAME } from '../../ingress/src/routes/stock.ts';
-import { SIIGO_SIM_CREDENTIALS } from '../../provider-sim/src/providers/siigo.ts';
 import { type StockWorker, startStockWorker } from '../src/app.ts';
 import { publishStockEvents } from '../src/events.ts';
 import { runScheduledSync } from '../src/sync.ts';
-import { openEventStream, type Sim, type SimProduct, startSim, stockConfig } from './support.ts';
+import { openEventStream, type Sim, type SimProduct, siigoSimEnv, startSim, stockConfig } from './support.ts';
 
 /**
  * The whole live path through real HTTP, Redis and PostgreSQL: SIIGO (provider-sim) ->
@@ -40,10 +39,7 @@ beforeAll(async () => {
     parseConfig(ingressEnv, {
       ...env.env,
       JWT_SECRET: 'x'.repeat(40),
-      SIIGO_BASE_URL: sim.siigoUrl,
-      SIIGO_USERNAME: SIIGO_SIM_CREDENTIALS.username,
-      SIIGO_ACCESS_KEY: SIIGO_SIM_CREDENTIALS.accessKey,
-      SIIGO_PARTNER_ID: 'CauceTest',
+      ...siigoSimEnv(sim),
       WEBHOOK_BASE_URL: base,
       SIIGO_WEBHOOK_TOKEN,
     }),

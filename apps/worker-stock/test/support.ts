@@ -1,7 +1,8 @@
-import type { Db, Prisma } from '@cauce/db';
-import { JOBS, type Producer, QUEUES, toJobId } from '@cauce/queues';
-import { parseConfig } from '@cauce/runtime';
-import type { TestEnv } from '@cauce/testkit';
+import { createDb, type Db, type Prisma } from '@cauce/db';
+import { JOBS, Producer, QUEUES, toJobId } from '@cauce/queues';
+import { createRedis, parseConfig } from '@cauce/runtime';
+import { setupTestEnv, type TestEnv } from '@cauce/testkit';
+import { afterAll } from 'vitest';
 import { SIIGO_SIM_CREDENTIALS } from '../../provider-sim/src/providers/siigo.ts';
 import { listenSim } from '../../provider-sim/src/testing.ts';
 import { type StockConfig, stockEnv } from '../src/config.ts';
@@ -35,22 +36,55 @@ export interface SimProduct {
   warehouses: Array<{ id: number; name: string; quantity: number }>;
 }
 
-export function stockConfig(env: TestEnv, sim: Sim, overrides: Record<string, string> = {}): StockConfig {
-  return parseConfig(stockEnv, {
+/** The variables that point the SIIGO client at the sim. */
+export const siigoSimEnv = (sim: Sim) => ({
+  SIIGO_BASE_URL: sim.siigoUrl,
+  SIIGO_USERNAME: SIIGO_SIM_CREDENTIALS.username,
+  SIIGO_ACCESS_KEY: SIIGO_SIM_CREDENTIALS.accessKey,
+  SIIGO_PARTNER_ID: 'CauceTest',
+});
+
+/** worker-stock's environment against the sim: no pacing, no HTTP retries, no schedule, fast backoff. */
+export function stockEnvFor(
+  env: TestEnv,
+  sim: Sim,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
     ...env.env,
     WORKER_PORT: '0',
     WORKER_HOST: '127.0.0.1',
-    SIIGO_BASE_URL: sim.siigoUrl,
-    SIIGO_USERNAME: SIIGO_SIM_CREDENTIALS.username,
-    SIIGO_ACCESS_KEY: SIIGO_SIM_CREDENTIALS.accessKey,
-    SIIGO_PARTNER_ID: 'CauceTest',
+    ...siigoSimEnv(sim),
     SIIGO_REQUEST_INTERVAL_MS: '0',
     SIIGO_HTTP_RETRIES: '0',
     SIIGO_SYNC_SCHEDULE: 'false',
     BACKOFF_TIME_SCALE: '0.001',
     SHUTDOWN_TIMEOUT_MS: '2000',
     ...overrides,
+  };
+}
+
+export function stockConfig(env: TestEnv, sim: Sim, overrides: Record<string, string> = {}): StockConfig {
+  return parseConfig(stockEnv, stockEnvFor(env, sim, overrides));
+}
+
+/**
+ * A test file's context: its database and BullMQ prefix, a Redis connection, a producer on that
+ * prefix and provider-sim. Closed after the file's own afterAll hooks (which stop its workers).
+ */
+export async function setupStockTest() {
+  const env = await setupTestEnv();
+  const db = createDb(env.databaseUrl);
+  const redis = createRedis(env.redisUrl);
+  const producer = new Producer(redis, env.prefix);
+  const sim = await startSim();
+  afterAll(async () => {
+    await sim.close();
+    await producer.close();
+    redis.disconnect();
+    await db.$disconnect();
   });
+  return { env, db, redis, producer, sim };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Logger } from './logger.ts';
 
 /** A registry with the default process metrics (CPU, memory, event loop, GC) and an app label. */
 export function createRegistry(app: string): Registry {
@@ -69,3 +70,44 @@ export function setSyncInterval(registry: Registry, sync: string, intervalMs: nu
     });
   gauge.set({ sync }, intervalMs / 1000);
 }
+
+/**
+ * One provider API's client metrics (`<provider>_api_calls_total`, `_api_call_duration_seconds`,
+ * `_token_renewals_total`) and the client hooks that feed them.
+ */
+export function createProviderApiMetrics(registry: Registry, provider: string, label: string, log: Logger) {
+  const registers = [registry];
+  const apiCalls = new Counter({
+    name: `${provider}_api_calls_total`,
+    help: `HTTP requests to ${label} by endpoint and status`,
+    labelNames: ['endpoint', 'status'] as const,
+    registers,
+  });
+  const apiDuration = new Histogram({
+    name: `${provider}_api_call_duration_seconds`,
+    help: `${label} response time by endpoint`,
+    labelNames: ['endpoint'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers,
+  });
+  const tokenRenewals = new Counter({
+    name: `${provider}_token_renewals_total`,
+    help: `${label} access tokens fetched by this process (reason: missing or expiring)`,
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  return {
+    apiCalls,
+    apiDuration,
+    tokenRenewals,
+    onCall: ({ endpoint, status, durationMs }: { endpoint: string; status: number; durationMs: number }) => {
+      apiCalls.inc({ endpoint, status: String(status) });
+      apiDuration.observe({ endpoint }, durationMs / 1000);
+    },
+    onTokenRenew: (reason: string) => {
+      tokenRenewals.inc({ reason });
+      log.info({ reason }, `renewing the ${label} access token`);
+    },
+  };
+}
+export type ProviderApiMetrics = ReturnType<typeof createProviderApiMetrics>;

@@ -45,9 +45,10 @@ afterAll(async () => {
 async function finished(jobId: string) {
   return waitFor(
     async () => {
-      const job = await queue.getJob(jobId);
-      const state = await job?.getState();
-      return state === 'completed' || state === 'failed' ? { job: job!, state } : null;
+      // State first, job after: a job read before its last attempt ended has stale attemptsMade.
+      const state = await queue.getJobState(jobId);
+      if (state !== 'completed' && state !== 'failed') return null;
+      return { job: (await queue.getJob(jobId))!, state };
     },
     { message: `job ${jobId} to finish` },
   );

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, inject } from 'vitest';
 import { createTestDatabase } from './database.ts';
+import { deleteRedisPrefix } from './redis-prefix.ts';
 
 export { createTestDatabase, ensureTemplateDatabase, withDatabase } from './database.ts';
 export * from './metrics.ts';
 export * from './private-services.ts';
 export * from './process.ts';
+export { deleteRedisPrefix } from './redis-prefix.ts';
 export { resolveServices } from './services.ts';
 
 export interface TestEnv {
@@ -48,22 +49,6 @@ export async function setupTestEnv(): Promise<TestEnv> {
   };
 }
 
-export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** Polls until fn returns a truthy value (or throws after timeoutMs). */
 export async function waitFor<T>(
   fn: () => Promise<T> | T,
   { timeoutMs = 10_000, intervalMs = 50, message = 'condition' } = {},

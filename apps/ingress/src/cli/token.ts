@@ -67,5 +67,7 @@ const ttlSeconds = Number(args.data.ttl.slice(0, -1)) * TTL_UNITS[args.data.ttl.
 const token = mintToken(app, args.data.sub, args.data.role, `${ttlSeconds}s`);
 await app.close();
 const expires = new Date(Date.now() + ttlSeconds * 1000).toISOString();
-process.stderr.write(`minted ${args.data.role === 'admin' ? 'an' : 'a'} ${args.data.role} token for "${args.data.sub}", valid until ${expires}\n`);
+process.stderr.write(
+  `minted ${args.data.role === 'admin' ? 'an' : 'a'} ${args.data.role} token for "${args.data.sub}", valid until ${expires}\n`,
+);
 process.stdout.write(`${token}\n`);
