@@ -90,10 +90,19 @@ describe('token CLI', () => {
     const { stdout } = await run(
       'npx',
       ['-y', 'pnpm@10.34.9', '--silent', 'token', '--role', 'viewer', '--sub', 'via-pnpm', '--ttl', '5m'],
-      { cwd: REPO_ROOT, env: { ...process.env, JWT_SECRET }, timeout: 60_000 },
+      { cwd: REPO_ROOT, env: { ...outerNpxFree(process.env), JWT_SECRET }, timeout: 60_000 },
     );
     const jwt = stdout.trim();
     expect(claims(jwt)).toMatchObject({ sub: 'via-pnpm', role: 'viewer' });
     expect((await call(ingress.app, 'GET', '/api/admin/queues/stats', jwt)).status).toBe(200);
   });
 });
+
+/**
+ * CI runs this suite inside `npx -p node@24 -c '…'`, which leaves npm_config_call and
+ * npm_config_package in the environment; an inner npx would take them as its own arguments.
+ */
+function outerNpxFree(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { npm_config_call: _call, npm_config_package: _pkg, ...rest } = env;
+  return rest;
+}
