@@ -58,6 +58,9 @@ const env: Record<string, string> = {
   SIIGO_REQUEST_INTERVAL_MS: '0',
   ORDERS_SWEEP_INTERVAL_MS: '20000',
   ORDERS_SWEEP_AFTER_MS: '15000',
+  // worker-whatsapp's input is a file: the demo's sample, synced every 30 s.
+  WHATSAPP_CONNECTIONS_FILE: 'apps/provider-sim/fixtures/whatsapp-connections.json',
+  WHATSAPP_SYNC_INTERVAL_MS: '30000',
 };
 
 const stack = new Stack(env);

@@ -138,6 +138,8 @@ if (useSim) {
 // The demo plays the providers too: it configures the webhook secrets it then signs with.
 const senderAuth = createSenderAuth(SIM);
 if (args.demo) for (const [k, v] of Object.entries(senderAuth.env)) env[k] ??= v;
+// The demo's WhatsApp connections: a sample file, so worker-whatsapp has something to sync.
+if (args.demo) env.WHATSAPP_CONNECTIONS_FILE ??= 'apps/provider-sim/fixtures/whatsapp-connections.json';
 
 for (const entry of APPS) run(entry.split('/')[1]!, entry);
 

@@ -3,7 +3,13 @@ import { once } from 'node:events';
 import { REPO_ROOT } from '../../packages/testkit/src/process.ts';
 
 /** The apps of a Cauce stack: entry points and the port each serves /health on. */
-export const WORKERS = ['worker-bookings', 'worker-orders', 'worker-stock', 'worker-staging'] as const;
+export const WORKERS = [
+  'worker-bookings',
+  'worker-orders',
+  'worker-stock',
+  'worker-staging',
+  'worker-whatsapp',
+] as const;
 export type WorkerName = (typeof WORKERS)[number];
 
 export interface StackProcess {
