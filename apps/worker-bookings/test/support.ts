@@ -1,8 +1,7 @@
-import { createDb, type Db } from '@cauce/db';
-import { JOBS, Producer, QUEUES, toJobId } from '@cauce/queues';
-import { createRedis, parseConfig } from '@cauce/runtime';
-import { setupTestEnv, type TestEnv } from '@cauce/testkit';
-import { afterAll } from 'vitest';
+import type { Db } from '@cauce/db';
+import { JOBS, type Producer, QUEUES, toJobId } from '@cauce/queues';
+import { parseConfig } from '@cauce/runtime';
+import { setupWorkerTest, type TestEnv } from '@cauce/testkit';
 import { BEDS24_SIM_CREDENTIALS } from '../../provider-sim/src/providers/beds24.ts';
 import { listenSim } from '../../provider-sim/src/testing.ts';
 import { type BookingsConfig, bookingsEnv } from '../src/config.ts';
@@ -25,24 +24,8 @@ export async function startSim() {
 }
 export type Sim = Awaited<ReturnType<typeof startSim>>;
 
-/**
- * A test file's context: its database and BullMQ prefix, a Redis connection, a producer on that
- * prefix and provider-sim. Closed after the file's own afterAll hooks (which stop its workers).
- */
-export async function setupBookingsTest() {
-  const env = await setupTestEnv();
-  const db = createDb(env.databaseUrl);
-  const redis = createRedis(env.redisUrl);
-  const producer = new Producer(redis, env.prefix);
-  const sim = await startSim();
-  afterAll(async () => {
-    await sim.close();
-    await producer.close();
-    redis.disconnect();
-    await db.$disconnect();
-  });
-  return { env, db, redis, producer, sim };
-}
+/** This file's database, Redis, producer and provider-sim, closed after the file's tests. */
+export const setupBookingsTest = () => setupWorkerTest(startSim);
 
 export const BOOKINGS_ENDPOINT = 'GET /beds24/v2/bookings';
 export const MESSAGES_ENDPOINT = 'GET /beds24/v2/bookings/messages';

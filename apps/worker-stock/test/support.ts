@@ -1,8 +1,7 @@
-import { createDb, type Db, type Prisma } from '@cauce/db';
-import { JOBS, Producer, QUEUES, toJobId } from '@cauce/queues';
-import { createRedis, parseConfig } from '@cauce/runtime';
-import { setupTestEnv, type TestEnv } from '@cauce/testkit';
-import { afterAll } from 'vitest';
+import type { Db, Prisma } from '@cauce/db';
+import { JOBS, type Producer, QUEUES, toJobId } from '@cauce/queues';
+import { parseConfig } from '@cauce/runtime';
+import { setupWorkerTest, type TestEnv } from '@cauce/testkit';
 import { SIIGO_SIM_CREDENTIALS } from '../../provider-sim/src/providers/siigo.ts';
 import { listenSim } from '../../provider-sim/src/testing.ts';
 import { type StockConfig, stockEnv } from '../src/config.ts';
@@ -68,24 +67,8 @@ export function stockConfig(env: TestEnv, sim: Sim, overrides: Record<string, st
   return parseConfig(stockEnv, stockEnvFor(env, sim, overrides));
 }
 
-/**
- * A test file's context: its database and BullMQ prefix, a Redis connection, a producer on that
- * prefix and provider-sim. Closed after the file's own afterAll hooks (which stop its workers).
- */
-export async function setupStockTest() {
-  const env = await setupTestEnv();
-  const db = createDb(env.databaseUrl);
-  const redis = createRedis(env.redisUrl);
-  const producer = new Producer(redis, env.prefix);
-  const sim = await startSim();
-  afterAll(async () => {
-    await sim.close();
-    await producer.close();
-    redis.disconnect();
-    await db.$disconnect();
-  });
-  return { env, db, redis, producer, sim };
-}
+/** This file's database, Redis, producer and provider-sim, closed after the file's tests. */
+export const setupStockTest = () => setupWorkerTest(startSim);
 
 /**
  * Delivers a SIIGO webhook the way the ingress contract does (row in webhook_events, then a

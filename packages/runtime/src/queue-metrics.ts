@@ -1,7 +1,8 @@
 import { Queue, type QueueOptions } from 'bullmq';
 import { Gauge, type Registry } from 'prom-client';
 
-const STATES = [
+/** The BullMQ job states Cauce counts (queue gauges, the admin API's queue stats). */
+export const QUEUE_STATES = [
   'waiting',
   'active',
   'delayed',
@@ -32,8 +33,8 @@ export function registerQueueMetrics(
       this.reset();
       await Promise.all(
         queues.map(async (q) => {
-          const counts = await q.getJobCounts(...STATES);
-          for (const s of STATES) this.set({ queue: q.name, state: s }, counts[s] ?? 0);
+          const counts = await q.getJobCounts(...QUEUE_STATES);
+          for (const s of QUEUE_STATES) this.set({ queue: q.name, state: s }, counts[s] ?? 0);
         }),
       );
     },

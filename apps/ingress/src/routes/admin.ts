@@ -1,6 +1,6 @@
 import type { Prisma } from '@cauce/db';
 import { ALL_QUEUES, isQueueName } from '@cauce/queues';
-import { bool } from '@cauce/runtime';
+import { bool, QUEUE_STATES } from '@cauce/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { redact, redactString } from '../admin/redact.ts';
@@ -22,15 +22,7 @@ import type { RouteDocs } from '../plugins/openapi.ts';
  * stored); replays need an admin token. Lists are newest first with an opaque cursor.
  */
 
-const STATES = [
-  'waiting',
-  'active',
-  'delayed',
-  'prioritized',
-  'waiting-children',
-  'completed',
-  'failed',
-] as const;
+const STATES = QUEUE_STATES;
 
 const cursor = z
   .string()
