@@ -21,3 +21,33 @@ export function normalizePhone(raw: unknown, region: string): string | null {
   const p = parsePhoneNumberFromString(s, region as CountryCode);
   return p?.isValid() ? p.number : null;
 }
+
+/** A payment's normalised keys, as the PayPal and Stripe mappers produce them. */
+export interface TransactionKeys {
+  source: string;
+  sourceId: string | null;
+  kind: string | null;
+  customerRef: string | null;
+  email: unknown;
+  amount: string | null;
+  currency: string | null;
+  status: string | null;
+  /** ISO 8601. */
+  createdAt: string | null;
+}
+
+/** A `transactions` row (RAW_TABLES.transactions) from a payment's keys and the raw object. */
+export function transactionRow(k: TransactionKeys, payload: unknown) {
+  return {
+    source: k.source,
+    source_id: k.sourceId,
+    kind: k.kind,
+    customer_ref: k.customerRef,
+    email: normalizeEmail(k.email),
+    amount: k.amount,
+    currency: k.currency,
+    status: k.status,
+    source_created_at: k.createdAt,
+    payload,
+  };
+}

@@ -2,7 +2,7 @@ import { paypal } from '@cauce/providers';
 import type { Logger } from '@cauce/runtime';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
-import { normalizeEmail } from './normalize.ts';
+import { transactionRow } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, lastSucceededCheckpoint, startRun } from './runs.ts';
 
@@ -22,20 +22,7 @@ export function paypalRows(items: Array<Record<string, unknown>>) {
   return items.flatMap((item) => {
     const k = paypal.transactionKeys(item);
     if (!k.sourceId) return [];
-    return [
-      {
-        source: k.source,
-        source_id: k.sourceId,
-        kind: k.kind,
-        customer_ref: k.customerRef,
-        email: normalizeEmail(k.email),
-        amount: k.amount,
-        currency: k.currency,
-        status: k.status,
-        source_created_at: k.createdAt,
-        payload: item,
-      },
-    ];
+    return [transactionRow(k, item)];
   });
 }
 

@@ -2,7 +2,7 @@ import { stripe } from '@cauce/providers';
 import type { Logger } from '@cauce/runtime';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
-import { normalizeEmail, normalizePhone } from './normalize.ts';
+import { normalizeEmail, normalizePhone, transactionRow } from './normalize.ts';
 import { RAW_TABLES, type RawTable, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, lastSucceededCheckpoint, startRun } from './runs.ts';
 
@@ -37,18 +37,7 @@ export function stripeRows(list: stripe.StripeList, objs: stripe.StripeObject[],
     case 'payment_intents':
       return objs.map((o) => {
         const k = stripe.paymentKeys(o, list === 'charges' ? 'charge' : 'payment_intent');
-        return {
-          source: k.source,
-          source_id: k.sourceId,
-          kind: k.kind,
-          customer_ref: k.customerRef,
-          email: normalizeEmail(k.email),
-          amount: k.amount,
-          currency: k.currency,
-          status: k.status,
-          source_created_at: k.createdAt,
-          payload: o,
-        };
+        return transactionRow(k, o);
       });
     case 'invoices':
       return objs.map((o) => {
