@@ -52,6 +52,12 @@ export const ingressEnv = baseEnv.extend({
   SIIGO_WEBHOOK_TOKEN: secret,
   /** When set, SIIGO events must carry this company_key (their account's). */
   SIIGO_COMPANY_KEY: secret,
+  /**
+   * Migration aid: accept POST /api/webhooks/receive without the path token, for SIIGO subscriptions
+   * made before Cauce, but only when SIIGO_COMPANY_KEY is set and matches. Re-subscribe with the
+   * token (POST /api/webhooks/setup), then turn it off.
+   */
+  SIIGO_WEBHOOK_LEGACY_RECEIVE: bool.default(false),
   /** ManyChat External Request: path /api/webhooks/manychat/<token> or header X-Cauce-Token. */
   MANYCHAT_WEBHOOK_TOKEN: secret,
   /** Stripe endpoint secrets (whsec_…), comma-separated: several while one is being rotated. */

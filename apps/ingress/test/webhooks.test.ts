@@ -161,6 +161,37 @@ describe('SIIGO', () => {
     ]);
   });
 
+  it('with SIIGO_WEBHOOK_LEGACY_RECEIVE, old tokenless /receive subscriptions pass on a matching company_key only', async () => {
+    const legacy = await startIngress(env, {
+      ...auth.env,
+      SIIGO_COMPANY_KEY: 'acme-company-key',
+      SIIGO_WEBHOOK_LEGACY_RECEIVE: 'true',
+    });
+    try {
+      const send = (url: string, body: object) =>
+        legacy.app.inject({
+          method: 'POST',
+          url,
+          payload: body,
+          headers: { 'content-type': 'application/json' },
+        });
+      const mine = { ...product, company_key: 'acme-company-key', id: 'legacy-1' };
+      expect((await send('/api/webhooks/receive', mine)).statusCode).toBe(202);
+      expect((await send('/api/webhooks/receive', { ...mine, company_key: 'someone-else' })).statusCode).toBe(
+        401,
+      );
+      // Only the legacy path, and a wrong token is still refused.
+      expect((await send('/api/webhooks/siigo', mine)).statusCode).toBe(401);
+      expect((await send('/api/webhooks/receive/wrong-token', mine)).statusCode).toBe(401);
+      expect(
+        (await send(`/api/webhooks/receive/${auth.siigoToken}`, { ...mine, id: 'legacy-2' })).statusCode,
+      ).toBe(202);
+      expect((await events({ provider: 'siigo', entityId: 'legacy-1' })).length).toBe(1);
+    } finally {
+      await legacy.close();
+    }
+  });
+
   it('stores and acknowledges unknown topics (the worker ignores and counts them)', async () => {
     const res = await post(auth.siigoPath, {
       ...product,

@@ -273,6 +273,16 @@ describe('order intake and Bigin sync', () => {
   });
 
   it('a CallBell failure never unsyncs the order: its own retries and audit rows', async () => {
+    // Earlier tests' notifications still retrying would take some of the injected failures.
+    await waitFor(
+      async () => {
+        const c = await deps.producer
+          .queue(QUEUES.callbellNotify)
+          .getJobCounts('waiting', 'active', 'delayed');
+        return Object.values(c).every((n) => n === 0) || null;
+      },
+      { message: 'earlier notifications to finish' },
+    );
     await sim.fault({ route: '^POST /callbell/v1/messages/send$', failNext: [500, 500, 500, 500] });
     const { body } = await postOrder(orderPayload());
     const id = body.id as number;

@@ -157,7 +157,16 @@ export function createProviders(config: IngressConfig): WebhookProvider[] {
       retryStatus: 503,
       missingConfig: config.SIIGO_WEBHOOK_TOKEN ? null : 'SIIGO_WEBHOOK_TOKEN',
       authenticate: (req, raw) => {
-        const auth = tokenAuth(pathToken(req), config.SIIGO_WEBHOOK_TOKEN);
+        // Old subscriptions call /api/webhooks/receive with no token: with the migration flag on,
+        // the company_key check below is what authenticates them.
+        const legacy =
+          config.SIIGO_WEBHOOK_LEGACY_RECEIVE &&
+          !!config.SIIGO_COMPANY_KEY &&
+          pathToken(req) === undefined &&
+          req.routeOptions.url === '/api/webhooks/receive';
+        const auth: WebhookAuthResult = legacy
+          ? { ok: true }
+          : tokenAuth(pathToken(req), config.SIIGO_WEBHOOK_TOKEN);
         if (!auth.ok || !config.SIIGO_COMPANY_KEY) return auth;
         // Account check as SIIGO integrators do; the body is parsed again after auth (cheap).
         let companyKey: unknown;
