@@ -1,3 +1,4 @@
+import { siigo } from '@cauce/providers';
 import { baseEnv, bool, csv, optionalString as secret } from '@cauce/runtime';
 import { z } from 'zod';
 
@@ -21,7 +22,7 @@ export const ingressEnv = baseEnv.extend({
   SIIGO_ACCESS_KEY: z.string().optional(),
   SIIGO_PARTNER_ID: z
     .string()
-    .regex(/^[A-Za-z0-9]{3,100}$/, '3 to 100 letters or digits, no hyphens')
+    .regex(siigo.PARTNER_ID_RE, '3 to 100 letters or digits, no hyphens')
     .default('cauce'),
   /** Public base URL SIIGO calls back; POST /api/webhooks/setup subscribes WEBHOOK_BASE_URL + SIIGO_SUBSCRIPTION_PATH. */
   WEBHOOK_BASE_URL: z.url().optional(),

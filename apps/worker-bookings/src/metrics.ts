@@ -1,7 +1,12 @@
-import { Counter, createProviderApiMetrics, Gauge, type Logger, type Registry } from '@cauce/runtime';
+import {
+  Counter,
+  createProviderApiMetrics,
+  Gauge,
+  LAST_SYNC_METRIC,
+  type Logger,
+  type Registry,
+} from '@cauce/runtime';
 
-/** Name alerts use (prometheus/alerts.yml): do not rename. */
-export const LAST_SYNC_METRIC = 'last_successful_sync_timestamp_seconds';
 export const SYNC_LABEL = 'beds24';
 
 export function createBookingsMetrics(registry: Registry, log: Logger) {

@@ -1,6 +1,6 @@
 import { beds24 } from '@cauce/providers';
 import type { WebhookEventJob } from '@cauce/queues';
-import { isPermanent, loadWebhookEvent, settleWebhookEvent } from '@cauce/runtime';
+import { isLastAttempt, isPermanent, loadWebhookEvent, settleWebhookEvent } from '@cauce/runtime';
 import type { Job } from 'bullmq';
 import type { BookingsService } from './service.ts';
 import { type UpsertOutcome, upsertBooking } from './store.ts';
@@ -60,7 +60,7 @@ export async function handleBookingEvent(
     log.info({ upsert, status: row.status, eventType: event.eventType }, 'booking synced');
     return { outcome: 'upserted', bookingId, upsert };
   } catch (err) {
-    if (isPermanent(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
+    if (isPermanent(err) || isLastAttempt(job))
       await settleWebhookEvent(s.db, event.id, 'failed', (err as Error).message);
     throw err;
   }

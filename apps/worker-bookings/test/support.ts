@@ -1,7 +1,7 @@
 import type { Db } from '@cauce/db';
 import { JOBS, type Producer, QUEUES, toJobId } from '@cauce/queues';
 import { parseConfig } from '@cauce/runtime';
-import { setupWorkerTest, type TestEnv } from '@cauce/testkit';
+import { setupWorkerTest, type TestEnv, workerTestEnv } from '@cauce/testkit';
 import { BEDS24_SIM_CREDENTIALS } from '../../provider-sim/src/providers/beds24.ts';
 import { listenSim } from '../../provider-sim/src/testing.ts';
 import { type BookingsConfig, bookingsEnv } from '../src/config.ts';
@@ -36,19 +36,14 @@ export function workerEnvFor(
   sim: Sim,
   overrides: Record<string, string> = {},
 ): Record<string, string> {
-  return {
-    ...env.env,
-    WORKER_PORT: '0',
-    WORKER_HOST: '127.0.0.1',
+  return workerTestEnv(env, {
     BEDS24_BASE_URL: sim.beds24Url,
     BEDS24_WRITE_REFRESH_TOKEN: BEDS24_SIM_CREDENTIALS.refreshToken,
     BEDS24_QUEUE_LIMIT_MAX: '1000',
     BEDS24_QUEUE_LIMIT_DURATION_MS: '1000',
     BEDS24_COLLAPSE_MARGIN_MS: '0',
-    BACKOFF_TIME_SCALE: '0.001',
-    SHUTDOWN_TIMEOUT_MS: '2000',
     ...overrides,
-  };
+  });
 }
 
 export function bookingsConfig(

@@ -1,5 +1,5 @@
 import { parseConfig } from '@cauce/runtime';
-import type { TestEnv } from '@cauce/testkit';
+import { type TestEnv, workerTestEnv } from '@cauce/testkit';
 import { CALLBELL_SIM_TOKEN } from '../../provider-sim/src/providers/callbell.ts';
 import { listenSim } from '../../provider-sim/src/testing.ts';
 import { type OrdersConfig, ordersEnv } from '../src/config.ts';
@@ -27,21 +27,19 @@ export function ordersConfig(
   simBase: string,
   overrides: Record<string, string> = {},
 ): OrdersConfig {
-  return parseConfig(ordersEnv, {
-    ...env.env,
-    WORKER_PORT: '0',
-    WORKER_HOST: '127.0.0.1',
-    BIGIN_ROBOT_URL: `${simBase}/bigin/create-order`,
-    BIGIN_ROBOT_TIMEOUT_MS: '1500',
-    CALLBELL_ENABLED: 'true',
-    CALLBELL_BASE_URL: `${simBase}/callbell/v1`,
-    CALLBELL_API_TOKEN: CALLBELL_SIM_TOKEN,
-    ORDERS_SWEEP_ENABLED: 'false',
-    ORDERS_SWEEP_AFTER_MS: '0',
-    BACKOFF_TIME_SCALE: '0.001',
-    SHUTDOWN_TIMEOUT_MS: '2000',
-    ...overrides,
-  });
+  return parseConfig(
+    ordersEnv,
+    workerTestEnv(env, {
+      BIGIN_ROBOT_URL: `${simBase}/bigin/create-order`,
+      BIGIN_ROBOT_TIMEOUT_MS: '1500',
+      CALLBELL_ENABLED: 'true',
+      CALLBELL_BASE_URL: `${simBase}/callbell/v1`,
+      CALLBELL_API_TOKEN: CALLBELL_SIM_TOKEN,
+      ORDERS_SWEEP_ENABLED: 'false',
+      ORDERS_SWEEP_AFTER_MS: '0',
+      ...overrides,
+    }),
+  );
 }
 
 let seq = 0;

@@ -1,6 +1,7 @@
 import { createPgPool } from '@cauce/db';
 import { JOBS, QUEUES, type StagingSyncJob, type StagingUnifyJob, type WebhookEventJob } from '@cauce/queues';
 import {
+  isLastAttempt,
   isPermanent,
   PermanentError,
   type QueueHandler,
@@ -76,7 +77,7 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingGhl,
         concurrency: 2,
         process: async (job, ctx) => {
-          const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
             return handleGhlWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
           if (job.name === JOBS.stagingSync) return syncGhl((job.data as StagingSyncJob).runId, ctx, final);
@@ -87,7 +88,7 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingStripe,
         concurrency: 2,
         process: async (job, ctx) => {
-          const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
             return handleStripeWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
           if (job.name === JOBS.stagingSync)
@@ -99,7 +100,7 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingPaypal,
         concurrency: 2,
         process: async (job, ctx) => {
-          const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
             return handlePaypalWebhook(ctx.db, pool, (job.data as WebhookEventJob).webhookEventId);
           if (job.name === JOBS.stagingSync)
@@ -111,7 +112,7 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingManychat,
         concurrency: 2,
         process: async (job, ctx) => {
-          const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
             return handleManychatWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
           if (job.name === JOBS.stagingSync)
@@ -123,7 +124,7 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingUnify,
         concurrency: 1,
         process: async (job, ctx) => {
-          const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          const final = isLastAttempt(job);
           return unify((job.data as StagingUnifyJob).runId, ctx, final);
         },
       },

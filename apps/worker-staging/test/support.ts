@@ -1,7 +1,7 @@
 import type { Db, Prisma } from '@cauce/db';
 import { JOBS, type Producer } from '@cauce/queues';
 import { parseConfig } from '@cauce/runtime';
-import type { TestEnv } from '@cauce/testkit';
+import { type TestEnv, workerTestEnv } from '@cauce/testkit';
 import { buildIngress } from '../../ingress/src/app.ts';
 import { ingressEnv } from '../../ingress/src/config.ts';
 import { createDeps } from '../../ingress/src/deps.ts';
@@ -35,10 +35,7 @@ export async function startSim() {
 export type Sim = Awaited<ReturnType<typeof startSim>>;
 
 export function stagingVars(env: TestEnv, sim: Sim, overrides: Record<string, string> = {}) {
-  return {
-    ...env.env,
-    WORKER_PORT: '0',
-    WORKER_HOST: '127.0.0.1',
+  return workerTestEnv(env, {
     GHL_BASE_URL: sim.ghlUrl,
     GHL_TOKEN: GHL_SIM_TOKEN,
     GHL_LOCATION_ID: GHL_SIM_LOCATION,
@@ -56,12 +53,10 @@ export function stagingVars(env: TestEnv, sim: Sim, overrides: Record<string, st
     MANYCHAT_API_KEY: MANYCHAT_SIM_KEY,
     MANYCHAT_LOOKUP_RPS: '0',
     HTTP_RETRIES: '1',
-    BACKOFF_TIME_SCALE: '0.001',
-    SHUTDOWN_TIMEOUT_MS: '2000',
     JOB_LOCK_MS: '2000',
     STALLED_INTERVAL_MS: '1000',
     ...overrides,
-  };
+  });
 }
 
 export function stagingConfig(env: TestEnv, sim: Sim, overrides: Record<string, string> = {}): StagingConfig {

@@ -1,3 +1,4 @@
+import { siigo } from '@cauce/providers';
 import { bool, workerEnv } from '@cauce/runtime';
 import { z } from 'zod';
 
@@ -13,7 +14,7 @@ export const stockEnv = workerEnv.extend({
   /** App name sent as Partner-Id: letters and digits only (SIIGO rejects hyphens). */
   SIIGO_PARTNER_ID: z
     .string()
-    .regex(/^[A-Za-z0-9]{3,100}$/, '3 to 100 letters or digits, no hyphens')
+    .regex(siigo.PARTNER_ID_RE, '3 to 100 letters or digits, no hyphens')
     .default('cauce'),
   /** Scheduled sync period. */
   SIIGO_SYNC_INTERVAL_MS: ms(5 * 60_000),

@@ -4,13 +4,12 @@ import {
   createProviderApiMetrics,
   Gauge,
   Histogram,
+  LAST_SYNC_METRIC,
   type Logger,
   type Registry,
 } from '@cauce/runtime';
 import type { Redis } from 'ioredis';
 
-/** Name alerts use (prometheus/alerts.yml): do not rename. */
-export const LAST_SYNC_METRIC = 'last_successful_sync_timestamp_seconds';
 export const SYNC_LABEL = 'siigo_stock';
 
 export const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const;

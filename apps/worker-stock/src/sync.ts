@@ -1,6 +1,7 @@
 import { siigo } from '@cauce/providers';
+import { acquireLock } from '@cauce/runtime';
 import { publishStockEvents } from './events.ts';
-import { acquireLock } from './lock.ts';
+
 import type { StockService } from './service.ts';
 import { applySnapshots } from './store.ts';
 

@@ -1,7 +1,7 @@
 import type { Db, Prisma } from '@cauce/db';
 import { JOBS, type Producer, QUEUES, toJobId } from '@cauce/queues';
 import { parseConfig } from '@cauce/runtime';
-import { setupWorkerTest, type TestEnv } from '@cauce/testkit';
+import { setupWorkerTest, type TestEnv, workerTestEnv } from '@cauce/testkit';
 import { SIIGO_SIM_CREDENTIALS } from '../../provider-sim/src/providers/siigo.ts';
 import { listenSim } from '../../provider-sim/src/testing.ts';
 import { type StockConfig, stockEnv } from '../src/config.ts';
@@ -49,18 +49,13 @@ export function stockEnvFor(
   sim: Sim,
   overrides: Record<string, string> = {},
 ): Record<string, string> {
-  return {
-    ...env.env,
-    WORKER_PORT: '0',
-    WORKER_HOST: '127.0.0.1',
+  return workerTestEnv(env, {
     ...siigoSimEnv(sim),
     SIIGO_REQUEST_INTERVAL_MS: '0',
     SIIGO_HTTP_RETRIES: '0',
     SIIGO_SYNC_SCHEDULE: 'false',
-    BACKOFF_TIME_SCALE: '0.001',
-    SHUTDOWN_TIMEOUT_MS: '2000',
     ...overrides,
-  };
+  });
 }
 
 export function stockConfig(env: TestEnv, sim: Sim, overrides: Record<string, string> = {}): StockConfig {

@@ -1,10 +1,8 @@
 import type { Db } from '@cauce/db';
-import { Counter, Gauge, type Registry } from '@cauce/runtime';
+import { Counter, Gauge, LAST_SYNC_METRIC, type Registry } from '@cauce/runtime';
 import type { Redis } from 'ioredis';
 import type { SyncReport } from './sync.ts';
 
-/** Name alerts use (prometheus/alerts.yml): do not rename. */
-export const LAST_SYNC_METRIC = 'last_successful_sync_timestamp_seconds';
 export const SYNC_LABEL = 'whatsapp_numbers';
 
 /** Where the time of the last successful sync lives, so every replica reports the same value. */

@@ -2,7 +2,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@cauce/runtime';
-import type { TestEnv } from '@cauce/testkit';
+import { type TestEnv, workerTestEnv } from '@cauce/testkit';
 import { pino } from 'pino';
 import { afterAll } from 'vitest';
 import { type WhatsappConfig, whatsappEnv } from '../src/config.ts';
@@ -79,15 +79,13 @@ export function whatsappConfig(
   file: string,
   overrides: Record<string, string> = {},
 ): WhatsappConfig {
-  return parseConfig(whatsappEnv, {
-    ...env.env,
-    WORKER_PORT: '0',
-    WORKER_HOST: '127.0.0.1',
-    WHATSAPP_CONNECTIONS_FILE: file,
-    WHATSAPP_WATCH_DEBOUNCE_MS: '250',
-    WHATSAPP_SYNC_SCHEDULE: 'false',
-    BACKOFF_TIME_SCALE: '0.001',
-    SHUTDOWN_TIMEOUT_MS: '2000',
-    ...overrides,
-  });
+  return parseConfig(
+    whatsappEnv,
+    workerTestEnv(env, {
+      WHATSAPP_CONNECTIONS_FILE: file,
+      WHATSAPP_WATCH_DEBOUNCE_MS: '250',
+      WHATSAPP_SYNC_SCHEDULE: 'false',
+      ...overrides,
+    }),
+  );
 }

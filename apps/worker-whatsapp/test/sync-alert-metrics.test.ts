@@ -1,9 +1,9 @@
-import { SYNC_INTERVAL_METRIC, type WorkerApp } from '@cauce/runtime';
+import { LAST_SYNC_METRIC, SYNC_INTERVAL_METRIC, type WorkerApp } from '@cauce/runtime';
 import { scrape, setupTestEnv, waitFor } from '@cauce/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startWhatsappWorker } from '../src/app.ts';
 import type { WhatsappConfig } from '../src/config.ts';
-import { LAST_SYNC_METRIC, SYNC_LABEL } from '../src/metrics.ts';
+import { SYNC_LABEL } from '../src/metrics.ts';
 import { connection, connectionsDir, whatsappConfig } from './support.ts';
 
 /**

@@ -4,6 +4,7 @@ export * from './dead-letter.ts';
 export * from './errors.ts';
 export * from './health-server.ts';
 export * from './http-client.ts';
+export * from './lock.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './queue-metrics.ts';

@@ -51,6 +51,9 @@ export function registered<M>(registry: Registry, name: string, create: () => M)
   return (registry.getSingleMetric(name) as M | undefined) ?? create();
 }
 
+/** Name alerts use (prometheus/alerts.yml): Unix time of a sync's last success, by `sync` label. */
+export const LAST_SYNC_METRIC = 'last_successful_sync_timestamp_seconds';
+
 /** Name alerts use (prometheus/alerts.yml): the period of a scheduled sync, by the same `sync` label
  *  as `last_successful_sync_timestamp_seconds`, so one rule covers every schedule. */
 export const SYNC_INTERVAL_METRIC = 'sync_interval_seconds';
@@ -60,14 +63,17 @@ export const SYNC_INTERVAL_METRIC = 'sync_interval_seconds';
  * without a schedule exports no interval, so the "not succeeded in two intervals" alert skips it.
  */
 export function setSyncInterval(registry: Registry, sync: string, intervalMs: number): void {
-  const gauge =
-    (registry.getSingleMetric(SYNC_INTERVAL_METRIC) as Gauge<'sync'> | undefined) ??
-    new Gauge({
-      name: SYNC_INTERVAL_METRIC,
-      help: 'Period of a scheduled sync (seconds); alerts compare it with last_successful_sync_timestamp_seconds',
-      labelNames: ['sync'] as const,
-      registers: [registry],
-    });
+  const gauge = registered(
+    registry,
+    SYNC_INTERVAL_METRIC,
+    () =>
+      new Gauge({
+        name: SYNC_INTERVAL_METRIC,
+        help: 'Period of a scheduled sync (seconds); alerts compare it with last_successful_sync_timestamp_seconds',
+        labelNames: ['sync'] as const,
+        registers: [registry],
+      }),
+  );
   gauge.set({ sync }, intervalMs / 1000);
 }
 

@@ -15,6 +15,9 @@ import { createRedis, warnIfEvicting } from './redis.ts';
 import type { WorkerConfig } from './worker-config.ts';
 
 /** What a job handler can use: one of each, shared by every handler of the app. */
+/** This attempt is the job's last: failing it dead-letters the job. */
+export const isLastAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+
 export interface WorkerContext<C extends WorkerConfig = WorkerConfig> {
   name: string;
   config: C;
@@ -160,7 +163,7 @@ function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHan
         const err = raw instanceof Error ? raw : new Error(String(raw));
         end({ outcome: 'failed' });
         const permanent = isPermanent(err) || err.name === 'ZodError';
-        const final = permanent || attempt >= (job.opts.attempts ?? 1);
+        const final = permanent || isLastAttempt(job);
         metrics.failed.inc({ ...labels, final: String(final) });
         if (final) {
           // Written before BullMQ marks the job failed, so a crash right here cannot lose it.

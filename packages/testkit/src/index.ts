@@ -9,7 +9,7 @@ export * from './private-services.ts';
 export * from './process.ts';
 export { deleteRedisPrefix } from './redis-prefix.ts';
 export { resolveServices } from './services.ts';
-export { setupWorkerTest } from './worker-test.ts';
+export { setupWorkerTest, workerTestEnv } from './worker-test.ts';
 
 export interface TestEnv {
   /** URL of this file's own database, migrated. */

@@ -2,7 +2,7 @@ import { createDb } from '@cauce/db';
 import { Producer } from '@cauce/queues';
 import { createRedis } from '@cauce/runtime';
 import { afterAll } from 'vitest';
-import { setupTestEnv } from './index.ts';
+import { setupTestEnv, type TestEnv } from './index.ts';
 
 /**
  * A worker test file's context: its database and BullMQ prefix, a Redis connection, a producer on
@@ -22,4 +22,19 @@ export async function setupWorkerTest<S extends { close(): Promise<unknown> }>(s
     await db.$disconnect();
   });
   return { env, db, redis, producer, sim };
+}
+
+/**
+ * A worker's environment in a test: the file's database and prefix, a free health port on
+ * loopback, backoff scaled down 1000x and a short shutdown timeout, then the worker's own `vars`.
+ */
+export function workerTestEnv(env: TestEnv, vars: Record<string, string>): Record<string, string> {
+  return {
+    ...env.env,
+    WORKER_PORT: '0',
+    WORKER_HOST: '127.0.0.1',
+    BACKOFF_TIME_SCALE: '0.001',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    ...vars,
+  };
 }

@@ -1,7 +1,7 @@
 import type { Db } from '@cauce/db';
 import { isQueueName, JOBS, type JobName, type Producer, toJobId } from '@cauce/queues';
 import { ZodError } from 'zod';
-import { withTimeout } from './with-timeout.ts';
+import { withTimeout } from '../with-timeout.ts';
 
 /**
  * Replays: dead letters (job_failures) back onto their queue with the same job name and data,

@@ -11,10 +11,11 @@ import {
   replayFailuresSince,
   replayWebhookEvent,
 } from '../admin/replay.ts';
-import { withTimeout } from '../admin/with-timeout.ts';
 import type { IngressDeps } from '../context.ts';
+import { badRequest as badRequestReply } from '../http/bad-request.ts';
 import { hasRole } from '../plugins/auth.ts';
 import type { RouteDocs } from '../plugins/openapi.ts';
+import { withTimeout } from '../with-timeout.ts';
 
 /**
  * The operator API (docs/operations-admin.md): queue counts, the webhook inbox, dead letters and
@@ -115,13 +116,6 @@ const auth = {
   403: { description: 'the token lacks the role', schema: error },
 };
 const docs = (d: Omit<RouteDocs, 'tags'>): { openapi: RouteDocs } => ({ openapi: { tags: ['admin'], ...d } });
-
-function badRequestReply(reply: FastifyReply, err: z.ZodError) {
-  return reply.code(400).send({
-    error: 'bad_request',
-    issues: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-  });
-}
 
 const REPLAY_STATUS: Record<Exclude<ReplayOutcome, { ok: true }>['reason'], number> = {
   not_found: 404,

@@ -1,10 +1,12 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Prisma } from '@cauce/db';
+import { secretMatchesAny } from '@cauce/providers';
 import { JOBS, QUEUES } from '@cauce/queues';
 import { bool } from '@cauce/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
+import { badRequest } from '../http/bad-request.ts';
+import { withTimeout } from '../with-timeout.ts';
 
 /**
  * Order intake and the operator surface (docs/orders.md). POST /api/orders stores the order
@@ -52,23 +54,9 @@ const listQuery = z.object({
 });
 const actionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(20) });
 
-function badRequest(reply: FastifyReply, error: z.ZodError) {
-  return reply.code(400).send({
-    error: 'bad_request',
-    issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-  });
-}
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 /** Constant-time check of X-Api-Key against every configured key (no early exit). */
-export function apiKeyMatches(given: string | undefined, keys: readonly string[]): boolean {
-  if (!given) return false;
-  const g = digest(given);
-  let ok = false;
-  for (const k of keys) ok = timingSafeEqual(g, digest(k)) || ok;
-  return ok;
-}
+export const apiKeyMatches = (given: string | undefined, keys: readonly string[]): boolean =>
+  !!given && secretMatchesAny(given, keys);
 
 type OrderRow = Prisma.OrderGetPayload<object>;
 const present = (o: OrderRow) => {
@@ -88,15 +76,7 @@ export async function ordersRoutes(app: FastifyInstance, { db, producer, config,
           return false;
         },
       );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((r) => {
-      timer = setTimeout(() => r(false), config.ORDERS_ENQUEUE_TIMEOUT_MS);
-    });
-    try {
-      return await Promise.race([added, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withTimeout(added, config.ORDERS_ENQUEUE_TIMEOUT_MS).catch(() => false);
   };
 
   const requireApiKey = async (req: FastifyRequest, reply: FastifyReply) => {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Db, Prisma } from '@cauce/db';
 import { JOBS, QUEUES } from '@cauce/queues';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
+import { badRequest } from '../http/bad-request.ts';
 import { csvImportRoutes } from './sync-csv.ts';
 
 /**
@@ -38,13 +39,6 @@ const STALE_RUN_MS = 15 * 60_000;
 
 const CLIENT_FIELD = { email: 'email', phone_e164: 'phoneE164' } as const;
 const SOURCE_FIELD = { email: 'emailSource', phone_e164: 'phoneSource' } as const;
-
-function badRequest(reply: FastifyReply, error: z.ZodError) {
-  return reply.code(400).send({
-    error: 'bad_request',
-    issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-  });
-}
 
 /** JSON-safe run (BigInt ids as strings). */
 function runView(r: {

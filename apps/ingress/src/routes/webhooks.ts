@@ -1,7 +1,7 @@
 import { toJobId } from '@cauce/queues';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
+import { zodIssues } from '../http/bad-request.ts';
 import { dedupeKey } from '../webhooks/dedupe.ts';
 import type { Accepted } from '../webhooks/intake.ts';
 import { eventLabel } from '../webhooks/metrics.ts';
@@ -12,9 +12,6 @@ import { type EventRow, PayloadRejectedError } from '../webhooks/store.ts';
 const KEPT_HEADERS = ['user-agent', 'content-type', 'paypal-transmission-id', 'paypal-transmission-time'];
 /** Deeper than any provider's payload; PostgreSQL's jsonb parser has its own, lower, limit. */
 const MAX_DEPTH = 64;
-
-const issuesOf = (error: z.ZodError) =>
-  error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
 
 /** Nesting depth of a parsed JSON value, without recursion (hostile payloads nest deeply). */
 function depthOf(value: unknown): number {
@@ -103,7 +100,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
             error: 'invalid_body',
             issues: [{ path: '(root)', message: (described as { error: string }).error }],
           }
-        : { error: 'invalid_body', issues: issuesOf(parsed.error) };
+        : { error: 'invalid_body', issues: zodIssues(parsed.error, '(root)') };
       count('unknown', 'rejected');
       await intake.reject({
         ...base,

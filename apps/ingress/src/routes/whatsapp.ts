@@ -1,8 +1,9 @@
 import { JOBS, QUEUES } from '@cauce/queues';
 import { bool } from '@cauce/runtime';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
+import { badRequest } from '../http/bad-request.ts';
 
 /**
  * WhatsApp numbers registry admin (docs/whatsapp.md): list numbers (those without a queue
@@ -18,13 +19,6 @@ const listQuery = z.object({
 const numberParams = z.object({ numberId: z.string().trim().min(1).max(100) });
 const assignBody = z.object({ queueId: z.number().int().positive().nullable() });
 const jobParams = z.object({ jobId: z.string().min(1).max(200) });
-
-function badRequest(reply: FastifyReply, error: z.ZodError) {
-  return reply.code(400).send({
-    error: 'bad_request',
-    issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-  });
-}
 
 const numberSelect = {
   numberId: true,

@@ -18,7 +18,11 @@ export interface StoredEvent {
  */
 export async function addJobs(producer: Producer, events: StoredEvent[]): Promise<void> {
   const byQueue = new Map<string, StoredEvent[]>();
-  for (const e of events) byQueue.set(e.queue, [...(byQueue.get(e.queue) ?? []), e]);
+  for (const e of events) {
+    const list = byQueue.get(e.queue);
+    if (list) list.push(e);
+    else byQueue.set(e.queue, [e]);
+  }
   await Promise.all(
     [...byQueue].map(([queue, list]) =>
       producer.queue(queue).addBulk(

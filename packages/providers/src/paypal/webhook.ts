@@ -95,7 +95,7 @@ export class PaypalWebhookVerifier {
     const now = Date.now();
     if (Date.parse(cert.validFrom) > now || Date.parse(cert.validTo) < now)
       return authFail('certificate expired');
-    const signed = `${transmissionId}|${transmissionTime}|${this.opts.webhookId}|${crc(raw)}`;
+    const signed = paypalSignedString(raw, transmissionId, transmissionTime, this.opts.webhookId);
     let ok = false;
     try {
       ok = verify('sha256', Buffer.from(signed), cert.publicKey, Buffer.from(transmissionSig, 'base64'));
