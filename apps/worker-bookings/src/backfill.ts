@@ -3,7 +3,7 @@ import { beds24 } from '@cauce/providers';
 import { PermanentError } from '@cauce/runtime';
 import { z } from 'zod';
 import type { BookingsService } from './service.ts';
-import { upsertBooking } from './store.ts';
+import { type BookingWrite, upsertBookings } from './store.ts';
 
 export const BACKFILL_SOURCE = 'beds24';
 export const BACKFILL_KIND = 'backfill';
@@ -95,20 +95,23 @@ export async function runBackfill(
       const res = await s.client.listBookings(listQuery(params), page);
       const ids = res.bookings.map((b) => String(b.id));
       const messages = s.config.BEDS24_FETCH_MESSAGES ? await s.client.getMessages(ids) : [];
+      const writes: BookingWrite[] = [];
       for (const booking of res.bookings) {
-        let row: beds24.BookingRow;
         try {
           const own = messages.filter((m) => String(m.bookingId) === String(booking.id));
-          row = beds24.mapBooking({ booking, messages: own }, s.mapOptions);
+          writes.push({
+            row: beds24.mapBooking({ booking, messages: own }, s.mapOptions),
+            bdStatus: 'backfill',
+          });
         } catch (err) {
           counters.invalid++;
           log.warn(
             { bookingId: booking.id, err: (err as Error).message },
             'booking skipped: unexpected shape',
           );
-          continue;
         }
-        const outcome = await upsertBooking(s.db, row, 'backfill');
+      }
+      for (const outcome of await upsertBookings(s.pool, writes)) {
         counters[outcome]++;
         s.metrics.upserts.inc({ source: 'backfill', outcome });
       }

@@ -42,7 +42,19 @@ export const bookingsEnv = workerEnv.extend({
   /** BullMQ limiter on beds24-sync, shared by every replica: at most MAX jobs per DURATION. */
   BEDS24_QUEUE_LIMIT_MAX: z.coerce.number().int().min(1).default(30),
   BEDS24_QUEUE_LIMIT_DURATION_MS: z.coerce.number().int().min(1).default(60_000),
-  BEDS24_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(5),
+  /**
+   * Jobs in flight per replica. Jobs running together are batched (one fetch, upsert and settle),
+   * so more in flight means bigger batches and fewer Beds24 credits; the queue limiter above still
+   * caps the rate.
+   */
+  BEDS24_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(50),
+  /**
+   * Most bookings fetched in one GET /bookings (and upserted in one statement) for jobs running at
+   * the same time; at most Beds24's page size (100), so a batch is one page.
+   */
+  BEDS24_FETCH_BATCH_MAX: z.coerce.number().int().min(1).max(100).default(50),
+  /** PostgreSQL connections for the job hot path (event load/settle, booking upserts). */
+  BEDS24_DB_POOL_MAX: z.coerce.number().int().min(1).max(50).default(4),
   /**
    * A webhook received at least this long before a successful fetch of the same booking started
    * is covered by that fetch and skips its own (clock-skew allowance between ingress DB and worker).

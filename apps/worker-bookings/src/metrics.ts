@@ -2,6 +2,7 @@ import {
   Counter,
   createProviderApiMetrics,
   Gauge,
+  Histogram,
   LAST_SYNC_METRIC,
   type Logger,
   type Registry,
@@ -22,6 +23,12 @@ export function createBookingsMetrics(registry: Registry, log: Logger) {
       name: 'beds24_bookings_upserted_total',
       help: 'Booking upserts by source (webhook, backfill) and outcome (inserted, updated, stale = older than stored)',
       labelNames: ['source', 'outcome'] as const,
+      registers,
+    }),
+    fetchBatch: new Histogram({
+      name: 'beds24_fetch_batch_size',
+      help: 'Webhook jobs served by one GET /bookings (concurrent jobs share a request)',
+      buckets: [1, 2, 5, 10, 20, 50, 100],
       registers,
     }),
     collapsed: new Counter({

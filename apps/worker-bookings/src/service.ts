@@ -1,18 +1,35 @@
-import type { Db } from '@cauce/db';
+import { createPgPool, type Db, type PgPool } from '@cauce/db';
 import { beds24 } from '@cauce/providers';
-import type { Logger, Registry } from '@cauce/runtime';
+import {
+  createBatchLoader,
+  createWebhookEventBatch,
+  type Logger,
+  type Registry,
+  type WebhookEventBatch,
+} from '@cauce/runtime';
+import type DataLoader from 'dataloader';
 import type { Redis } from 'ioredis';
 import { FetchCollapser } from './collapse.ts';
 import type { BookingsConfig } from './config.ts';
 import { type BookingsMetrics, createBookingsMetrics, SYNC_LABEL } from './metrics.ts';
+import { type BookingWrite, type UpsertOutcome, upsertBookings } from './store.ts';
 
 /** What the webhook handler, the backfill and the CLI share: one client, one set of metrics. */
 export interface BookingsService {
   config: BookingsConfig;
   db: Db;
+  /** Plain pg for the per-job hot path (set-based statements; Prisma stays for the rest). */
+  pool: PgPool;
   redis: Redis;
   log: Logger;
   client: beds24.Beds24Client;
+  /** Per-job calls that concurrent jobs share: one query, request or statement per batch. */
+  batch: {
+    events: WebhookEventBatch;
+    /** null when Beds24 does not know the booking. */
+    fetch: DataLoader<string, beds24.FetchedBooking | null>;
+    upsert: DataLoader<BookingWrite, UpsertOutcome>;
+  };
   metrics: BookingsMetrics;
   collapser: FetchCollapser;
   mapOptions: beds24.MapOptions;
@@ -29,6 +46,15 @@ export function createBookingsService(deps: {
 }): BookingsService {
   const { config, log } = deps;
   const metrics = createBookingsMetrics(deps.registry, log);
+  const pool = createPgPool(config.DATABASE_URL, {
+    max: config.BEDS24_DB_POOL_MAX,
+    onError: (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'),
+  });
+  // Collapse checks and records are one small command per job: let ioredis pipeline them.
+  const collapseRedis = deps.redis.duplicate({
+    enableAutoPipelining: true,
+    connectionName: 'cauce-beds24-collapse',
+  });
   const client = new beds24.Beds24Client({
     baseUrl: config.BEDS24_BASE_URL,
     token: config.BEDS24_TOKEN,
@@ -46,19 +72,34 @@ export function createBookingsService(deps: {
     },
     onTokenRenew: metrics.onTokenRenew,
   });
+  const maxBatch = config.BEDS24_FETCH_BATCH_MAX;
   return {
     config,
     db: deps.db,
+    pool,
     redis: deps.redis,
     log,
     client,
     metrics,
-    collapser: new FetchCollapser(deps.redis, config.QUEUE_PREFIX, config.BEDS24_COLLAPSE_MARGIN_MS),
+    batch: {
+      events: createWebhookEventBatch(pool, maxBatch),
+      fetch: createBatchLoader(async (ids) => {
+        metrics.fetchBatch.observe(ids.length);
+        const found = await client.getBookings(ids, { withMessages: config.BEDS24_FETCH_MESSAGES });
+        return ids.map((id) => found.get(id) ?? null);
+      }, maxBatch),
+      upsert: createBatchLoader((writes) => upsertBookings(pool, writes), maxBatch),
+    },
+    collapser: new FetchCollapser(collapseRedis, config.QUEUE_PREFIX, config.BEDS24_COLLAPSE_MARGIN_MS),
     mapOptions: {
       defaultCountry: config.BEDS24_DEFAULT_COUNTRY,
       propertyNames: config.BEDS24_PROPERTY_NAMES,
     },
     markSuccess: () => metrics.lastSuccess.set({ sync: SYNC_LABEL }, Date.now() / 1000),
-    close: () => client.close(),
+    async close() {
+      await client.close();
+      await pool.end();
+      collapseRedis.disconnect();
+    },
   };
 }

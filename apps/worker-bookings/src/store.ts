@@ -1,38 +1,101 @@
-import type { Db } from '@cauce/db';
+import type { PgPool } from '@cauce/db';
 import type { beds24 } from '@cauce/providers';
 
 export type UpsertOutcome = 'inserted' | 'updated' | 'stale';
 
+export interface BookingWrite {
+  row: beds24.BookingRow;
+  /** What wrote it: created | modified | cancelled (webhook) or backfill. */
+  bdStatus: string;
+}
+
+/** Column list of the recordset: names and types as in the bookings table. */
+const COLUMNS = `booking_id text, phone text, guest_name text, status text, property_id text,
+  property_name text, room_id text, master_id text, arrival date, departure date, num_nights int,
+  total_persons int, total_charges numeric, total_payments numeric, balance numeric, base_price numeric,
+  channel text, email text, api_reference text, notes text, modified_date timestamptz, bd_status text,
+  charges jsonb, payments jsonb, messages jsonb, info_items jsonb, raw jsonb`;
+
+const NAMES = COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]!);
+
+const UPSERT = `
+  INSERT INTO bookings (${NAMES.join(', ')}, last_updated_bd)
+  SELECT ${NAMES.join(', ')}, now() FROM jsonb_to_recordset($1::jsonb) AS t(${COLUMNS})
+  ON CONFLICT (booking_id) DO UPDATE SET
+    ${NAMES.filter((n) => n !== 'booking_id')
+      .concat('last_updated_bd')
+      .map((n) => `${n} = EXCLUDED.${n}`)
+      .join(', ')}
+  WHERE bookings.modified_date IS NULL OR EXCLUDED.modified_date >= bookings.modified_date
+  RETURNING booking_id, (xmax = 0) AS inserted`;
+
+const record = ({ row: r, bdStatus }: BookingWrite) => ({
+  booking_id: r.bookingId,
+  phone: r.phone,
+  guest_name: r.guestName,
+  status: r.status,
+  property_id: r.propertyId,
+  property_name: r.propertyName,
+  room_id: r.roomId,
+  master_id: r.masterId,
+  arrival: r.arrival,
+  departure: r.departure,
+  num_nights: r.numNights,
+  total_persons: r.totalPersons,
+  total_charges: r.totalCharges,
+  total_payments: r.totalPayments,
+  balance: r.balance,
+  base_price: r.basePrice,
+  channel: r.channel,
+  email: r.email,
+  api_reference: r.apiReference,
+  notes: r.notes,
+  modified_date: r.modifiedDate,
+  bd_status: bdStatus,
+  charges: r.charges ?? [],
+  payments: r.payments ?? [],
+  messages: r.messages ?? [],
+  info_items: r.infoItems ?? [],
+  raw: r.raw ?? null,
+});
+
+const modified = (w: BookingWrite) => w.row.modifiedDate?.getTime() ?? -1;
+
 /**
- * Upserts one booking by booking_id. The version check sits inside the statement (ON CONFLICT …
- * WHERE), so an older fetch that lands after a newer one changes nothing, even across workers.
+ * Upserts bookings by booking_id in one statement and says, per write, what happened. The version
+ * check sits inside the statement (ON CONFLICT … WHERE), so an older fetch that lands after a
+ * newer one changes nothing, even across workers. Two writes of one booking in the same batch
+ * (one statement may touch a row only once) keep the newer, or the later of equals; the other is
+ * 'stale' when older, else shares the outcome.
  */
-export async function upsertBooking(db: Db, r: beds24.BookingRow, bdStatus: string): Promise<UpsertOutcome> {
-  const json = (v: unknown) => JSON.stringify(v ?? null);
-  const rows = await db.$queryRaw<Array<{ inserted: boolean }>>`
-    INSERT INTO bookings (booking_id, phone, guest_name, status, property_id, property_name, room_id,
-      master_id, arrival, departure, num_nights, total_persons, total_charges, total_payments, balance,
-      base_price, channel, email, api_reference, notes, modified_date, last_updated_bd, bd_status,
-      charges, payments, messages, info_items, raw)
-    VALUES (${r.bookingId}, ${r.phone}, ${r.guestName}, ${r.status}, ${r.propertyId}, ${r.propertyName},
-      ${r.roomId}, ${r.masterId}, ${r.arrival}::date, ${r.departure}::date, ${r.numNights}::int,
-      ${r.totalPersons}::int, ${r.totalCharges}::numeric, ${r.totalPayments}::numeric, ${r.balance}::numeric,
-      ${r.basePrice}::numeric, ${r.channel}, ${r.email}, ${r.apiReference}, ${r.notes},
-      ${r.modifiedDate}::timestamptz, now(), ${bdStatus}, ${json(r.charges)}::jsonb, ${json(r.payments)}::jsonb,
-      ${json(r.messages)}::jsonb, ${json(r.infoItems)}::jsonb, ${json(r.raw)}::jsonb)
-    ON CONFLICT (booking_id) DO UPDATE SET
-      phone = EXCLUDED.phone, guest_name = EXCLUDED.guest_name, status = EXCLUDED.status,
-      property_id = EXCLUDED.property_id, property_name = EXCLUDED.property_name, room_id = EXCLUDED.room_id,
-      master_id = EXCLUDED.master_id, arrival = EXCLUDED.arrival, departure = EXCLUDED.departure,
-      num_nights = EXCLUDED.num_nights, total_persons = EXCLUDED.total_persons,
-      total_charges = EXCLUDED.total_charges, total_payments = EXCLUDED.total_payments,
-      balance = EXCLUDED.balance, base_price = EXCLUDED.base_price, channel = EXCLUDED.channel,
-      email = EXCLUDED.email, api_reference = EXCLUDED.api_reference, notes = EXCLUDED.notes,
-      modified_date = EXCLUDED.modified_date, last_updated_bd = EXCLUDED.last_updated_bd,
-      bd_status = EXCLUDED.bd_status, charges = EXCLUDED.charges, payments = EXCLUDED.payments,
-      messages = EXCLUDED.messages, info_items = EXCLUDED.info_items, raw = EXCLUDED.raw
-    WHERE bookings.modified_date IS NULL OR EXCLUDED.modified_date >= bookings.modified_date
-    RETURNING (xmax = 0) AS inserted`;
-  if (rows.length === 0) return 'stale';
-  return rows[0]!.inserted ? 'inserted' : 'updated';
+export async function upsertBookings(
+  pool: PgPool,
+  writes: readonly BookingWrite[],
+): Promise<UpsertOutcome[]> {
+  const kept = new Map<string, BookingWrite>();
+  for (const w of writes) {
+    const prev = kept.get(w.row.bookingId);
+    if (!prev || modified(w) >= modified(prev)) kept.set(w.row.bookingId, w);
+  }
+  if (!kept.size) return [];
+  const { rows } = await pool.query<{ booking_id: string; inserted: boolean }>({
+    name: 'bookings-upsert',
+    text: UPSERT,
+    values: [JSON.stringify([...kept.values()].map(record))],
+  });
+  const outcome = new Map(rows.map((r) => [r.booking_id, r.inserted ? 'inserted' : 'updated'] as const));
+  return writes.map((w) => {
+    const winner = kept.get(w.row.bookingId)!;
+    if (w !== winner && modified(w) < modified(winner)) return 'stale';
+    return outcome.get(w.row.bookingId) ?? 'stale';
+  });
+}
+
+/** One booking (see upsertBookings). */
+export async function upsertBooking(
+  pool: PgPool,
+  row: beds24.BookingRow,
+  bdStatus: string,
+): Promise<UpsertOutcome> {
+  return (await upsertBookings(pool, [{ row, bdStatus }]))[0]!;
 }

@@ -1,9 +1,9 @@
 import { beds24 } from '@cauce/providers';
 import type { WebhookEventJob } from '@cauce/queues';
-import { isLastAttempt, isPermanent, loadWebhookEvent, settleWebhookEvent } from '@cauce/runtime';
+import { isLastAttempt, isPermanent, lazyChild, type WebhookOutcome } from '@cauce/runtime';
 import type { Job } from 'bullmq';
 import type { BookingsService } from './service.ts';
-import { type UpsertOutcome, upsertBooking } from './store.ts';
+import type { UpsertOutcome } from './store.ts';
 
 export type BookingEventResult =
   | { outcome: 'upserted'; bookingId: string; upsert: UpsertOutcome }
@@ -23,45 +23,48 @@ function bookingIdOf(entityId: string | null | undefined, payload: unknown): str
  * A Beds24 booking webhook (CREATED / MODIFY / CANCEL): the body is only a hint, so every kind
  * re-fetches the full booking (every status, with items and messages) and upserts it. A webhook
  * already covered by a later-started successful fetch of the same booking skips the fetch.
+ * Each step goes through `s.batch`: jobs running together share one event query, one Beds24
+ * request, one upsert and one settle, while this code still reads as one job's story.
  */
 export async function handleBookingEvent(
   s: BookingsService,
   job: Job<WebhookEventJob>,
 ): Promise<BookingEventResult> {
-  const event = await loadWebhookEvent(s.db, job.data.webhookEventId);
+  const event = await s.batch.events.load.load(job.data.webhookEventId);
+  const settle = (status: WebhookOutcome, error?: string) =>
+    s.batch.events.settle.load({ id: event.id, status, error });
   if (event.status === 'processed' || event.status === 'ignored')
     return { outcome: 'already', status: event.status };
   const bookingId = bookingIdOf(job.data.entityId ?? event.entityId, event.payload);
-  const log = s.log.child({ jobId: job.id, bookingId, webhookEventId: event.id.toString() });
+  const log = lazyChild(s.log, { jobId: job.id, bookingId, webhookEventId: event.id.toString() });
   if (!bookingId) {
-    await settleWebhookEvent(s.db, event.id, 'ignored', 'no booking id in the event');
+    await settle('ignored', 'no booking id in the event');
     return { outcome: 'ignored', reason: 'no booking id' };
   }
   try {
     if (await s.collapser.isCovered(bookingId, event.receivedAt)) {
-      await settleWebhookEvent(s.db, event.id, 'processed');
+      await settle('processed');
       s.metrics.collapsed.inc();
       log.debug('covered by a later fetch; skipped');
       return { outcome: 'collapsed', bookingId };
     }
     const startedAt = Date.now();
-    const fetched = await s.client.getBooking(bookingId, { withMessages: s.config.BEDS24_FETCH_MESSAGES });
+    const fetched = await s.batch.fetch.load(bookingId);
     if (!fetched) {
-      await settleWebhookEvent(s.db, event.id, 'ignored', 'Beds24 has no booking with this id');
+      await settle('ignored', 'Beds24 has no booking with this id');
       log.warn('booking not found at Beds24');
       return { outcome: 'ignored', reason: 'not found at Beds24' };
     }
     const row = beds24.mapBooking({ booking: fetched.booking, messages: fetched.messages }, s.mapOptions);
-    const upsert = await upsertBooking(s.db, row, beds24.bdStatusFor(event.eventType));
+    const upsert = await s.batch.upsert.load({ row, bdStatus: beds24.bdStatusFor(event.eventType) });
     await s.collapser.recordFetch(bookingId, startedAt);
-    await settleWebhookEvent(s.db, event.id, 'processed');
+    await settle('processed');
     s.metrics.upserts.inc({ source: 'webhook', outcome: upsert });
     s.markSuccess();
     log.info({ upsert, status: row.status, eventType: event.eventType }, 'booking synced');
     return { outcome: 'upserted', bookingId, upsert };
   } catch (err) {
-    if (isPermanent(err) || isLastAttempt(job))
-      await settleWebhookEvent(s.db, event.id, 'failed', (err as Error).message);
+    if (isPermanent(err) || isLastAttempt(job)) await settle('failed', (err as Error).message);
     throw err;
   }
 }

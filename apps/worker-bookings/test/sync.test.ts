@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEDS24_SIM_CREDENTIALS } from '../../provider-sim/src/providers/beds24.ts';
 import { type BookingsWorker, startBookingsWorker } from '../src/app.ts';
 import { FetchCollapser } from '../src/collapse.ts';
-import { upsertBooking } from '../src/store.ts';
+import { upsertBooking, upsertBookings } from '../src/store.ts';
 import {
   BOOKINGS_ENDPOINT,
   bookingsConfig,
@@ -30,6 +30,7 @@ afterAll(async () => {
   await worker?.close();
 });
 
+const pool = () => worker.bookings!.pool;
 const row = (bookingId: number | string) =>
   db.booking.findUnique({ where: { bookingId: String(bookingId) } });
 const settled = (id: bigint) =>
@@ -116,20 +117,59 @@ describe('Beds24 booking webhooks', () => {
     const older = beds24.mapBooking({
       booking: { ...b, firstName: 'Vieja', modifiedTime: '2026-11-23T09:00:00Z' },
     });
-    expect(await upsertBooking(db, newer, 'modified')).toBe('inserted');
-    expect(await upsertBooking(db, older, 'modified')).toBe('stale');
+    expect(await upsertBooking(pool(), newer, 'modified')).toBe('inserted');
+    expect(await upsertBooking(pool(), older, 'modified')).toBe('stale');
     expect((await row(b.id))?.guestName).toMatch(/^Nueva/);
     // Two writers at once: whatever the order, the newer version wins.
     const id2 = String(Number(b.id) + 1_000_000);
     const n2 = { ...newer, bookingId: id2 };
     const o2 = { ...older, bookingId: id2 };
     await Promise.all([
-      upsertBooking(db, o2, 'modified'),
-      upsertBooking(db, n2, 'modified'),
-      upsertBooking(db, o2, 'modified'),
+      upsertBooking(pool(), o2, 'modified'),
+      upsertBooking(pool(), n2, 'modified'),
+      upsertBooking(pool(), o2, 'modified'),
     ]);
     expect((await row(id2))?.guestName).toMatch(/^Nueva/);
-    expect(await upsertBooking(db, { ...newer, guestName: 'Same version' }, 'modified')).toBe('updated');
+    expect(await upsertBooking(pool(), { ...newer, guestName: 'Same version' }, 'modified')).toBe('updated');
+
+    // Both versions in one statement (a batch): the newer is written, the older reported stale.
+    const id3 = String(Number(b.id) + 2_000_000);
+    expect(
+      await upsertBookings(pool(), [
+        { row: { ...older, bookingId: id3 }, bdStatus: 'modified' },
+        { row: { ...newer, bookingId: id3 }, bdStatus: 'cancelled' },
+        { row: { ...newer, bookingId: id2, guestName: 'Otra' }, bdStatus: 'modified' },
+      ]),
+    ).toEqual(['stale', 'inserted', 'updated']);
+    expect(await row(id3)).toMatchObject({
+      guestName: expect.stringMatching(/^Nueva/),
+      bdStatus: 'cancelled',
+    });
+    expect((await row(id2))?.guestName).toBe('Otra');
+  });
+
+  it('jobs for different bookings running together share one Beds24 fetch and one upsert', async () => {
+    const queue = worker.workers.find((w) => w.name === QUEUES.beds24Sync)!;
+    await queue.pause();
+    const bookings = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        sim.create({ firstName: `Lote${i}`, lastName: 'Pérez', price: 1000 * (i + 1) }),
+      ),
+    );
+    const events = [];
+    for (const b of bookings) events.push(await storeAndEnqueue(db, producer, b.id, 'CREATED'));
+    await sim.resetCalls();
+    const before = (await scrape(metricsUrl, 'beds24_fetch_batch_size_count')) ?? 0;
+    queue.resume();
+    for (const e of events) expect((await settled(e.event.id)).status).toBe('processed');
+    for (const [i, b] of bookings.entries()) expect((await row(b.id))?.guestName).toBe(`Lote${i} Pérez`);
+    const calls = await sim.calls();
+    // Five jobs started together reach the fetch together: one or two requests, never five.
+    expect(calls[BOOKINGS_ENDPOINT]).toBeLessThanOrEqual(2);
+    expect(calls[MESSAGES_ENDPOINT]).toBe(calls[BOOKINGS_ENDPOINT]);
+    expect(((await scrape(metricsUrl, 'beds24_fetch_batch_size_count')) ?? 0) - before).toBe(
+      calls[BOOKINGS_ENDPOINT],
+    );
   });
 
   it('collapses a burst of webhooks for one booking into one fetch', async () => {
@@ -139,14 +179,19 @@ describe('Beds24 booking webhooks', () => {
     for (let i = 0; i < 20; i++)
       events.push(await storeAndEnqueue(db, producer, b.id, i === 0 ? 'CREATED' : 'MODIFY'));
     await sim.resetCalls();
+    const collapsedBefore = (await scrape(metricsUrl, 'beds24_fetches_collapsed_total')) ?? 0;
+    const fetchedBefore = (await scrape(metricsUrl, 'beds24_fetch_batch_size_sum')) ?? 0;
     worker.workers.find((w) => w.name === QUEUES.beds24Sync)!.resume();
     for (const e of events) expect((await settled(e.event.id)).status).toBe('processed');
     const calls = await sim.calls();
-    // Concurrency 5: a few jobs may start before the first fetch finishes; far fewer than 20.
+    // Jobs that start together share one fetch (batched by id), later ones are covered: far fewer than 20.
     expect(calls[BOOKINGS_ENDPOINT]).toBeGreaterThanOrEqual(1);
     expect(calls[BOOKINGS_ENDPOINT]).toBeLessThanOrEqual(5);
     expect(calls[MESSAGES_ENDPOINT]).toBe(calls[BOOKINGS_ENDPOINT]);
-    expect(await scrape(metricsUrl, 'beds24_fetches_collapsed_total')).toBeGreaterThanOrEqual(15);
+    // Every job either shared a fetch (counted in the batch histogram) or was covered by one.
+    const collapsed = (await scrape(metricsUrl, 'beds24_fetches_collapsed_total')) ?? 0;
+    const fetched = ((await scrape(metricsUrl, 'beds24_fetch_batch_size_sum')) ?? 0) - fetchedBefore;
+    expect(collapsed - collapsedBefore + fetched).toBe(20);
   });
 
   it('never skips a webhook received after the covering fetch started: the last change is kept', async () => {

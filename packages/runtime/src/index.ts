@@ -1,4 +1,5 @@
 export * from './backoff.ts';
+export * from './batch-loader.ts';
 export * from './config.ts';
 export * from './dead-letter.ts';
 export * from './errors.ts';

@@ -1,4 +1,4 @@
-import { type Logger, type LoggerOptions, pino } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger };
 
@@ -45,13 +45,40 @@ export const REDACT_PATHS = [
   'phone',
 ];
 
-export function createLogger(name: string, level = 'info', options: LoggerOptions = {}): Logger {
-  return pino({
+export function createLogger(
+  name: string,
+  level = 'info',
+  options: LoggerOptions = {},
+  destination?: DestinationStream,
+): Logger {
+  const opts: LoggerOptions = {
     name,
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { app: name },
     timestamp: pino.stdTimeFunctions.isoTime,
     ...options,
-  });
+  };
+  return destination ? pino(opts, destination) : pino(opts);
+}
+
+type LogFn = (objOrMsg: object | string, msg?: string) => void;
+export type LazyLogger = Record<'debug' | 'info' | 'warn' | 'error', LogFn>;
+
+/**
+ * A child logger made on its first line at an enabled level. pino redacts a child's bindings
+ * when it is created, which on a per-job hot path costs more than the job's own logging when
+ * that level is off.
+ */
+export function lazyChild(log: Logger, bindings: Record<string, unknown>): LazyLogger {
+  let child: Logger | undefined;
+  const at =
+    (level: keyof LazyLogger): LogFn =>
+    (objOrMsg, msg) => {
+      if (!log.isLevelEnabled(level)) return;
+      child ??= log.child(bindings);
+      if (typeof objOrMsg === 'string') child[level](objOrMsg);
+      else child[level](objOrMsg, msg);
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -8,7 +8,7 @@ import { backoffDelay } from './backoff.ts';
 import { recordDeadLetter } from './dead-letter.ts';
 import { isPermanent } from './errors.ts';
 import { type HealthReport, startHealthServer } from './health-server.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, type LazyLogger, type Logger, lazyChild } from './logger.ts';
 import { createJobMetrics, createRegistry, type JobMetrics } from './metrics.ts';
 import { registerQueueMetrics } from './queue-metrics.ts';
 import { createRedis, warnIfEvicting } from './redis.ts';
@@ -151,7 +151,7 @@ function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHan
       const labels = { queue: h.queue, type: job.name };
       const end = metrics.duration.startTimer(labels);
       const attempt = job.attemptsMade + 1;
-      const jobLog = log.child({ jobId: job.id, queue: h.queue, type: job.name, attempt });
+      const jobLog = lazyChild(log, { jobId: job.id, queue: h.queue, type: job.name, attempt });
       try {
         parseJobData(job.name, job.data);
         const result = await h.process(job, ctx);
@@ -208,7 +208,7 @@ function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHan
   return worker;
 }
 
-const deadLetterRetryLog = (log: Logger) => (err: unknown, attempt: number) =>
+const deadLetterRetryLog = (log: Logger | LazyLogger) => (err: unknown, attempt: number) =>
   log.warn(
     { err: err instanceof Error ? err.message : String(err), attempt },
     'dead-letter write failed; retrying',

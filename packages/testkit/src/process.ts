@@ -22,7 +22,9 @@ export async function startApp(
   env: Record<string, string>,
   { readyUrl, timeoutMs = 20_000 }: { readyUrl?: string; timeoutMs?: number } = {},
 ): Promise<ChildApp> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, entry)], {
+  // CHILD_NODE_ARGS adds node flags, e.g. CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile.
+  const nodeArgs = process.env.CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

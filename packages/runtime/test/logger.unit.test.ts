@@ -1,0 +1,40 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, lazyChild } from '../src/logger.ts';
+
+function capture(level: string) {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  const log = createLogger('test', level, {}, stream);
+  return { log, lines };
+}
+
+describe('lazyChild', () => {
+  it('makes no child while its level is off, one child with the bindings once it logs', () => {
+    const { log, lines } = capture('warn');
+    let children = 0;
+    const child = log.child.bind(log);
+    log.child = ((...a: Parameters<typeof log.child>) => {
+      children++;
+      return child(...a);
+    }) as typeof log.child;
+    const jobLog = lazyChild(log, { jobId: 'j1', email: 'ana@example.com' });
+    jobLog.debug('skipped');
+    jobLog.info({ n: 1 }, 'skipped too');
+    expect(children).toBe(0);
+    jobLog.warn({ n: 2 }, 'kept');
+    jobLog.error('also kept');
+    expect(children).toBe(1);
+    expect(lines).toMatchObject([
+      { level: 40, jobId: 'j1', n: 2, msg: 'kept' },
+      { level: 50, jobId: 'j1', msg: 'also kept' },
+    ]);
+    // The child's bindings are redacted like any other field.
+    expect(lines[0]!.email).toBe('[redacted]');
+  });
+});
