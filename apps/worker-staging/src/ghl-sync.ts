@@ -67,17 +67,20 @@ export async function runGhlSync(
   const cursor = (run.checkpoint?.searchAfter as Array<string | number> | null | undefined) ?? null;
   if (cursor) log.info({ runId, cursor }, 'resuming GHL sync from checkpoint');
   const size = config.GHL_PAGE_SIZE;
-  const fetchPage = (after: Array<string | number> | null) => client.searchContacts(size, after);
+  // A page is fetched and mapped (phone parsing is most of the worker's CPU) while the one before
+  // it is written, so this process and PostgreSQL work at the same time.
+  const fetchPage = async (after: Array<string | number> | null) => {
+    const page = await client.searchContacts(size, after);
+    return { page, rows: page.contacts.map((c) => ghlRow(c, config.DEFAULT_PHONE_REGION)) };
+  };
   let next = fetchPage(cursor);
   for (;;) {
-    const page = await next;
-    // Fetch the next page while this one is written (unless a page delay asks us to pause).
+    const { page, rows } = await next;
     if (page.next) {
       if (config.GHL_PAGE_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.GHL_PAGE_DELAY_MS));
       next = fetchPage(page.next);
       next.catch(() => {}); // awaited next iteration; avoid an unhandled rejection meanwhile
     }
-    const rows = page.contacts.map((c) => ghlRow(c, config.DEFAULT_PHONE_REGION));
     const lastCursor = page.contacts.at(-1)?.searchAfter ?? cursor;
     await inTx(pool, async (tx) => {
       const n = await upsertRaw(tx, RAW_TABLES.ghl, rows);
