@@ -16,8 +16,12 @@ export interface HttpClientOptions {
   rateLimit?: { max: number; intervalMs: number };
   /** Headers added to every request (e.g. auth); may be async to fetch a token. */
   headers?: () => Record<string, string> | Promise<Record<string, string>>;
-  /** Called on 401; return true after refreshing credentials to retry the request once. */
-  onUnauthorized?: () => Promise<boolean>;
+  /**
+   * Called on 401 with the headers that request carried (so the rejected credential is the one
+   * invalidated, not one another request renewed meanwhile); return true after refreshing
+   * credentials to retry the request once.
+   */
+  onUnauthorized?: (sentHeaders: Readonly<Record<string, string>>) => Promise<boolean>;
   /** Observes every response (metrics, rate-limit headers). */
   onResponse?: (info: {
     method: string;
@@ -96,9 +100,10 @@ export class HttpClient {
     const base = this.opts.retryBaseMs ?? 250;
     const maxDelay = this.opts.maxRetryDelayMs ?? 30_000;
     let refreshed = false;
+    const sent: { headers?: Record<string, string> } = {};
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.once<T>(req);
+        return await this.once<T>(req, sent);
       } catch (err) {
         if (
           err instanceof PermanentError &&
@@ -107,7 +112,7 @@ export class HttpClient {
           this.opts.onUnauthorized
         ) {
           refreshed = true;
-          if (await this.opts.onUnauthorized()) {
+          if (await this.opts.onUnauthorized(sent.headers ?? {})) {
             attempt--; // a credential refresh is not a retry
             continue;
           }
@@ -121,7 +126,11 @@ export class HttpClient {
     }
   }
 
-  private async once<T>(req: RequestOptions): Promise<HttpResponse<T>> {
+  /** One attempt; `sent.headers` receives the headers it used. */
+  private async once<T>(
+    req: RequestOptions,
+    sent: { headers?: Record<string, string> },
+  ): Promise<HttpResponse<T>> {
     const { provider } = this.opts;
     const method = req.method ?? 'GET';
     await this.limiter?.take();
@@ -130,6 +139,7 @@ export class HttpClient {
       ...(await this.opts.headers?.()),
       ...req.headers,
     };
+    sent.headers = headers;
     let body: string | undefined;
     if (req.json !== undefined) {
       body = JSON.stringify(req.json);

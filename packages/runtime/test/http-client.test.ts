@@ -96,17 +96,21 @@ describe('HttpClient', () => {
   it('refreshes credentials once on 401 and retries', async () => {
     let token = 'old';
     let refreshes = 0;
+    const rejected: Array<string | undefined> = [];
     script = [{ status: 401 }, { status: 200, body: { ok: true } }];
     const c = client({
       headers: () => ({ token }),
-      onUnauthorized: async () => {
+      onUnauthorized: async (sent) => {
         refreshes++;
+        rejected.push(sent.token);
         token = 'new';
         return true;
       },
     });
     await c.get('/x');
     expect(refreshes).toBe(1);
+    // The credential that request carried, whatever the current one is by then.
+    expect(rejected).toEqual(['old']);
     expect(seen.map((s) => s.headers.token)).toEqual(['old', 'new']);
     script = [{ status: 401 }, { status: 401 }];
     await expect(c.get('/x')).rejects.toBeInstanceOf(PermanentError);

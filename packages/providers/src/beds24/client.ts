@@ -92,7 +92,6 @@ export class Beds24Client {
   private readonly http: HttpClient;
   private readonly authHttp: HttpClient;
   private readonly pauseKey: string;
-  private lastToken = '';
   private pauseUntil = 0;
   private pauseReadAt = 0;
 
@@ -148,11 +147,9 @@ export class Beds24Client {
       ...common,
       headers: async () => {
         await this.waitForCredits(maxWait);
-        const token = await this.tokens.get();
-        this.lastToken = token;
-        return { token };
+        return { token: await this.tokens.get() };
       },
-      onUnauthorized: () => this.tokens.invalidate(this.lastToken),
+      onUnauthorized: (sent) => this.tokens.invalidate(sent.token ?? ''),
     });
   }
 

@@ -61,7 +61,6 @@ export class SiigoClient {
   private readonly http: HttpClient;
   private readonly authHttp: HttpClient;
   /** The token of the latest request: the one to drop when SIIGO answers 401. */
-  private lastToken = '';
 
   constructor(private readonly opts: SiigoClientOptions) {
     if (!PARTNER_ID_RE.test(opts.partnerId)) {
@@ -97,11 +96,10 @@ export class SiigoClient {
       rateLimit: interval > 0 ? { max: 1, intervalMs: interval } : undefined,
       headers: async () => {
         const token = await this.tokens.get();
-        this.lastToken = token;
         return { Authorization: `Bearer ${token}`, 'Partner-Id': opts.partnerId };
       },
-      onUnauthorized: async () => {
-        await this.tokens.invalidate(this.lastToken);
+      onUnauthorized: async (sent) => {
+        await this.tokens.invalidate(sent.Authorization?.replace(/^Bearer /, '') ?? '');
         return true;
       },
     });
