@@ -156,13 +156,19 @@ describe('Beds24 booking webhooks', () => {
         sim.create({ firstName: `Lote${i}`, lastName: 'Pérez', price: 1000 * (i + 1) }),
       ),
     );
+    for (const [i, b] of bookings.entries()) await sim.modify(b.id, { message: `Mensaje ${i}` });
     const events = [];
-    for (const b of bookings) events.push(await storeAndEnqueue(db, producer, b.id, 'CREATED'));
+    for (const b of bookings) events.push(await storeAndEnqueue(db, producer, b.id, 'MODIFY'));
     await sim.resetCalls();
     const before = (await scrape(metricsUrl, 'beds24_fetch_batch_size_count')) ?? 0;
     queue.resume();
     for (const e of events) expect((await settled(e.event.id)).status).toBe('processed');
-    for (const [i, b] of bookings.entries()) expect((await row(b.id))?.guestName).toBe(`Lote${i} Pérez`);
+    // Each row gets its own booking and only its own messages out of the shared responses.
+    for (const [i, b] of bookings.entries()) {
+      const r = await row(b.id);
+      expect(r?.guestName).toBe(`Lote${i} Pérez`);
+      expect(r?.messages).toEqual([expect.objectContaining({ message: `Mensaje ${i}` })]);
+    }
     const calls = await sim.calls();
     // Five jobs started together reach the fetch together: one or two requests, never five.
     expect(calls[BOOKINGS_ENDPOINT]).toBeLessThanOrEqual(2);

@@ -60,7 +60,6 @@ export class SiigoClient {
   readonly tokens: SiigoTokenStore;
   private readonly http: HttpClient;
   private readonly authHttp: HttpClient;
-  /** The token of the latest request: the one to drop when SIIGO answers 401. */
 
   constructor(private readonly opts: SiigoClientOptions) {
     if (!PARTNER_ID_RE.test(opts.partnerId)) {
