@@ -41,7 +41,11 @@ describe('a worker killed with SIGKILL mid-job', () => {
 
       await sim.faults([]);
       await sim.resetCalls();
-      second = await startBookingsWorker(bookingsConfig(env, sim, lock));
+      // Its own lock is longer: under a loaded test run a late renewal must not count as a second
+      // stall (that would fail the job); the dead child's 1 s lock still expires at once.
+      second = await startBookingsWorker(
+        bookingsConfig(env, sim, { JOB_LOCK_MS: '10000', STALLED_INTERVAL_MS: '1000' }),
+      );
       const done = await waitFor(
         async () => {
           const j = await Job.fromId(producer.queue(QUEUES.beds24Sync), job.id!);
