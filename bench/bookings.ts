@@ -18,31 +18,16 @@ import { BEDS24_SIM_CREDENTIALS } from '../apps/provider-sim/src/providers/beds2
 import { startBookingsWorker } from '../apps/worker-bookings/src/app.ts';
 import { bookingsEnv } from '../apps/worker-bookings/src/config.ts';
 import { createTestDatabase, ensureTemplateDatabase } from '../packages/testkit/src/database.ts';
-import { freePort, startApp } from '../packages/testkit/src/process.ts';
 import { deleteRedisPrefix } from '../packages/testkit/src/redis-prefix.ts';
+import { adminUrl, redisUrl, startSimProcess } from './sim-process.ts';
 
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 10_000);
 const DISTINCT_FOR_COLLAPSE = Math.max(1, Math.round(WEBHOOKS / 10));
 const TIME_LIMIT_MS = 120_000;
-const adminUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const simPort = await freePort();
-const sim = await startApp(
-  'apps/provider-sim/src/main.ts',
-  { SIM_PORT: String(simPort), SIM_HOST: '127.0.0.1' },
-  { readyUrl: `http://127.0.0.1:${simPort}/__sim/health` },
-);
-const simBase = `http://127.0.0.1:${simPort}`;
-const simJson = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${simBase}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status}`);
-  return res.json() as Promise<Record<string, number>>;
-};
+const { app: sim, base: simBase, json } = await startSimProcess();
+const simJson = (method: string, path: string, body?: unknown) =>
+  json<Record<string, number>>(method, path, body);
 
 const database = await createTestDatabase(adminUrl, await ensureTemplateDatabase(adminUrl));
 const prefix = `bench${randomBytes(4).toString('hex')}`;

@@ -10,11 +10,10 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { createTestDatabase, ensureTemplateDatabase } from '../packages/testkit/src/database.ts';
 import { freePort, startApp } from '../packages/testkit/src/process.ts';
+import { adminUrl, redisUrl } from './sim-process.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
-const adminUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TOKEN = randomBytes(24).toString('hex');
 
 function load(url: string, title: string) {

@@ -16,24 +16,13 @@ import { GHL_SIM_LOCATION, GHL_SIM_TOKEN } from '../apps/provider-sim/src/provid
 import { GhlClient } from '../packages/providers/src/ghl/client.ts';
 import { createTestDatabase, ensureTemplateDatabase } from '../packages/testkit/src/database.ts';
 import { freePort, startApp } from '../packages/testkit/src/process.ts';
+import { adminUrl, redisUrl, startSimProcess } from './sim-process.ts';
 
 const ROWS = Number(process.env.BENCH_STAGING_ROWS ?? 500_000);
 const TIME_LIMIT_MS = 10 * 60_000;
-const adminUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const simPort = await freePort();
-const sim = await startApp(
-  'apps/provider-sim/src/main.ts',
-  { SIM_PORT: String(simPort), SIM_HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
-  { readyUrl: `http://127.0.0.1:${simPort}/__sim/health` },
-);
-const simBase = `http://127.0.0.1:${simPort}`;
-await fetch(`${simBase}/__sim/ghl/contacts`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ count: ROWS }),
-});
+const { app: sim, base: simBase, json: simJson } = await startSimProcess({ LOG_LEVEL: 'silent' });
+await simJson('POST', '/__sim/ghl/contacts', { count: ROWS });
 
 const database = await createTestDatabase(adminUrl, await ensureTemplateDatabase(adminUrl));
 const prefix = `bench${randomBytes(4).toString('hex')}`;

@@ -12,30 +12,14 @@ import { stockEnv } from '../apps/worker-stock/src/config.ts';
 import { createStockService } from '../apps/worker-stock/src/service.ts';
 import { runScheduledSync } from '../apps/worker-stock/src/sync.ts';
 import { createTestDatabase, ensureTemplateDatabase } from '../packages/testkit/src/database.ts';
-import { freePort, startApp } from '../packages/testkit/src/process.ts';
 import { deleteRedisPrefix } from '../packages/testkit/src/redis-prefix.ts';
+import { adminUrl, redisUrl, startSimProcess } from './sim-process.ts';
 
 const PRODUCTS = 5_000;
 const CHANGED = 250;
-const adminUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const simPort = await freePort();
-const sim = await startApp(
-  'apps/provider-sim/src/main.ts',
-  { SIM_PORT: String(simPort), SIM_HOST: '127.0.0.1' },
-  { readyUrl: `http://127.0.0.1:${simPort}/__sim/health` },
-);
-const simBase = `http://127.0.0.1:${simPort}`;
-const control = async (path: string, body: unknown) => {
-  const res = await fetch(`${simBase}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status}`);
-  return res.json() as Promise<unknown>;
-};
+const { app: sim, base: simBase, json: simJson } = await startSimProcess();
+const control = (path: string, body: unknown) => simJson('POST', path, body);
 
 const database = await createTestDatabase(adminUrl, await ensureTemplateDatabase(adminUrl));
 const prefix = `bench${randomBytes(4).toString('hex')}`;

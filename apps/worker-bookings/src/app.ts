@@ -54,6 +54,7 @@ export function bookingsWorkerOptions(
     onStart: (ctx) => {
       if (disabled) ctx.log.warn(disabled);
     },
+    onClosed: () => service?.close(),
     health: () =>
       disabled ? { beds24: { enabled: false, message: disabled } } : { beds24: { enabled: true } },
   };
@@ -63,12 +64,5 @@ export function bookingsWorkerOptions(
 export async function startBookingsWorker(config: BookingsConfig): Promise<BookingsWorker> {
   const options = bookingsWorkerOptions(config);
   const app = await startWorkerApp(options);
-  const close = app.close.bind(app);
-  return Object.assign(app, {
-    bookings: options.service(),
-    async close() {
-      await close();
-      await options.service()?.close();
-    },
-  });
+  return Object.assign(app, { bookings: options.service() });
 }

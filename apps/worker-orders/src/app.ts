@@ -99,7 +99,8 @@ export function ordersWorkerOptions(config: OrdersConfig): WorkerAppOptions<Orde
         await queue.removeJobScheduler(SWEEP_SCHEDULER_ID);
       }
     },
-    onStop: async () => {
+    // After the last job: an order finishing during shutdown still needs its clients.
+    onClosed: async () => {
       await robot.close();
       await cb?.close();
     },

@@ -129,7 +129,8 @@ export function stagingWorkerOptions(
         },
       },
     ],
-    async onStop() {
+    // After the last job: a page finishing during shutdown still needs its client.
+    async onClosed() {
       await ghlApi?.close();
       await stripeApi?.close();
       await paypalApi?.close();

@@ -77,6 +77,7 @@ export function stockWorkerOptions(
     onStop: () => {
       if (stock) stock.stopping = true;
     },
+    onClosed: () => stock?.close(),
     health: async (ctx) => {
       if (disabled) return { siigo: { enabled: false, message: disabled } };
       const s = stock!;
@@ -100,12 +101,5 @@ export function stockWorkerOptions(
 export async function startStockWorker(config: StockConfig): Promise<StockWorker> {
   const options = stockWorkerOptions(config);
   const app = await startWorkerApp(options);
-  const close = app.close.bind(app);
-  return Object.assign(app, {
-    stock: options.service(),
-    async close() {
-      await close();
-      await options.service()?.close();
-    },
-  });
+  return Object.assign(app, { stock: options.service() });
 }

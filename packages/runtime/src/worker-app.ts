@@ -46,6 +46,8 @@ export interface WorkerAppOptions<C extends WorkerConfig> {
   onStart?: (ctx: WorkerContext<C>) => Promise<void> | void;
   /** Runs first at shutdown. */
   onStop?: (ctx: WorkerContext<C>) => Promise<void> | void;
+  /** Runs last at shutdown, after every job ended: releases what the handlers held (pools, clients). */
+  onClosed?: (ctx: WorkerContext<C>) => Promise<void> | void;
   /** Extra fields (and possibly a degraded status) for /health. */
   health?: (ctx: WorkerContext<C>) => Promise<Partial<HealthReport>> | Partial<HealthReport>;
   /** Queues whose depth this app exports (defaults to the handled ones). */
@@ -136,6 +138,7 @@ export async function startWorkerApp<C extends WorkerConfig>(
       await queueMetrics.close();
       await producer.close();
       await server.close();
+      await opts.onClosed?.(ctx);
       await db.$disconnect();
       redis.disconnect();
       log.info('stopped');
