@@ -1,12 +1,13 @@
 /**
  * `pnpm bench:bookings`: worker-bookings against provider-sim (its own process, zero latency) and
- * local PostgreSQL and Redis. Stores and queues webhooks exactly as the ingress does, then times
- * the worker until every webhook_events row is settled:
+ * local PostgreSQL and Redis. Stores and queues webhooks exactly as the ingress does, starts the
+ * worker on the paused queue, then times it from resume to the last job's end (job events are the
+ * clock; the webhook_events rows are then checked, every one must be 'processed'):
  *   1. 10,000 webhooks for 10,000 distinct bookings (every job fetches): bookings/s;
  *   2. 10,000 webhooks for 1,000 distinct bookings: how many Beds24 API calls collapsing leaves.
  * Baseline, same run: a bare BullMQ worker (concurrency 10) that only acknowledges 10,000 jobs.
  * Our worker runs at its default concurrency (BEDS24_SYNC_CONCURRENCY): jobs running together
- * share one Beds24 request, one upsert and one settle, so it needs more jobs in flight than a
+ * share one Beds24 request and one upsert-and-settle statement, so it needs more jobs in flight than a
  * no-op worker does.
  */
 import { randomBytes } from 'node:crypto';
@@ -43,8 +44,13 @@ const config = parseConfig(bookingsEnv, {
   WORKER_HOST: '127.0.0.1',
   BEDS24_BASE_URL: `${simBase}/beds24/v2`,
   BEDS24_WRITE_REFRESH_TOKEN: BEDS24_SIM_CREDENTIALS.refreshToken,
-  // The worker's own default concurrency unless BENCH_CONCURRENCY says otherwise.
+  // The worker's own defaults unless tuning knobs say otherwise (BENCH_CONCURRENCY is the old name).
   ...(process.env.BENCH_CONCURRENCY ? { BEDS24_SYNC_CONCURRENCY: process.env.BENCH_CONCURRENCY } : {}),
+  ...Object.fromEntries(
+    ['BEDS24_SYNC_CONCURRENCY', 'BEDS24_FETCH_BATCH_MAX', 'BEDS24_DB_POOL_MAX'].flatMap((k) =>
+      process.env[k] ? [[k, process.env[k]]] : [],
+    ),
+  ),
   // The limiter is Beds24's budget in production; here we measure our own code.
   BEDS24_QUEUE_LIMIT_MAX: '1000000',
   BEDS24_QUEUE_LIMIT_DURATION_MS: '1000',
@@ -97,19 +103,34 @@ async function runOurs(tag: string, bookingIds: number[]) {
   const first = ids[0]!;
   const last = ids.at(-1)!;
   await simJson('DELETE', '/__sim/calls');
-  const t0 = performance.now();
+  // The queue is paused while the worker starts, so the clock measures processing, not start-up.
+  const queue = producer.queue(QUEUES.beds24Sync);
+  await queue.pause();
   const worker = await startBookingsWorker(config);
+  const syncWorker = worker.workers.find((w) => w.name === QUEUES.beds24Sync)!;
   try {
-    for (;;) {
-      const pending = await db.webhookEvent.count({
-        where: { id: { gte: first, lte: last }, status: 'queued' },
+    await syncWorker.waitUntilReady();
+    let ended = 0;
+    const allEnded = new Promise<void>((resolve) => {
+      const onEnd = () => {
+        if (++ended === WEBHOOKS) resolve();
+      };
+      syncWorker.on('completed', onEnd);
+      syncWorker.on('failed', (job) => {
+        if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) onEnd();
       });
-      if (pending === 0) break;
-      if (performance.now() - t0 > TIME_LIMIT_MS)
-        throw new Error(`${tag}: ${pending} still queued after ${TIME_LIMIT_MS} ms`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    });
+    const stopProfile = await startProfile(tag);
+    const t0 = performance.now();
+    await queue.resume();
+    const timedOut = await Promise.race([
+      allEnded.then(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(true), TIME_LIMIT_MS).unref()),
+    ]);
     const seconds = (performance.now() - t0) / 1000;
+    await stopProfile();
+    if (timedOut) throw new Error(`${tag}: ${WEBHOOKS - ended} jobs unfinished after ${TIME_LIMIT_MS} ms`);
+    // The events are the clock; the rows are the truth.
     const failed = await db.webhookEvent.count({
       where: { id: { gte: first, lte: last }, status: { not: 'processed' } },
     });
@@ -135,20 +156,21 @@ async function runBare() {
         opts: { removeOnComplete: { count: 100 } },
       })),
     );
+  await queue.pause();
   let done = 0;
-  const t0 = performance.now();
   const connection = redis.duplicate({ maxRetriesPerRequest: null });
+  const worker = new Worker(name, async () => undefined, { connection, prefix, concurrency: 10 });
   const finished = new Promise<void>((resolve) => {
-    const worker = new Worker(name, async () => undefined, { connection, prefix, concurrency: 10 });
     worker.on('completed', () => {
-      if (++done === WEBHOOKS) {
-        void worker.close();
-        resolve();
-      }
+      if (++done === WEBHOOKS) resolve();
     });
   });
+  await worker.waitUntilReady();
+  const t0 = performance.now();
+  await queue.resume();
   await finished;
   const seconds = (performance.now() - t0) / 1000;
+  await worker.close();
   await queue.close();
   connection.disconnect();
   return { seconds, rate: WEBHOOKS / seconds };
@@ -213,6 +235,27 @@ try {
   await deleteRedisPrefix(redisUrl, prefix);
   await database.drop();
   await sim.stop();
+}
+
+/**
+ * BENCH_CPU_PROFILE=dir writes a V8 CPU profile of this process (the worker) over the timed part
+ * of each scenario. Returns the function that stops it.
+ */
+async function startProfile(name: string): Promise<() => Promise<void>> {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  if (!dir) return async () => {};
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(dir, { recursive: true });
+    await writeFile(`${dir}/bookings-${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 function round(n: number): number {

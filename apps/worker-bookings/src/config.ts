@@ -43,16 +43,16 @@ export const bookingsEnv = workerEnv.extend({
   BEDS24_QUEUE_LIMIT_MAX: z.coerce.number().int().min(1).default(30),
   BEDS24_QUEUE_LIMIT_DURATION_MS: z.coerce.number().int().min(1).default(60_000),
   /**
-   * Jobs in flight per replica. Jobs running together are batched (one fetch, upsert and settle),
+   * Jobs in flight per replica. Jobs running together are batched (one fetch, one upsert+settle),
    * so more in flight means bigger batches and fewer Beds24 credits; the queue limiter above still
    * caps the rate.
    */
-  BEDS24_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(50),
+  BEDS24_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
   /**
    * Most bookings fetched in one GET /bookings (and upserted in one statement) for jobs running at
    * the same time; at most Beds24's page size (100), so a batch is one page.
    */
-  BEDS24_FETCH_BATCH_MAX: z.coerce.number().int().min(1).max(100).default(50),
+  BEDS24_FETCH_BATCH_MAX: z.coerce.number().int().min(1).max(100).default(100),
   /** PostgreSQL connections for the job hot path (event load/settle, booking upserts). */
   BEDS24_DB_POOL_MAX: z.coerce.number().int().min(1).max(50).default(4),
   /**

@@ -7,6 +7,8 @@ export interface BookingWrite {
   row: beds24.BookingRow;
   /** What wrote it: created | modified | cancelled (webhook) or backfill. */
   bdStatus: string;
+  /** The webhook_events row this write answers: settled 'processed' by the same statement. */
+  webhookEventId?: bigint;
 }
 
 /** Column list of the recordset: names and types as in the bookings table. */
@@ -18,7 +20,14 @@ const COLUMNS = `booking_id text, phone text, guest_name text, status text, prop
 
 const NAMES = COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]!);
 
+// The settle rides in the same statement (a data-modifying CTE): one round trip per batch, and
+// the event is 'processed' exactly when its booking write committed.
 const UPSERT = `
+  WITH settled AS (
+    UPDATE webhook_events w
+    SET status = 'processed', error = NULL, processed_at = now(), attempts = w.attempts + 1
+    WHERE w.id = ANY($2::bigint[])
+  )
   INSERT INTO bookings (${NAMES.join(', ')}, last_updated_bd)
   SELECT ${NAMES.join(', ')}, now() FROM jsonb_to_recordset($1::jsonb) AS t(${COLUMNS})
   ON CONFLICT (booking_id) DO UPDATE SET
@@ -62,7 +71,8 @@ const record = ({ row: r, bdStatus }: BookingWrite) => ({
 const modified = (w: BookingWrite) => w.row.modifiedDate?.getTime() ?? -1;
 
 /**
- * Upserts bookings by booking_id in one statement and says, per write, what happened. The version
+ * Upserts bookings by booking_id in one statement and says, per write, what happened. The
+ * writes' webhook events (if any) are settled 'processed' in the same statement, stale or not. The version
  * check sits inside the statement (ON CONFLICT … WHERE), so an older fetch that lands after a
  * newer one changes nothing, even across workers. Two writes of one booking in the same batch
  * (one statement may touch a row only once) keep the newer, or the later of equals; the other is
@@ -78,10 +88,11 @@ export async function upsertBookings(
     if (!prev || modified(w) >= modified(prev)) kept.set(w.row.bookingId, w);
   }
   if (!kept.size) return [];
+  const events = writes.flatMap((w) => (w.webhookEventId === undefined ? [] : [String(w.webhookEventId)]));
   const { rows } = await pool.query<{ booking_id: string; inserted: boolean }>({
     name: 'bookings-upsert',
     text: UPSERT,
-    values: [JSON.stringify([...kept.values()].map(record))],
+    values: [JSON.stringify([...kept.values()].map(record)), events],
   });
   const outcome = new Map(rows.map((r) => [r.booking_id, r.inserted ? 'inserted' : 'updated'] as const));
   return writes.map((w) => {

@@ -24,7 +24,7 @@ function bookingIdOf(entityId: string | null | undefined, payload: unknown): str
  * re-fetches the full booking (every status, with items and messages) and upserts it. A webhook
  * already covered by a later-started successful fetch of the same booking skips the fetch.
  * Each step goes through `s.batch`: jobs running together share one event query, one Beds24
- * request, one upsert and one settle, while this code still reads as one job's story.
+ * request and one upsert-and-settle, while this code still reads as one job's story.
  */
 export async function handleBookingEvent(
   s: BookingsService,
@@ -56,9 +56,16 @@ export async function handleBookingEvent(
       return { outcome: 'ignored', reason: 'not found at Beds24' };
     }
     const row = beds24.mapBooking({ booking: fetched.booking, messages: fetched.messages }, s.mapOptions);
-    const upsert = await s.batch.upsert.load({ row, bdStatus: beds24.bdStatusFor(event.eventType) });
-    await s.collapser.recordFetch(bookingId, startedAt);
-    await settle('processed');
+    // Settles the event 'processed' in the same statement as the booking write.
+    const upsert = await s.batch.upsert.load({
+      row,
+      bdStatus: beds24.bdStatusFor(event.eventType),
+      webhookEventId: event.id,
+    });
+    // Only lets later webhooks skip their fetch: losing it costs a fetch, never data.
+    await s.collapser
+      .recordFetch(bookingId, startedAt)
+      .catch((err) => log.warn({ err: (err as Error).message }, 'could not record the fetch for collapsing'));
     s.metrics.upserts.inc({ source: 'webhook', outcome: upsert });
     s.markSuccess();
     log.info({ upsert, status: row.status, eventType: event.eventType }, 'booking synced');

@@ -148,6 +148,37 @@ describe('Beds24 booking webhooks', () => {
     expect((await row(id2))?.guestName).toBe('Otra');
   });
 
+  it('the upsert settles its webhook events in the same statement, a stale write included', async () => {
+    const b = await sim.create({ firstName: 'Evento' });
+    const newer = beds24.mapBooking({ booking: { ...b, modifiedTime: '2026-11-24T10:00:00Z' } });
+    const older = beds24.mapBooking({ booking: { ...b, modifiedTime: '2026-11-24T09:00:00Z' } });
+    const stored = (n: number) =>
+      db.webhookEvent.create({
+        data: {
+          provider: 'beds24',
+          eventType: 'MODIFY',
+          dedupeKey: `settle-test:${b.id}:${n}:${Math.random()}`,
+          entityId: String(b.id),
+          payload: { booking: { id: b.id } },
+          status: 'queued',
+        },
+      });
+    const [e1, e2, bystander] = [await stored(1), await stored(2), await stored(3)];
+    expect(
+      await upsertBookings(pool(), [
+        { row: older, bdStatus: 'modified', webhookEventId: e1.id },
+        { row: newer, bdStatus: 'modified', webhookEventId: e2.id },
+      ]),
+    ).toEqual(['stale', 'inserted']);
+    for (const e of [e1, e2])
+      expect(await db.webhookEvent.findUnique({ where: { id: e.id } })).toMatchObject({
+        status: 'processed',
+        attempts: 1,
+        processedAt: expect.any(Date),
+      });
+    expect((await db.webhookEvent.findUnique({ where: { id: bystander.id } }))?.status).toBe('queued');
+  });
+
   it('jobs for different bookings running together share one Beds24 fetch and one upsert', async () => {
     const queue = worker.workers.find((w) => w.name === QUEUES.beds24Sync)!;
     await queue.pause();
