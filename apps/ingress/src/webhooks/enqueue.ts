@@ -52,6 +52,47 @@ export async function enqueueStored(producer: Producer, pool: pg.Pool, events: S
   await markQueued(pool, events);
 }
 
+/**
+ * Marks enqueued rows 'queued', off the request path and one UPDATE at a time: rows whose jobs were
+ * added while an UPDATE is in flight go into the next one, so under load one statement marks
+ * hundreds of rows instead of one statement per batch of requests. A mark that is lost (error,
+ * crash) only leaves the row to the redrive, whose re-add BullMQ ignores while the job exists and
+ * workers skip once the event is settled.
+ */
+class QueuedMarks {
+  private pending: StoredEvent[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly log: Logger,
+  ) {}
+
+  add(events: StoredEvent[]) {
+    this.pending.push(...events);
+    this.running ??= this.run();
+  }
+
+  private async run() {
+    while (this.pending.length) {
+      const batch = this.pending;
+      this.pending = [];
+      await markQueued(this.pool, batch).catch((err) =>
+        this.log.warn(
+          { err: (err as Error).message, events: batch.length },
+          'could not mark events queued; the redrive will',
+        ),
+      );
+    }
+    this.running = null;
+  }
+
+  /** Resolves when every mark handed over so far is written (or has failed). */
+  async drain() {
+    await this.running;
+  }
+}
+
 interface Waiter {
   event: StoredEvent;
   resolve: () => void;
@@ -66,13 +107,16 @@ interface Waiter {
 export class BatchEnqueuer {
   private pending: Waiter[] = [];
   private scheduled = false;
+  private readonly marks: QueuedMarks;
 
   constructor(
     private readonly producer: Producer,
-    private readonly pool: pg.Pool,
+    pool: pg.Pool,
     private readonly log: Logger,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.marks = new QueuedMarks(pool, log);
+  }
 
   /** Resolves true when the job was added in time, false otherwise (never rejects). */
   enqueue(event: StoredEvent): Promise<boolean> {
@@ -93,6 +137,11 @@ export class BatchEnqueuer {
     return Promise.race([added, timeout]).finally(() => clearTimeout(timer));
   }
 
+  /** Waits for the 'queued' marks still being written (call before closing the pool). */
+  async close(): Promise<void> {
+    await this.marks.drain();
+  }
+
   private flush() {
     this.scheduled = false;
     const batch = this.pending;
@@ -101,11 +150,7 @@ export class BatchEnqueuer {
     addJobs(this.producer, events).then(
       () => {
         for (const w of batch) w.resolve();
-        // Off the request's path: a row left 'received' by a failed mark is only re-added by the
-        // redrive, which BullMQ ignores while the job exists and workers skip once it is settled.
-        markQueued(this.pool, events).catch((err) =>
-          this.log.warn({ err: (err as Error).message }, 'could not mark events queued; the redrive will'),
-        );
+        this.marks.add(events);
       },
       (err) => {
         this.log.warn(

@@ -69,6 +69,7 @@ export class WebhookIntake {
 
   async close(): Promise<void> {
     await this.redrive.stop();
+    await this.enqueuer.close();
     await this.pool.end();
   }
 }
