@@ -7,8 +7,9 @@
  *   2. 10,000 webhooks for 1,000 distinct bookings: how many Beds24 API calls collapsing leaves.
  * Baseline, same run: a bare BullMQ worker (concurrency 10) that only acknowledges 10,000 jobs.
  * Our worker runs at its default concurrency (BEDS24_SYNC_CONCURRENCY): jobs running together
- * share one Beds24 request and one upsert-and-settle statement, so it needs more jobs in flight than a
- * no-op worker does.
+ * share one Beds24 request and one upsert-and-settle statement, so it needs more jobs in flight
+ * than a no-op worker does. BEDS24_SYNC_CONCURRENCY, BEDS24_FETCH_BATCH_MAX and
+ * BEDS24_DB_POOL_MAX in the environment override the worker's defaults.
  */
 import { randomBytes } from 'node:crypto';
 import { createDb } from '@cauce/db';
@@ -44,8 +45,7 @@ const config = parseConfig(bookingsEnv, {
   WORKER_HOST: '127.0.0.1',
   BEDS24_BASE_URL: `${simBase}/beds24/v2`,
   BEDS24_WRITE_REFRESH_TOKEN: BEDS24_SIM_CREDENTIALS.refreshToken,
-  // The worker's own defaults unless tuning knobs say otherwise (BENCH_CONCURRENCY is the old name).
-  ...(process.env.BENCH_CONCURRENCY ? { BEDS24_SYNC_CONCURRENCY: process.env.BENCH_CONCURRENCY } : {}),
+  // The worker's own defaults unless these tuning knobs are set.
   ...Object.fromEntries(
     ['BEDS24_SYNC_CONCURRENCY', 'BEDS24_FETCH_BATCH_MAX', 'BEDS24_DB_POOL_MAX'].flatMap((k) =>
       process.env[k] ? [[k, process.env[k]]] : [],

@@ -1,5 +1,6 @@
 import type { PgPool } from '@cauce/db';
 import type { beds24 } from '@cauce/providers';
+import { settleProcessedSql } from '@cauce/runtime';
 
 export type UpsertOutcome = 'inserted' | 'updated' | 'stale';
 
@@ -23,11 +24,7 @@ const NAMES = COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]!);
 // The settle rides in the same statement (a data-modifying CTE): one round trip per batch, and
 // the event is 'processed' exactly when its booking write committed.
 const UPSERT = `
-  WITH settled AS (
-    UPDATE webhook_events w
-    SET status = 'processed', error = NULL, processed_at = now(), attempts = w.attempts + 1
-    WHERE w.id = ANY($2::bigint[])
-  )
+  WITH settled AS (${settleProcessedSql('$2')})
   INSERT INTO bookings (${NAMES.join(', ')}, last_updated_bd)
   SELECT ${NAMES.join(', ')}, now() FROM jsonb_to_recordset($1::jsonb) AS t(${COLUMNS})
   ON CONFLICT (booking_id) DO UPDATE SET
@@ -71,10 +68,10 @@ const record = ({ row: r, bdStatus }: BookingWrite) => ({
 const modified = (w: BookingWrite) => w.row.modifiedDate?.getTime() ?? -1;
 
 /**
- * Upserts bookings by booking_id in one statement and says, per write, what happened. The
- * writes' webhook events (if any) are settled 'processed' in the same statement, stale or not. The version
- * check sits inside the statement (ON CONFLICT … WHERE), so an older fetch that lands after a
- * newer one changes nothing, even across workers. Two writes of one booking in the same batch
+ * Upserts bookings by booking_id in one statement and says, per write, what happened. The writes'
+ * webhook events (if any) are settled 'processed' in the same statement, stale or not. The
+ * version check sits inside the statement (ON CONFLICT … WHERE), so an older fetch that lands
+ * after a newer one changes nothing, even across workers. Two writes of one booking in the same batch
  * (one statement may touch a row only once) keep the newer, or the later of equals; the other is
  * 'stale' when older, else shares the outcome.
  */

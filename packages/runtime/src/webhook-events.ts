@@ -79,11 +79,22 @@ export async function loadWebhookEvents(
   });
 }
 
+/** What settling does to a webhook_events row `w` besides its status and error. */
+const SETTLED = 'processed_at = now(), attempts = w.attempts + 1';
+
+/**
+ * SQL that settles the events whose ids are in the bigint[] parameter `ids` (e.g. `$2`) as
+ * processed, for a data-modifying CTE: a statement that writes a job's result can settle its
+ * event in the same round trip and the same transaction.
+ */
+export const settleProcessedSql = (ids: string) =>
+  `UPDATE webhook_events w SET status = 'processed', error = NULL, ${SETTLED}
+   WHERE w.id = ANY(${ids}::bigint[])`;
+
 export async function settleWebhookEvents(pool: PgPool, items: readonly WebhookSettlement[]): Promise<void> {
   await pool.query({
     name: 'webhook-events-settle',
-    text: `UPDATE webhook_events w
-           SET status = t.status, error = t.error, processed_at = now(), attempts = w.attempts + 1
+    text: `UPDATE webhook_events w SET status = t.status, error = t.error, ${SETTLED}
            FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, status, error)
            WHERE w.id = t.id`,
     values: [items.map((i) => String(i.id)), items.map((i) => i.status), items.map((i) => i.error ?? null)],

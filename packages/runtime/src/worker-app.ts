@@ -14,10 +14,10 @@ import { registerQueueMetrics } from './queue-metrics.ts';
 import { createRedis, warnIfEvicting } from './redis.ts';
 import type { WorkerConfig } from './worker-config.ts';
 
-/** What a job handler can use: one of each, shared by every handler of the app. */
 /** This attempt is the job's last: failing it dead-letters the job. */
 export const isLastAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
+/** What a job handler can use: one of each, shared by every handler of the app. */
 export interface WorkerContext<C extends WorkerConfig = WorkerConfig> {
   name: string;
   config: C;
