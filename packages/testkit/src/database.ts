@@ -32,18 +32,31 @@ export async function ensureTemplateDatabase(adminUrl: string): Promise<string> 
     await c.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK_ID + 1]);
     try {
       const { rows } = await c.query('SELECT datname FROM pg_database WHERE datname = $1', [name]);
-      if (rows.length > 0) return;
+      // The comment records when the template was last used (see the clean-up below).
+      const used = () => c.query(`COMMENT ON DATABASE "${name}" IS '${Math.floor(Date.now() / 1000)}'`);
+      if (rows.length > 0) {
+        await used();
+        return;
+      }
       const building = `${name}_building`;
       await c.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
       await c.query(`CREATE DATABASE "${building}"`);
       await migrate({ databaseUrl: withDatabase(adminUrl, building) });
       await c.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
-      // Old templates from earlier schema versions are no longer needed.
+      await used();
+      // Templates of other schema versions go once unused for a day: a checkout with other
+      // migrations (another branch, a parallel run) may still be cloning from its own.
       const old = await c.query(
-        "SELECT datname FROM pg_database WHERE datname LIKE 'cauce_tpl_%' AND datname <> $1 AND datname NOT LIKE '%_building'",
+        `SELECT d.datname, shobj_description(d.oid, 'pg_database') AS last_used FROM pg_database d
+         WHERE d.datname LIKE 'cauce_tpl_%' AND d.datname <> $1 AND d.datname NOT LIKE '%_building'`,
         [name],
       );
-      for (const r of old.rows) await c.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+      const cutoff = Math.floor(Date.now() / 1000) - 24 * 3600;
+      for (const r of old.rows) {
+        const lastUsed = Number(r.last_used);
+        if (!Number.isFinite(lastUsed) || lastUsed < cutoff)
+          await c.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+      }
     } finally {
       await c.query('SELECT pg_advisory_unlock($1)', [PRISMA_ADVISORY_LOCK_ID + 1]);
     }
