@@ -85,6 +85,12 @@ export function createScrubber(secrets: readonly string[]): (text: string) => st
   const shapes = (text: string) => redactUrl(text).replace(JWT_SHAPE, SECRET_MASK);
   if (!forms.length) return shapes;
   // Longest first, so a secret containing another is masked whole.
-  const re = new RegExp(forms.sort((a, b) => b.length - a.length).map(escapeRe).join('|'), 'g');
+  const re = new RegExp(
+    forms
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRe)
+      .join('|'),
+    'g',
+  );
   return (text) => shapes(text).replace(re, SECRET_MASK);
 }

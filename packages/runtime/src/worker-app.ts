@@ -214,9 +214,7 @@ function createWorker<C extends WorkerConfig>(
       recordDeadLetter(db, h.queue, job, err, job.attemptsMade, {
         onRetry: deadLetterRetryLog(log),
         scrub,
-      }).catch(
-        (e) => log.error({ err: e }, 'dead-letter write failed'),
-      );
+      }).catch((e) => log.error({ err: e }, 'dead-letter write failed'));
       metrics.deadLettered.inc({ queue: h.queue, type: job.name });
     }
   });

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { siigo } from '@cauce/providers';
 import { JOBS, QUEUES, toJobId } from '@cauce/queues';
-import { bool, Counter, createScrubber, Gauge, ProviderError, type Registry, secretValues } from '@cauce/runtime';
+import {
+  bool,
+  Counter,
+  createScrubber,
+  Gauge,
+  ProviderError,
+  type Registry,
+  secretValues,
+} from '@cauce/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
