@@ -51,7 +51,9 @@ export async function handleStripeWebhook(
 ) {
   const event = await loadWebhookEvent(db, webhookEventId);
   const obj = (event.payload as { data?: { object?: stripe.StripeObject } }).data?.object;
-  const list = obj ? STRIPE_OBJECT_LIST[String(obj.object)] : undefined;
+  // Own keys only: an object type named "constructor" must not find Object.prototype's.
+  const type = String(obj?.object);
+  const list = obj && Object.hasOwn(STRIPE_OBJECT_LIST, type) ? STRIPE_OBJECT_LIST[type] : undefined;
   if (!obj || !list || typeof obj.id !== 'string' || obj.deleted === true) {
     await settleWebhookEvent(db, webhookEventId, 'ignored');
     return { ignored: true };
