@@ -4,22 +4,36 @@ import { setupTestEnv } from '@cauce/testkit';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stagingEnv } from '../src/config.ts';
-import { handleStripeWebhook } from '../src/webhooks.ts';
+import { handleGhlWebhook, handleStripeWebhook } from '../src/webhooks.ts';
 
 /**
  * Provider bodies choose no code path they do not own (docs/webhooks.md, "What a body decides"):
- * the Stripe object type picks the staging table through own keys of a fixed map only.
+ * the Stripe object type picks the staging table through own keys of a fixed map only, and a
+ * GoHighLevel contact of another location (GHL signs every account's webhooks with one key) is
+ * not staged.
  */
 const env = await setupTestEnv();
 const db = createDb(env.databaseUrl);
 const pool = new pg.Pool({ connectionString: env.databaseUrl, max: 2 });
-const config = parseConfig(stagingEnv, env.env);
+const config = parseConfig(stagingEnv, { ...env.env, GHL_LOCATION_ID: 'our-location' });
 afterAll(async () => {
   await pool.end();
   await db.$disconnect();
 });
 
 let n = 0;
+const storedGhl = async (contact: Record<string, unknown>) =>
+  (
+    await db.webhookEvent.create({
+      data: {
+        provider: 'ghl',
+        eventType: 'ContactCreate',
+        dedupeKey: `ghl:body-${++n}`,
+        entityId: String(contact.id),
+        payload: { type: 'ContactCreate', webhookId: `w${n}`, ...contact },
+      },
+    })
+  ).id.toString();
 const stored = async (object: Record<string, unknown>) =>
   (
     await db.webhookEvent.create({
@@ -44,5 +58,20 @@ describe('Stripe webhook bodies', () => {
     expect(await handleStripeWebhook(db, pool, config, id)).toEqual({ upserted: 'cus_real' });
     const { rows } = await pool.query('SELECT count(*)::int AS n FROM stripe_customers_raw');
     expect(rows[0].n).toBe(1);
+  });
+});
+
+describe('GoHighLevel webhook bodies', () => {
+  it('a contact of another location is ignored; one of ours is staged', async () => {
+    const theirs = await storedGhl({ id: 'c-theirs', locationId: 'someone-else', email: 'x@example.com' });
+    expect(await handleGhlWebhook(db, pool, config, theirs)).toEqual({ ignored: true });
+    expect(await db.webhookEvent.findUniqueOrThrow({ where: { id: BigInt(theirs) } })).toMatchObject({
+      status: 'ignored',
+      error: 'another GHL location',
+    });
+    const ours = await storedGhl({ id: 'c-ours', locationId: 'our-location', email: 'y@example.com' });
+    expect(await handleGhlWebhook(db, pool, config, ours)).toEqual({ upserted: 'c-ours' });
+    const { rows } = await pool.query('SELECT ghl_contact_id FROM ghl_contacts_raw');
+    expect(rows.map((r) => r.ghl_contact_id)).toEqual(['c-ours']);
   });
 });
