@@ -1,4 +1,4 @@
-import { createDb } from '@cauce/db';
+import { createDb, type Prisma } from '@cauce/db';
 import { parseConfig } from '@cauce/runtime';
 import { setupTestEnv } from '@cauce/testkit';
 import pg from 'pg';
@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 let n = 0;
-const storedGhl = async (contact: Record<string, unknown>) =>
+const storedGhl = async (contact: Record<string, Prisma.InputJsonValue>) =>
   (
     await db.webhookEvent.create({
       data: {
@@ -34,7 +34,7 @@ const storedGhl = async (contact: Record<string, unknown>) =>
       },
     })
   ).id.toString();
-const stored = async (object: Record<string, unknown>) =>
+const stored = async (object: Record<string, Prisma.InputJsonValue>) =>
   (
     await db.webhookEvent.create({
       data: {
