@@ -1,12 +1,12 @@
 import { createDb } from '@cauce/db';
 import { Producer } from '@cauce/queues';
-import { createLogger, createRedis, createRegistry, warnIfEvicting } from '@cauce/runtime';
+import { createLogger, createRedis, createRegistry, secretValues, warnIfEvicting } from '@cauce/runtime';
 import type { IngressConfig } from './config.ts';
 import type { IngressDeps } from './context.ts';
 
 /** Opens the connections the ingress needs; close() releases them. */
 export async function createDeps(config: IngressConfig): Promise<IngressDeps & { close(): Promise<void> }> {
-  const log = createLogger('ingress', config.LOG_LEVEL);
+  const log = createLogger('ingress', config.LOG_LEVEL, { secrets: secretValues(config) });
   const redis = createRedis(config.REDIS_URL);
   const db = createDb(config.DATABASE_URL);
   const producer = new Producer(redis, config.QUEUE_PREFIX);

@@ -91,6 +91,10 @@ describe('Beds24', () => {
       [{ action: 'modified', bookingId: '7102' }, 'MODIFY', '7102'],
       [{ action: 'whatever', booking: { id: 7103 } }, 'MODIFY', '7103'],
       [{ booking: { id: 7104 } }, 'MODIFY', '7104'],
+      // Names of Object.prototype members are unknown actions like any other, not lookups.
+      [{ action: 'constructor', id: 7105 }, 'MODIFY', '7105'],
+      [{ action: '__proto__', id: 7106 }, 'MODIFY', '7106'],
+      [{ action: 'toString', id: 7107 }, 'MODIFY', '7107'],
     ];
     for (const [body, type, entity] of cases) {
       expect((await post('/api/webhooks/beds24', body, bearer())).status).toBe(202);

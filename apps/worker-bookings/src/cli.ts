@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createDb } from '@cauce/db';
-import { createLogger, createRedis, createRegistry, loadConfig } from '@cauce/runtime';
+import { createLogger, createRedis, createRegistry, loadConfig, secretValues } from '@cauce/runtime';
 import { backfillParams, createBackfillRun, findUnfinishedRun, runBackfill } from './backfill.ts';
 import { beds24DisabledReason, bookingsEnv } from './config.ts';
 import { createBookingsService } from './service.ts';
@@ -29,7 +29,7 @@ if (disabled) {
   process.stderr.write(`${disabled}\n`);
   process.exit(1);
 }
-const log = createLogger('worker-bookings-cli', config.LOG_LEVEL);
+const log = createLogger('worker-bookings-cli', config.LOG_LEVEL, { secrets: secretValues(config) });
 const db = createDb(config.DATABASE_URL);
 const redis = createRedis(config.REDIS_URL);
 const service = createBookingsService({

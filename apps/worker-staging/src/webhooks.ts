@@ -18,13 +18,19 @@ const GHL_CONTACT_EVENTS = new Set([
 
 /**
  * A stored GHL webhook (the ingress verified it) upserts the same raw table as the full sync,
- * so staging stays fresh between syncs. Contact webhooks are flat contacts.
+ * so staging stays fresh between syncs. Contact webhooks are flat contacts. GHL signs every
+ * account's webhooks with one platform key, so the signature does not say whose account sent it:
+ * with GHL_LOCATION_ID set, another location's contacts are ignored, not staged.
  */
 export async function handleGhlWebhook(db: Db, pool: pg.Pool, config: StagingConfig, webhookEventId: string) {
   const event = await loadWebhookEvent(db, webhookEventId);
   const body = event.payload as Record<string, unknown>;
   if (!GHL_CONTACT_EVENTS.has(String(body.type ?? event.eventType)) || typeof body.id !== 'string') {
     await settleWebhookEvent(db, webhookEventId, 'ignored');
+    return { ignored: true };
+  }
+  if (config.GHL_LOCATION_ID && body.locationId !== config.GHL_LOCATION_ID) {
+    await settleWebhookEvent(db, webhookEventId, 'ignored', 'another GHL location');
     return { ignored: true };
   }
   const { type: _type, webhookId: _wid, timestamp: _ts, ...contact } = body;
@@ -51,7 +57,9 @@ export async function handleStripeWebhook(
 ) {
   const event = await loadWebhookEvent(db, webhookEventId);
   const obj = (event.payload as { data?: { object?: stripe.StripeObject } }).data?.object;
-  const list = obj ? STRIPE_OBJECT_LIST[String(obj.object)] : undefined;
+  // Own keys only: an object type named "constructor" must not find Object.prototype's.
+  const type = String(obj?.object);
+  const list = obj && Object.hasOwn(STRIPE_OBJECT_LIST, type) ? STRIPE_OBJECT_LIST[type] : undefined;
   if (!obj || !list || typeof obj.id !== 'string' || obj.deleted === true) {
     await settleWebhookEvent(db, webhookEventId, 'ignored');
     return { ignored: true };

@@ -16,7 +16,9 @@ export type WebhookResult =
  * A stored SIIGO webhook. The body is a hint: the product is re-fetched from SIIGO
  * (GET /v1/products/{id}) and compared under a row lock, so a late or replayed delivery cannot
  * write an old value. Synthetic events from POST /api/webhooks/test carry the stock to set and
- * skip the re-fetch (there is nothing at SIIGO to read). Unknown topics are settled as ignored.
+ * skip the re-fetch (there is nothing at SIIGO to read); they are known by the row's `synthetic`
+ * column, which only that admin route sets, never by anything in the body (a provider could
+ * forge it). Unknown topics are settled as ignored.
  */
 export async function handleWebhookEvent(s: StockService, job: Job<WebhookEventJob>): Promise<WebhookResult> {
   const event = await loadWebhookEvent(s.db, job.data.webhookEventId);
@@ -37,7 +39,7 @@ export async function handleWebhookEvent(s: StockService, job: Job<WebhookEventJ
 
   try {
     let snapshot: siigo.ProductSnapshot;
-    if (payload.synthetic === true) {
+    if (event.synthetic) {
       const stored = await s.db.product.findUnique({ where: { siigoProductId: productId } });
       if (!stored) return ignore(`product ${productId} is not in products`);
       snapshot = {

@@ -390,4 +390,32 @@ describe('SIIGO webhooks to live stock events', () => {
       await stream.close();
     }
   });
+
+  it('a SIIGO webhook claiming to be synthetic is re-fetched; only the admin test event skips SIIGO', async () => {
+    const target = products[5]!;
+    const stockOf = async () =>
+      Number((await db.product.findUniqueOrThrow({ where: { siigoProductId: target.id } })).stock);
+    const statusOf = async (id: bigint) =>
+      (await db.webhookEvent.findUniqueOrThrow({ where: { id } })).status;
+    const { product: atSiigo } = await sim.setStock(target.id, 321);
+    // A forged (or merely odd) delivery carrying the flag the admin route used to put in the body.
+    const forged = await viaIngress('public.siigoapi.products.stock.update', {
+      id: target.id,
+      available_quantity: 999_999,
+      synthetic: true,
+    });
+    await expect.poll(() => statusOf(forged), { timeout: 10_000 }).toBe('processed');
+    expect(await stockOf()).toBe(atSiigo.available_quantity);
+    expect((await db.webhookEvent.findUniqueOrThrow({ where: { id: forged } })).synthetic).toBe(false);
+
+    // The operator's test event sets the stock it names without reading SIIGO (which still says 321).
+    const res = await api('POST', '/api/webhooks/test', { product_id: target.id, new_stock: 77 });
+    expect(res.status).toBe(202);
+    const testEvent = BigInt(res.body.webhookEventId);
+    await expect.poll(() => statusOf(testEvent), { timeout: 10_000 }).toBe('processed');
+    expect(await stockOf()).toBe(77);
+    const stored = await db.webhookEvent.findUniqueOrThrow({ where: { id: testEvent } });
+    expect(stored.synthetic).toBe(true);
+    expect(stored.payload).not.toHaveProperty('synthetic');
+  });
 });

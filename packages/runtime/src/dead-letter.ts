@@ -6,6 +6,8 @@ export interface DeadLetterOptions {
   /** How long to keep retrying the write while PostgreSQL is unreachable (ms). */
   retryForMs?: number;
   onRetry?: (err: unknown, attempt: number) => void;
+  /** Masks secrets in the stored error and stack (viewers read them through the admin API). */
+  scrub?: (text: string) => string;
 }
 
 /**
@@ -19,7 +21,7 @@ export async function recordDeadLetter(
   job: Job,
   err: Error,
   attempts: number,
-  { retryForMs = 120_000, onRetry }: DeadLetterOptions = {},
+  { retryForMs = 120_000, onRetry, scrub = (s) => s }: DeadLetterOptions = {},
 ) {
   const deadline = Date.now() + retryForMs;
   for (let attempt = 1; ; attempt++) {
@@ -30,8 +32,8 @@ export async function recordDeadLetter(
           jobName: job.name,
           jobId: job.id ?? null,
           data: (job.data ?? {}) as object,
-          error: err.message || String(err),
-          stack: err.stack ?? null,
+          error: scrub(err.message || String(err)),
+          stack: err.stack ? scrub(err.stack) : null,
           attempts,
         },
       });

@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher, request, errors as undiciErrors } from 'undici';
 import { PermanentError, RetryableError } from './errors.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { redactUrl } from './secrets.ts';
 
 export interface HttpClientOptions {
   /** Provider name, for errors and metrics. */
@@ -45,6 +46,11 @@ export interface RequestOptions {
   /** Overrides the client's retries for this call (e.g. 0 for non-idempotent POSTs). */
   retries?: number;
   timeoutMs?: number;
+  /**
+   * This call exchanges credentials (a token endpoint): a failure's error keeps no response body,
+   * which may echo what was sent. Errors never carry request headers or bodies.
+   */
+  credentials?: boolean;
 }
 
 export interface HttpResponse<T> {
@@ -133,6 +139,8 @@ export class HttpClient {
   ): Promise<HttpResponse<T>> {
     const { provider } = this.opts;
     const method = req.method ?? 'GET';
+    // Error messages name the path, never a token it may carry in a segment or the query.
+    const where = `${provider} ${method} ${redactUrl(req.path)}`;
     await this.limiter?.take();
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -167,7 +175,7 @@ export class HttpClient {
         err instanceof undiciErrors.BodyTimeoutError ||
         (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
       throw new RetryableError(
-        `${provider} ${method} ${req.path}: ${timedOut ? `timed out after ${timeout} ms` : (err as Error).message}`,
+        `${where}: ${timedOut ? `timed out after ${timeout} ms` : redactUrl((err as Error).message)}`,
         { provider, code: timedOut ? 'timeout' : 'network' },
       );
     }
@@ -187,10 +195,10 @@ export class HttpClient {
     const details = {
       provider,
       status: res.statusCode,
-      body: parsed,
+      body: req.credentials ? undefined : parsed,
       retryAfterMs: parseRetryAfter(resHeaders['retry-after']),
     };
-    const message = `${provider} ${method} ${req.path} answered ${res.statusCode}`;
+    const message = `${where} answered ${res.statusCode}`;
     if (res.statusCode === 429 || res.statusCode >= 500 || res.statusCode === 408)
       throw new RetryableError(message, details);
     throw new PermanentError(message, details);

@@ -11,6 +11,7 @@ export * from './metrics.ts';
 export * from './queue-metrics.ts';
 export * from './rate-limiter.ts';
 export * from './redis.ts';
+export * from './secrets.ts';
 export * from './webhook-events.ts';
 export * from './worker-app.ts';
 export * from './worker-config.ts';

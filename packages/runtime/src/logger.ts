@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { createScrubber } from './secrets.ts';
 
 export type { Logger };
 
@@ -45,18 +46,30 @@ export const REDACT_PATHS = [
   'phone',
 ];
 
+export interface CauceLoggerOptions extends LoggerOptions {
+  /** The app's configured secrets (`secretValues(config)`): masked in every line, in every encoding. */
+  secrets?: readonly string[];
+}
+
+/**
+ * Besides the key paths above, every written line goes through the scrubber (secrets.ts): webhook
+ * path tokens, secret query values and the configured secrets are masked wherever they appear
+ * (request URLs, error messages and stacks, provider error bodies), not only under known keys.
+ */
 export function createLogger(
   name: string,
   level = 'info',
-  options: LoggerOptions = {},
+  { secrets = [], ...options }: CauceLoggerOptions = {},
   destination?: DestinationStream,
 ): Logger {
+  const scrub = createScrubber(secrets);
   const opts: LoggerOptions = {
     name,
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { app: name },
     timestamp: pino.stdTimeFunctions.isoTime,
+    hooks: { streamWrite: scrub },
     ...options,
   };
   return destination ? pino(opts, destination) : pino(opts);

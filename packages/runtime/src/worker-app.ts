@@ -12,6 +12,7 @@ import { createLogger, type LazyLogger, type Logger, lazyChild } from './logger.
 import { createJobMetrics, createRegistry, type JobMetrics } from './metrics.ts';
 import { registerQueueMetrics } from './queue-metrics.ts';
 import { createRedis, warnIfEvicting } from './redis.ts';
+import { createScrubber, secretValues } from './secrets.ts';
 import type { WorkerConfig } from './worker-config.ts';
 
 /** This attempt is the job's last: failing it dead-letters the job. */
@@ -71,7 +72,8 @@ export async function startWorkerApp<C extends WorkerConfig>(
   opts: WorkerAppOptions<C>,
 ): Promise<WorkerApp<C>> {
   const { config } = opts;
-  const log = createLogger(opts.name, config.LOG_LEVEL);
+  const secrets = secretValues(config);
+  const log = createLogger(opts.name, config.LOG_LEVEL, { secrets });
   const registry = createRegistry(opts.name);
   const metrics = createJobMetrics(registry);
   const redis = createRedis(config.REDIS_URL);
@@ -81,7 +83,8 @@ export async function startWorkerApp<C extends WorkerConfig>(
   await warnIfEvicting(redis, log);
 
   const handlers = await opts.handlers(ctx);
-  const workers = handlers.map((h) => createWorker(ctx, h));
+  const scrub = createScrubber(secrets);
+  const workers = handlers.map((h) => createWorker(ctx, h, scrub));
   const queueMetrics = registerQueueMetrics(
     registry,
     opts.metricQueues ?? handlers.map((h) => h.queue),
@@ -146,7 +149,11 @@ export async function startWorkerApp<C extends WorkerConfig>(
   };
 }
 
-function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHandler<C>): Worker {
+function createWorker<C extends WorkerConfig>(
+  ctx: WorkerContext<C>,
+  h: QueueHandler<C>,
+  scrub: (text: string) => string,
+): Worker {
   const { config, metrics, log, db } = ctx;
   const worker = new Worker(
     h.queue,
@@ -170,7 +177,10 @@ function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHan
         metrics.failed.inc({ ...labels, final: String(final) });
         if (final) {
           // Written before BullMQ marks the job failed, so a crash right here cannot lose it.
-          await recordDeadLetter(db, h.queue, job, err, attempt, { onRetry: deadLetterRetryLog(jobLog) });
+          await recordDeadLetter(db, h.queue, job, err, attempt, {
+            onRetry: deadLetterRetryLog(jobLog),
+            scrub,
+          });
           metrics.deadLettered.inc(labels);
           jobLog.error({ err }, 'job failed for good; copied to job_failures');
         } else {
@@ -201,9 +211,10 @@ function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHan
   worker.on('failed', (job, err) => {
     // A job that stalled too often fails without running our processor: dead-letter it here.
     if (job && /stalled/i.test(err.message)) {
-      recordDeadLetter(db, h.queue, job, err, job.attemptsMade, { onRetry: deadLetterRetryLog(log) }).catch(
-        (e) => log.error({ err: e }, 'dead-letter write failed'),
-      );
+      recordDeadLetter(db, h.queue, job, err, job.attemptsMade, {
+        onRetry: deadLetterRetryLog(log),
+        scrub,
+      }).catch((e) => log.error({ err: e }, 'dead-letter write failed'));
       metrics.deadLettered.inc({ queue: h.queue, type: job.name });
     }
   });

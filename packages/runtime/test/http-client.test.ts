@@ -162,3 +162,24 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(undefined)).toBeUndefined();
   });
 });
+
+describe('HttpClient errors carry no credentials', () => {
+  it('names the path with tokens masked, and keeps no body of a credential exchange', async () => {
+    script = [{ status: 401, body: { error: 'bad refresh token', refreshToken: 'echoed-secret-value' } }];
+    const exchange = await client()
+      .get('/authentication/token', undefined, {
+        headers: { refreshToken: 'sent-secret' },
+        credentials: true,
+      })
+      .catch((e: PermanentError) => e);
+    expect(exchange).toBeInstanceOf(PermanentError);
+    expect((exchange as PermanentError).details.body).toBeUndefined();
+    expect(JSON.stringify(exchange)).not.toContain('secret');
+
+    script = [{ status: 404 }];
+    const err = (await client()
+      .get('/hooks/x?api_key=k-123456&page=2')
+      .catch((e) => e)) as PermanentError;
+    expect(err.message).toBe('test GET /hooks/x?api_key=[redacted]&page=2 answered 404');
+  });
+});

@@ -8,7 +8,11 @@
  *   phone numbers, JWTs, Bearer/Basic credentials and long mixed-case key-like strings are masked.
  *
  * Bare digit runs are left alone outside phone-named keys: they are usually booking or order ids.
+ * Webhook path tokens and secret query values in URLs are masked by the runtime's `redactUrl`
+ * (the one definition of what a secret URL part is, shared with the logs).
  */
+
+import { JWT_SHAPE, redactUrl } from '@cauce/runtime';
 
 export const REDACTED = '[redacted]';
 export const EMAIL_MASK = '[email]';
@@ -35,7 +39,6 @@ const SECRET_KEY_PARTS = [
 const CONTACT_KEY_PARTS = ['email', 'phone', 'mobile', 'telefono', 'celular', 'msisdn'];
 
 const EMAIL = /[A-Z0-9._%+-]+@[A-Z0-9-]+(?:\.[A-Z0-9-]+)*\.[A-Z]{2,}/gi;
-const JWT = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[\w\-.~+/]+=*/gi;
 /** +57 316 111 1111, +1 (555) 010-9999, +573161111111: a plus, then 7 to 15 digits. */
 const INTL_PHONE = /\+\d(?:[\s().-]{0,2}\d){6,14}/g;
@@ -62,8 +65,8 @@ const mixedCase = (s: string) => /[A-Z]/.test(s) && /[a-z]/.test(s) && /\d/.test
 
 /** Masks contact data and credentials inside free text. */
 export function redactString(s: string): string {
-  return s
-    .replace(JWT, TOKEN_MASK)
+  return redactUrl(s)
+    .replace(JWT_SHAPE, TOKEN_MASK)
     .replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${TOKEN_MASK}`)
     .replace(EMAIL, EMAIL_MASK)
     .replace(INTL_PHONE, PHONE_MASK)

@@ -220,9 +220,19 @@ export const ROUTE_DOCS: Record<string, RouteDocs> = {
   },
   'GET /api/webhooks/subscriptions': {
     summary: 'SIIGO webhook subscriptions Cauce created',
+    description:
+      "The URLs' path token (and the configured company key) are masked; `?reveal=true` shows them as stored, to admins only.",
     tags: ['stock'],
     auth: 'viewer',
-    responses: { 200: { description: 'subscriptions' }, ...unauthorized },
+    querystring: z.object({
+      reveal: z.enum(['true', 'false']).optional().describe('admins only: show the URLs as stored'),
+    }),
+    responses: {
+      200: { description: 'subscriptions' },
+      400: { description: 'reveal is not true or false', schema: error },
+      ...unauthorized,
+      403: { description: 'reveal=true needs the admin role', schema: error },
+    },
   },
   'GET /api/webhooks/logs': {
     summary: 'Latest SIIGO webhook events (see /api/admin/webhooks/logs for every provider)',

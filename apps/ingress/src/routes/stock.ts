@@ -2,11 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { siigo } from '@cauce/providers';
 import { JOBS, QUEUES, toJobId } from '@cauce/queues';
-import { Counter, Gauge, ProviderError, type Registry } from '@cauce/runtime';
+import {
+  bool,
+  Counter,
+  createScrubber,
+  Gauge,
+  ProviderError,
+  type Registry,
+  secretValues,
+} from '@cauce/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
+import { hasRole } from '../plugins/auth.ts';
 
 /**
  * SIIGO stock surface of the ingress: the live stock event stream (SSE, replay by Last-Event-ID
@@ -121,6 +130,7 @@ const testBody = z.object({
   new_stock: z.number().finite(),
 });
 const logsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const subscriptionsQuery = z.object({ reveal: bool.optional() });
 
 function registerMetric<T>(registry: Registry, name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make();
@@ -129,6 +139,8 @@ function registerMetric<T>(registry: Registry, name: string, make: () => T): T {
 export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
   const { config, db, redis, producer, registry } = deps;
   const keys = siigo.stockRedisKeys(config.QUEUE_PREFIX);
+  /** Subscription URLs carry SIIGO_WEBHOOK_TOKEN: shown and logged masked (secrets.ts). */
+  const mask = createScrubber(secretValues(config));
   const sseClients = registerMetric(
     registry,
     'stock_sse_clients',
@@ -320,11 +332,9 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
           status: found ? 'existing' : 'created',
         });
       }
-      req.log.info(
-        { url, created: results.filter((r) => r.status === 'created').length },
-        'SIIGO webhooks set up',
-      );
-      return { url, created: results.filter((r) => r.status === 'created').length, subscriptions: results };
+      const created = results.filter((r) => r.status === 'created').length;
+      req.log.info({ url: mask(url), created }, 'SIIGO webhooks set up');
+      return { url: mask(url), created, subscriptions: results };
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
       // SIIGO's failure, not ours: 502 with what it said (topics done so far stay recorded; rerun).
@@ -340,7 +350,19 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
     }
   });
 
-  app.get('/api/webhooks/subscriptions', { preHandler: app.requireRole('viewer') }, async () => {
+  /**
+   * The subscriptions, their URLs (which carry the path token) masked; `?reveal=true` shows them
+   * as stored, to admins only (and the answer is not logged).
+   */
+  app.get('/api/webhooks/subscriptions', { preHandler: app.requireRole('viewer') }, async (req, reply) => {
+    const q = subscriptionsQuery.safeParse(req.query);
+    if (!q.success)
+      return reply.code(400).send({ error: 'invalid_query', message: 'reveal must be true or false' });
+    const reveal = q.data.reveal === true;
+    if (reveal && !hasRole(req.user, 'admin'))
+      return reply.code(403).send({ error: 'forbidden', message: 'revealing secrets needs the admin role' });
+    if (reveal) req.log.info({ by: req.user.sub }, 'SIIGO subscription URLs revealed');
+    const show = (s: string | null) => (s === null || reveal ? s : mask(s));
     const rows = await db.webhookSubscription.findMany({
       where: { provider: 'siigo' },
       orderBy: { id: 'asc' },
@@ -349,9 +371,9 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
       subscriptions: rows.map((r) => ({
         id: r.id.toString(),
         topic: r.topic,
-        url: r.url,
+        url: show(r.url),
         externalId: r.externalId,
-        companyKey: r.companyKey,
+        companyKey: show(r.companyKey),
         active: r.active,
         createdAt: r.createdAt.toISOString(),
       })),
@@ -393,6 +415,7 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
   /**
    * A synthetic stock.update through the real path: stored in webhook_events, queued on
    * siigo-stock, processed by worker-stock (which takes new_stock from it instead of re-fetching).
+   * The row's `synthetic` column marks it, out of band: a provider's body can never select that path.
    */
   app.post('/api/webhooks/test', { preHandler: app.requireRole('admin') }, async (req, reply) => {
     const parsed = testBody.safeParse(req.body);
@@ -408,7 +431,7 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
     if (!product) return reply.code(404).send({ error: 'not_found', message: `no product ${id}` });
     const topic = siigo.SIIGO_TOPICS.stockUpdate;
     const dedupeKey = `siigo:test:${randomUUID()}`;
-    const payload = { topic, id: product.siigoProductId, available_quantity: new_stock, synthetic: true };
+    const payload = { topic, id: product.siigoProductId, available_quantity: new_stock };
     let event: Awaited<ReturnType<typeof app.webhookIntake.accept>>;
     try {
       event = await app.webhookIntake.accept({
@@ -422,6 +445,7 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
         payload: JSON.stringify(payload),
         headers: null,
         error: null,
+        synthetic: true,
       });
     } catch {
       return reply

@@ -138,7 +138,8 @@ export function createProviders(config: IngressConfig): WebhookProvider[] {
         return {
           ok: true,
           event: {
-            eventType: BEDS24_ACTIONS[action] ?? 'MODIFY',
+            // Own keys only: "constructor" or "__proto__" are unknown actions, not prototype lookups.
+            eventType: Object.hasOwn(BEDS24_ACTIONS, action) ? BEDS24_ACTIONS[action]! : 'MODIFY',
             entityId: bookingId,
             providerTimestamp: b.booking?.modifiedTime ?? b.timeStamp ?? null,
           },

@@ -13,6 +13,8 @@ export interface EventRow {
   payload: string;
   headers: string | null;
   error: string | null;
+  /** Only POST /api/webhooks/test sets this (an operator's event, not a provider's); default false. */
+  synthetic?: boolean;
 }
 
 export interface Stored {
@@ -27,10 +29,10 @@ export class PayloadRejectedError extends Error {
 
 const INSERT = `
   INSERT INTO webhook_events
-    (provider, event_type, dedupe_key, entity_id, status, queue, job_id, payload, headers, error)
-  SELECT p, e, k, n, s, q, j, d::jsonb, h::jsonb, x
+    (provider, event_type, dedupe_key, entity_id, status, queue, job_id, payload, headers, error, synthetic)
+  SELECT p, e, k, n, s, q, j, d::jsonb, h::jsonb, x, y
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-    $8::text[], $9::text[], $10::text[]) AS t(p, e, k, n, s, q, j, d, h, x)
+    $8::text[], $9::text[], $10::text[], $11::boolean[]) AS t(p, e, k, n, s, q, j, d, h, x, y)
   ON CONFLICT (dedupe_key) DO NOTHING
   RETURNING id::text, dedupe_key`;
 
@@ -53,6 +55,7 @@ async function insertRows(pool: pg.Pool, rows: EventRow[]) {
       cols((r) => r.payload),
       cols((r) => r.headers),
       cols((r) => r.error),
+      rows.map((r) => r.synthetic === true),
     ],
   });
   return res.rows;

@@ -178,9 +178,7 @@ export class Beds24Client {
     const res = await this.authHttp.get<{ token?: string; expiresIn?: number }>(
       '/authentication/token',
       undefined,
-      {
-        headers: { refreshToken },
-      },
+      { headers: { refreshToken }, credentials: true },
     );
     if (!res.body?.token)
       throw new PermanentError('Beds24 /authentication/token answered without a token', {

@@ -56,6 +56,7 @@ export class PaypalClient {
       method: 'POST',
       path: '/v1/oauth2/token',
       form: { grant_type: 'client_credentials' },
+      credentials: true,
     });
     if (!res.body?.access_token) throw new PermanentError('paypal token: no access_token');
     // Renew a minute early so a token never expires mid-request.

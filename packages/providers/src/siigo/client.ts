@@ -106,10 +106,11 @@ export class SiigoClient {
 
   /** POST /auth: username + access key for a 24 h JWT. */
   private async authenticate(): Promise<{ token: string; expiresInSeconds: number }> {
-    const res = await this.authHttp.post<{ access_token?: string; expires_in?: number }>('/auth', {
-      username: this.opts.username,
-      access_key: this.opts.accessKey,
-    });
+    const res = await this.authHttp.post<{ access_token?: string; expires_in?: number }>(
+      '/auth',
+      { username: this.opts.username, access_key: this.opts.accessKey },
+      { credentials: true },
+    );
     const token = res.body?.access_token;
     if (!token) throw new PermanentError('SIIGO /auth answered without access_token', { provider: 'siigo' });
     return { token, expiresInSeconds: Number(res.body.expires_in ?? 86_400) };
