@@ -1,9 +1,10 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { IngressDeps } from './context.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
+import { viewerViewPlugin } from './plugins/viewer-view.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminLoginRoutes } from './routes/admin-login.ts';
 import { beds24AdminRoutes } from './routes/beds24-admin.ts';
@@ -33,15 +34,23 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   webhookRoutes,
 ];
 
-/** Builds the ingress without listening (tests call this; main.ts adds listen and shutdown). */
-export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> {
+/**
+ * Builds the ingress without listening (tests call this; main.ts adds listen and shutdown).
+ * `onRoute` sees every route as it is registered (the viewer-walk test enumerates them).
+ */
+export async function buildIngress(
+  deps: IngressDeps,
+  opts: { onRoute?: (route: RouteOptions) => void } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     trustProxy: deps.config.TRUST_PROXY,
   });
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   await app.register(requestMetricsPlugin, { registry: deps.registry });
   await app.register(authPlugin, { secret: deps.config.JWT_SECRET });
+  await app.register(viewerViewPlugin);
   // Both add onRoute hooks, so they come before the routes.
   if (deps.config.RATE_LIMIT_ENABLED)
     await app.register(rateLimitPlugin, {

@@ -2,7 +2,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
-import { type AdminClaims, AUTH_COOKIE, ROLES } from '../plugins/auth.ts';
+import { AUTH_COOKIE, knownClaims, ROLES } from '../plugins/auth.ts';
 
 /**
  * Browser login for Bull Board and other admin pages: paste a token (from `pnpm token`), get it
@@ -19,7 +19,7 @@ const loginBody = z.object({
   next: z.string().max(2048).optional(),
 });
 const loginQuery = z.object({ next: z.string().max(2048).optional(), error: z.string().max(200).optional() });
-const loginResult = z.object({ sub: z.string(), role: z.enum(['viewer', 'admin']), expiresAt: z.string() });
+const loginResult = z.object({ sub: z.string(), role: z.enum(ROLES), expiresAt: z.string() });
 
 /** Only a local absolute path may follow a login (no open redirect to another site). */
 export function safeNext(next: string | undefined): string {
@@ -127,16 +127,17 @@ export async function adminLoginRoutes(app: FastifyInstance, _deps: IngressDeps)
           : reply.code(code).send({ error: code === 400 ? 'bad_request' : 'unauthorized', message });
       if (!body.success) return fail(400, 'Paste a token to log in.');
 
-      let claims: AdminClaims & { exp?: number };
+      let verified: { exp?: unknown };
       try {
-        claims = app.jwt.verify<AdminClaims & { exp?: number }>(body.data.token);
+        verified = app.jwt.verify<{ exp?: unknown }>(body.data.token);
       } catch {
         return fail(401, 'Login failed: the token is invalid or expired.');
       }
-      if (!ROLES.includes(claims.role) || typeof claims.sub !== 'string')
-        return fail(401, 'Login failed: the token has no admin or viewer role.');
+      const claims = knownClaims(verified);
+      if (!claims) return fail(401, 'Login failed: the token has no admin or viewer role.');
 
-      const expires = claims.exp ? new Date(claims.exp * 1000) : new Date(Date.now() + 12 * 3600_000);
+      const exp = typeof verified.exp === 'number' ? verified.exp : null;
+      const expires = exp ? new Date(exp * 1000) : new Date(Date.now() + 12 * 3600_000);
       reply.setCookie(AUTH_COOKIE, body.data.token, {
         path: '/',
         httpOnly: true,
