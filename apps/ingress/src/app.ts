@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import { fastifyTrustProxy } from './config.ts';
 import type { IngressDeps } from './context.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
@@ -45,7 +46,7 @@ export async function buildIngress(
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
-    trustProxy: deps.config.TRUST_PROXY,
+    trustProxy: fastifyTrustProxy(deps.config.TRUST_PROXY),
   });
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   await app.register(requestMetricsPlugin, { registry: deps.registry });
