@@ -119,7 +119,8 @@ describe('listen addresses', () => {
     expect(workerEnv.shape.WORKER_HOST.parse(undefined)).toBe('127.0.0.1');
     expect(simEnvSchema.shape.SIM_HOST.parse(undefined)).toBe('127.0.0.1');
     const start = file('scripts/start.ts');
-    for (const v of ['HOST', 'WORKER_HOST', 'SIM_HOST']) expect(start, v).toContain(`env.${v} ??= '127.0.0.1';`);
+    for (const v of ['HOST', 'WORKER_HOST', 'SIM_HOST'])
+      expect(start, v).toContain(`env.${v} ??= '127.0.0.1';`);
   });
 
   it('the image and compose open every app on 0.0.0.0 explicitly', () => {

@@ -5,6 +5,7 @@ import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
+import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { viewerViewPlugin } from './plugins/viewer-view.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminLoginRoutes } from './routes/admin-login.ts';
@@ -52,6 +53,7 @@ export async function buildIngress(
   await app.register(requestMetricsPlugin, { registry: deps.registry });
   await app.register(authPlugin, { secret: deps.config.JWT_SECRET });
   await app.register(viewerViewPlugin);
+  await app.register(securityHeadersPlugin);
   // Both add onRoute hooks, so they come before the routes.
   if (deps.config.RATE_LIMIT_ENABLED)
     await app.register(rateLimitPlugin, {

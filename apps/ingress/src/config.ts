@@ -1,6 +1,6 @@
+import { isIP } from 'node:net';
 import { siigo } from '@cauce/providers';
 import { baseEnv, bool, csv, optionalString as secret } from '@cauce/runtime';
-import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** proxy-addr's names for address ranges, accepted in a TRUST_PROXY list. */
@@ -30,7 +30,9 @@ export type TrustProxy = boolean | number | string[];
  * X-Forwarded-For are proxies. That assumes the ingress is reachable only through the balancer;
  * otherwise list the balancer's addresses instead.
  */
-export function fastifyTrustProxy(v: TrustProxy): boolean | string[] | ((addr: string, hop: number) => boolean) {
+export function fastifyTrustProxy(
+  v: TrustProxy,
+): boolean | string[] | ((addr: string, hop: number) => boolean) {
   return typeof v === 'number' ? (_addr: string, hop: number) => hop < v : v;
 }
 

@@ -79,18 +79,28 @@ describe('redact (what viewers see of job data and webhook payloads)', () => {
     expect(redactString('entregar en Cra. 7 No. 45-12 apto 3')).toBe(`entregar en ${ADDRESS_MASK} apto 3`);
     expect(redactString('vive en calle 45 #12-34')).toBe(`vive en ${ADDRESS_MASK}`);
     expect(
-      redactString('¡Hola Ana! Dirección de entrega: Vereda El Rosal, finca 3, Chía. ¡Gracias por tu compra!'),
+      redactString(
+        '¡Hola Ana! Dirección de entrega: Vereda El Rosal, finca 3, Chía. ¡Gracias por tu compra!',
+      ),
     ).toBe(`¡Hola Ana! Dirección de entrega: ${ADDRESS_MASK}. ¡Gracias por tu compra!`);
   });
 
   it('masks the values of a row naming a contact field, and phone-number recipients', () => {
     expect(
-      redact({ field: 'phone_e164', existingValue: '3001234567', incomingValue: '3009876543', status: 'open' }),
+      redact({
+        field: 'phone_e164',
+        existingValue: '3001234567',
+        incomingValue: '3009876543',
+        status: 'open',
+      }),
     ).toEqual({ field: 'phone_e164', existingValue: REDACTED, incomingValue: REDACTED, status: 'open' });
     expect(redact({ field: 'name', existingValue: 'Ana' })).toEqual({ field: 'name', existingValue: 'Ana' });
     expect(redact({ to: '3001234567', text: 'hola' })).toEqual({ to: REDACTED, text: 'hola' });
     // A date range is not a phone number.
-    expect(redact({ from: '2026-01-01', to: '2026-01-31' })).toEqual({ from: '2026-01-01', to: '2026-01-31' });
+    expect(redact({ from: '2026-01-01', to: '2026-01-31' })).toEqual({
+      from: '2026-01-01',
+      to: '2026-01-31',
+    });
   });
 
   it('leaves ids, dates, hashes and ordinary text alone', () => {
@@ -135,7 +145,15 @@ describe('redact (what viewers see of job data and webhook payloads)', () => {
       'privateKey',
     ])
       expect(isSecretKey(k), k).toBe(true);
-    for (const k of ['e-mail', 'customerEmail', 'phone_e164', 'Celular', 'msisdn', 'guestAddress', 'direccion'])
+    for (const k of [
+      'e-mail',
+      'customerEmail',
+      'phone_e164',
+      'Celular',
+      'msisdn',
+      'guestAddress',
+      'direccion',
+    ])
       expect(isContactKey(k), k).toBe(true);
     for (const k of ['id', 'bookingId', 'name', 'author', 'status', 'keyword'])
       expect(isSecretKey(k) || isContactKey(k), k).toBe(false);

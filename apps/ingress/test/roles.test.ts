@@ -70,7 +70,8 @@ describe('tokens with an unknown role', () => {
           headers: { authorization: `Bearer ${token}` },
           ...(s.payload ? { payload: s.payload } : {}),
         });
-        if (res.statusCode !== 401) wrong.push(`${JSON.stringify(role)} ${s.method} ${s.url}: ${res.statusCode}`);
+        if (res.statusCode !== 401)
+          wrong.push(`${JSON.stringify(role)} ${s.method} ${s.url}: ${res.statusCode}`);
       }
     expect(wrong).toEqual([]);
   });
@@ -83,7 +84,11 @@ describe('tokens with an unknown role', () => {
         cookies: { cauce_token: token },
       });
       expect(api.statusCode, JSON.stringify(role)).toBe(401);
-      const page = await ingress.app.inject({ method: 'GET', url: `${BOARD_PATH}/`, cookies: { cauce_token: token } });
+      const page = await ingress.app.inject({
+        method: 'GET',
+        url: `${BOARD_PATH}/`,
+        cookies: { cauce_token: token },
+      });
       expect(page.statusCode, JSON.stringify(role)).toBe(302);
       expect(page.headers.location).toMatch(/^\/api\/admin\/login\?next=/);
     }

@@ -22,7 +22,11 @@ const BOB = '198.51.100.9';
 
 async function ingressWith(value: string, prefix: string) {
   // Each case its own Redis namespace, so their counters never meet.
-  const i = await startIngress(env, { ...LIMITS, TRUST_PROXY: value, QUEUE_PREFIX: `${env.prefix}-${prefix}` });
+  const i = await startIngress(env, {
+    ...LIMITS,
+    TRUST_PROXY: value,
+    QUEUE_PREFIX: `${env.prefix}-${prefix}`,
+  });
   started.push(i);
   // A cheap route under /api/admin/ (admin limit), answered without touching the database.
   const probe = (remoteAddress: string, xff?: string) =>

@@ -290,7 +290,11 @@ async function seed(producer: Awaited<ReturnType<typeof createDeps>>['producer']
     .add(JOBS.whatsappNumbersSync, { trigger: 'manual' }, { jobId: 'walk-sync-ok' });
   await producer
     .queue(QUEUES.whatsappNumbers)
-    .add(JOBS.whatsappNumbersSync, { trigger: 'manual', fail: true }, { jobId: 'walk-sync-fail', attempts: 1 });
+    .add(
+      JOBS.whatsappNumbersSync,
+      { trigger: 'manual', fail: true },
+      { jobId: 'walk-sync-fail', attempts: 1 },
+    );
   await done;
 }
 
@@ -340,7 +344,8 @@ function leaks(text: string): string[] {
     decoded = decodeURIComponent(lower);
   } catch {}
   const found: string[] = [];
-  for (const e of EMAILS) if (lower.includes(e.toLowerCase()) || decoded.includes(e.toLowerCase())) found.push(e);
+  for (const e of EMAILS)
+    if (lower.includes(e.toLowerCase()) || decoded.includes(e.toLowerCase())) found.push(e);
   for (const p of PHONES) {
     const digits = p.replace(/\D/g, '').slice(-10);
     if (new RegExp(digits.split('').map(escapeRe).join('[\\s().+\\-]*')).test(decoded)) found.push(p);
@@ -371,7 +376,11 @@ describe('viewer walk: no GET route gives a viewer unmasked contact data', () =>
         else url = url.replace(m[0], encodeURIComponent(value));
       }
       for (const u of [url, ...variants(r.url)]) {
-        const res = await app.inject({ method: 'GET', url: u, headers: { authorization: `Bearer ${viewer}` } });
+        const res = await app.inject({
+          method: 'GET',
+          url: u,
+          headers: { authorization: `Bearer ${viewer}` },
+        });
         answered[u] = res.statusCode;
         for (const value of leaks(res.body)) findings.push(`${u} (${res.statusCode}): ${value}`);
       }
@@ -394,7 +403,11 @@ describe('viewer walk: no GET route gives a viewer unmasked contact data', () =>
 
   it('the same data reaches an admin unmasked (the walk can see a leak)', async () => {
     const admin = mintToken(app, 'ana-admin', 'admin');
-    const res = await app.inject({ method: 'GET', url: '/api/orders', headers: { authorization: `Bearer ${admin}` } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/orders',
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(leaks(res.body)).toEqual(expect.arrayContaining([EMAILS[0], PHONES[0], ADDRESSES[0]]));
     const board = await app.inject({
       method: 'GET',

@@ -119,7 +119,9 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value instanceof Date) return value;
   const entries = Object.entries(value);
-  const namesContactField = entries.some(([k, v]) => k === 'field' && typeof v === 'string' && isContactKey(v));
+  const namesContactField = entries.some(
+    ([k, v]) => k === 'field' && typeof v === 'string' && isContactKey(v),
+  );
   const out: Record<string, unknown> = {};
   for (const [k, v] of entries) {
     const present = v !== null && v !== undefined && v !== '';

@@ -88,4 +88,6 @@ export async function authenticate(req: FastifyRequest): Promise<AdminClaims | n
 
 /** admin > viewer; a role outside ROLES never passes (own properties of RANK only). */
 export const hasRole = (claims: { role: unknown }, role: Role): boolean =>
-  typeof claims.role === 'string' && Object.hasOwn(RANK, claims.role) && RANK[claims.role as Role] >= RANK[role];
+  typeof claims.role === 'string' &&
+  Object.hasOwn(RANK, claims.role) &&
+  RANK[claims.role as Role] >= RANK[role];

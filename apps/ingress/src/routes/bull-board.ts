@@ -40,6 +40,19 @@ export function viewerBoardView(body: unknown): unknown {
 }
 
 /**
+ * Bull Board's page as served here: no request leaves the server and nothing inline needs the
+ * CSP relaxed. Its <link> to Google Fonts (and any other absolute stylesheet URL) is dropped, so
+ * the UI uses the system font; the inline styles of its "Loading" placeholder are dropped too
+ * (the app replaces the placeholder as soon as it starts).
+ */
+export function selfContainedBoardPage(html: string): string {
+  return html
+    .replace(/<link\b[^>]*\bhref="(?:https?:)?\/\/[^"]*"[^>]*>/gi, '')
+    .replace(/<style\b[^>]*>[\s\S]*?<\/style>/gi, '')
+    .replace(/\sstyle="[^"]*"/gi, '');
+}
+
+/**
  * Bull Board for every queue in QUEUES at /api/admin/queues/ui. A token (Bearer header or the
  * cookie set by /api/admin/login) is required for every page, asset and API call under it;
  * admins get the full board, viewers a read-only, masked one.
@@ -80,6 +93,11 @@ export async function bullBoardRoutes(app: FastifyInstance, { producer }: Ingres
     });
     board.addHook('preSerialization', async (req, _reply, payload) =>
       req.boardUser && !hasRole(req.boardUser, 'admin') ? viewerBoardView(payload) : payload,
+    );
+    board.addHook('onSend', async (_req, reply, payload) =>
+      typeof payload === 'string' && String(reply.getHeader('content-type')).startsWith('text/html')
+        ? selfContainedBoardPage(payload)
+        : payload,
     );
     await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
   });
