@@ -64,6 +64,11 @@ export async function buildIngress(
         windowMs: deps.config.RATE_LIMIT_WEBHOOKS_WINDOW_MS,
       },
       admin: { max: deps.config.RATE_LIMIT_ADMIN_MAX, windowMs: deps.config.RATE_LIMIT_ADMIN_WINDOW_MS },
+      login: {
+        maxPerAddress: deps.config.LOGIN_RATE_LIMIT_PER_ADDRESS,
+        maxPerAccount: deps.config.LOGIN_RATE_LIMIT_PER_ACCOUNT,
+        windowMs: deps.config.LOGIN_RATE_LIMIT_WINDOW_MS,
+      },
     });
   await app.register(openapiPlugin);
   // One intake (pool, group commit, redrive) shared by every route that accepts events.

@@ -100,6 +100,12 @@ export const ingressEnv = baseEnv.extend({
   RATE_LIMIT_ADMIN_MAX: z.coerce.number().int().min(1).default(600),
   /** Window of the admin limit (ms). */
   RATE_LIMIT_ADMIN_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
+  /** POST /api/admin/login attempts per client address per window (a stricter limit than the admin one). */
+  LOGIN_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
+  /** POST /api/admin/login attempts per account (the token's subject) per window, from any address. */
+  LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  /** Window of the login limits (ms). */
+  LOGIN_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).default(900_000),
   /** How long queue stats and replays wait for Redis before answering 503. */
   ADMIN_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
 

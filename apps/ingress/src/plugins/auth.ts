@@ -50,6 +50,13 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { secret: string
     cookie: { cookieName: AUTH_COOKIE, signed: false },
   });
   app.decorateRequest('access', undefined);
+  app.addHook('onRequest', async (req, reply) => {
+    if (isCrossSiteCookieWrite(req))
+      return reply.code(403).send({
+        error: 'cross_site_request',
+        message: 'a write authenticated by the session cookie must come from a page of this server',
+      });
+  });
   app.decorate('requireRole', (role: Role) => async (req: FastifyRequest, reply: FastifyReply) => {
     const claims = await authenticate(req);
     if (!claims)
@@ -58,6 +65,30 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { secret: string
       return reply.code(403).send({ error: 'forbidden', message: `this needs the ${role} role` });
   });
 });
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * CSRF defence for the session cookie (SameSite=Strict is the first): a request that changes
+ * something and carries the cookie without a Bearer header must name this server as its Origin
+ * (or, when a browser sends no Origin, its Referer). Browsers send Origin on every non-GET
+ * request; another site cannot forge it. Bearer requests are exempt: no browser adds that header
+ * by itself.
+ */
+export function isCrossSiteCookieWrite(req: FastifyRequest): boolean {
+  if (SAFE_METHODS.has(req.method) || req.headers.authorization) return false;
+  if (!req.headers.cookie?.includes(`${AUTH_COOKIE}=`)) return false;
+  const from = req.headers.origin ?? req.headers.referer;
+  if (typeof from !== 'string' || from === 'null') return true;
+  try {
+    return withoutDefaultPort(new URL(from).host) !== withoutDefaultPort(req.host);
+  } catch {
+    return true;
+  }
+}
+
+/** URL drops :80/:443 from a host while a Host header may keep it; compare without them. */
+const withoutDefaultPort = (host: string) => host.toLowerCase().replace(/:(80|443)$/, '');
 
 export function mintToken(app: FastifyInstance, sub: string, role: Role, expiresIn = '12h'): string {
   return app.jwt.sign({ sub, role }, { expiresIn });

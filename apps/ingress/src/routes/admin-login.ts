@@ -97,10 +97,23 @@ export async function adminLoginRoutes(app: FastifyInstance, _deps: IngressDeps)
     },
   );
 
+  /** The account a login attempt is for: the subject the pasted token claims (unverified; for counting only). */
+  const loginAccount = (req: FastifyRequest) => {
+    const body = loginBody.safeParse(req.body);
+    if (!body.success) return null;
+    try {
+      const claims = app.jwt.decode<{ sub?: unknown }>(body.data.token);
+      return typeof claims?.sub === 'string' ? claims.sub : null;
+    } catch {
+      return null; // not a JWT: only the per-address limit applies
+    }
+  };
+
   app.post(
     LOGIN_PATH,
     {
       config: {
+        loginAccount,
         openapi: {
           summary: 'Exchange a token for the session cookie',
           description:
@@ -114,6 +127,8 @@ export async function adminLoginRoutes(app: FastifyInstance, _deps: IngressDeps)
             303: { description: 'form login: the cookie is set, go to next' },
             400: { description: 'no token in the body' },
             401: { description: 'the token is invalid, expired or has no known role' },
+            403: { description: 'a browser request from another site (Origin/Referer not this server)' },
+            429: { description: 'too many attempts from this address or for this account (Retry-After)' },
           },
         },
       },
