@@ -38,14 +38,15 @@ const withCookie = (headers: Record<string, string>, method: 'POST' | 'PUT' | 'G
 
 describe('cookie-authenticated writes (CSRF)', () => {
   it('are refused from another site, or with neither Origin nor Referer', async () => {
-    for (const headers of [
+    const attempts: Array<Record<string, string>> = [
       {},
       { origin: 'https://evil.example' },
       { origin: 'null' },
       { origin: `http://${HOST}.evil.example` },
       { referer: 'https://evil.example/page' },
       { origin: 'https://evil.example', referer: `http://${HOST}/admin/sync` },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const res = await withCookie(headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(res.body.error).toBe('cross_site_request');
