@@ -30,8 +30,11 @@ const BAD_ROLES: unknown[] = [
 let tokens: Array<{ role: unknown; token: string }>;
 
 beforeAll(async () => {
-  // Every bad token is tried at the login twice, from one address: above the login limit.
-  ingress = await startIngress(env, { LOGIN_RATE_LIMIT_PER_ADDRESS: '1000' });
+  // Every bad token is tried at the login twice, from one address and for one subject: above the login limits.
+  ingress = await startIngress(env, {
+    LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
+    LOGIN_RATE_LIMIT_PER_ACCOUNT: '1000',
+  });
   const app = ingress.app;
   tokens = BAD_ROLES.map((role) => ({ role, token: app.jwt.sign({ sub: 'mallory', role } as never) }));
   // A token with no role at all, and one with an admin role but no subject.
