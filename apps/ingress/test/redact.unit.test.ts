@@ -128,6 +128,14 @@ describe('redact (what viewers see of job data and webhook payloads)', () => {
     expect(input).toEqual(copy);
   });
 
+  it('keeps what toJSON-carrying values serialise to (dates, Prisma decimals)', () => {
+    const at = new Date('2026-11-24T06:58:19.162Z');
+    const decimal = { d: [159900, 5000000], e: 5, s: 1, toJSON: () => '159900.5' };
+    expect(JSON.stringify(redact({ at, price: decimal }))).toBe(
+      '{"at":"2026-11-24T06:58:19.162Z","price":"159900.5"}',
+    );
+  });
+
   it('stops at a depth bound instead of overflowing on hostile nesting', () => {
     let deep: unknown = 'ana@b.co';
     for (let i = 0; i < 10_000; i++) deep = [deep];

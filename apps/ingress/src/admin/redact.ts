@@ -118,6 +118,9 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth >= MAX_DEPTH) return '[truncated]';
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value instanceof Date) return value;
+  // Prisma's Decimal (and anything else with toJSON) is redacted as what it serialises to.
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return redact(toJSON.call(value), depth + 1);
   const entries = Object.entries(value);
   const namesContactField = entries.some(
     ([k, v]) => k === 'field' && typeof v === 'string' && isContactKey(v),
