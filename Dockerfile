@@ -26,6 +26,8 @@ RUN pnpm install --frozen-lockfile
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# The apps listen on loopback by default; in a container they must answer on every interface.
+ENV HOST=0.0.0.0 WORKER_HOST=0.0.0.0 SIM_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=deps /app /app
 # .dockerignore keeps node_modules and the generated Prisma client of the deps stage intact.

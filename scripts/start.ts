@@ -19,6 +19,11 @@ const env: Record<string, string | undefined> = { ...process.env };
 env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/cauce';
 env.REDIS_URL ??= 'redis://127.0.0.1:6379';
 env.LOG_LEVEL ??= 'info';
+// A local stack listens on loopback only (ingress, workers' /metrics, provider-sim); set HOST,
+// WORKER_HOST or SIM_HOST (e.g. 0.0.0.0) to open it to the network.
+env.HOST ??= '127.0.0.1';
+env.WORKER_HOST ??= '127.0.0.1';
+env.SIM_HOST ??= '127.0.0.1';
 
 const SIM_PORT = env.SIM_PORT ?? '4010';
 const SIM = `http://127.0.0.1:${SIM_PORT}`;
@@ -152,6 +157,7 @@ Cauce is starting:
   metrics        http://127.0.0.1:${port}/metrics and each worker on :9101..9105/metrics
   Sync Center    http://127.0.0.1:${port}/admin/sync
   stock events   http://127.0.0.1:${port}/api/stock/events   (Server-Sent Events)
+Listening on ${env.HOST} (workers on ${env.WORKER_HOST}${useSim ? `, provider-sim on ${env.SIM_HOST}` : ''}).
 Ctrl-C stops everything gracefully.
 `);
 

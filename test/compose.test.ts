@@ -5,11 +5,14 @@ import { promisify } from 'node:util';
 import { REPO_ROOT } from '@cauce/testkit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ingressEnv } from '../apps/ingress/src/config.ts';
+import { simEnvSchema } from '../apps/provider-sim/src/config.ts';
 import { BOOKINGS_WORKER_PORT } from '../apps/worker-bookings/src/app.ts';
 import { ORDERS_WORKER_PORT } from '../apps/worker-orders/src/app.ts';
 import { STAGING_PORT } from '../apps/worker-staging/src/app.ts';
 import { STOCK_WORKER_PORT } from '../apps/worker-stock/src/app.ts';
 import { WHATSAPP_WORKER_PORT } from '../apps/worker-whatsapp/src/app.ts';
+import { workerEnv } from '../packages/runtime/src/worker-config.ts';
 
 /**
  * No Docker engine runs here, so docker-compose.yml, the Dockerfile and prometheus/prometheus.yml
@@ -107,6 +110,25 @@ describe('docker-compose.yml', () => {
     expect(services['provider-sim']!.profiles).toEqual(['demo']);
     for (const [name, svc] of Object.entries(services))
       if (name !== 'provider-sim') expect(svc.profiles, name).toBeUndefined();
+  });
+});
+
+describe('listen addresses', () => {
+  it('every app listens on loopback unless told otherwise, and npm run stack keeps it so', () => {
+    expect(ingressEnv.shape.HOST.parse(undefined)).toBe('127.0.0.1');
+    expect(workerEnv.shape.WORKER_HOST.parse(undefined)).toBe('127.0.0.1');
+    expect(simEnvSchema.shape.SIM_HOST.parse(undefined)).toBe('127.0.0.1');
+    const start = file('scripts/start.ts');
+    for (const v of ['HOST', 'WORKER_HOST', 'SIM_HOST'])
+      expect(start, v).toContain(`env.${v} ??= '127.0.0.1';`);
+  });
+
+  it('the image and compose open every app on 0.0.0.0 explicitly', () => {
+    const env = file('Dockerfile').match(/^ENV .*HOST.*$/m)?.[0] ?? '';
+    for (const v of ['HOST', 'WORKER_HOST', 'SIM_HOST']) expect(env, v).toContain(`${v}=0.0.0.0`);
+    expect(services.ingress!.environment?.HOST).toBe('0.0.0.0');
+    for (const name of workers) expect(services[name]!.environment?.WORKER_HOST, name).toBe('0.0.0.0');
+    expect(services['provider-sim']!.environment?.SIM_HOST).toBe('0.0.0.0');
   });
 });
 

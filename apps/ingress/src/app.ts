@@ -1,9 +1,12 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import { fastifyTrustProxy } from './config.ts';
 import type { IngressDeps } from './context.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
+import { securityHeadersPlugin } from './plugins/security-headers.ts';
+import { viewerViewPlugin } from './plugins/viewer-view.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminLoginRoutes } from './routes/admin-login.ts';
 import { beds24AdminRoutes } from './routes/beds24-admin.ts';
@@ -33,15 +36,24 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   webhookRoutes,
 ];
 
-/** Builds the ingress without listening (tests call this; main.ts adds listen and shutdown). */
-export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> {
+/**
+ * Builds the ingress without listening (tests call this; main.ts adds listen and shutdown).
+ * `onRoute` sees every route as it is registered (the viewer-walk test enumerates them).
+ */
+export async function buildIngress(
+  deps: IngressDeps,
+  opts: { onRoute?: (route: RouteOptions) => void } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
-    trustProxy: deps.config.TRUST_PROXY,
+    trustProxy: fastifyTrustProxy(deps.config.TRUST_PROXY),
   });
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   await app.register(requestMetricsPlugin, { registry: deps.registry });
   await app.register(authPlugin, { secret: deps.config.JWT_SECRET });
+  await app.register(viewerViewPlugin);
+  await app.register(securityHeadersPlugin);
   // Both add onRoute hooks, so they come before the routes.
   if (deps.config.RATE_LIMIT_ENABLED)
     await app.register(rateLimitPlugin, {
@@ -52,6 +64,11 @@ export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> 
         windowMs: deps.config.RATE_LIMIT_WEBHOOKS_WINDOW_MS,
       },
       admin: { max: deps.config.RATE_LIMIT_ADMIN_MAX, windowMs: deps.config.RATE_LIMIT_ADMIN_WINDOW_MS },
+      login: {
+        maxPerAddress: deps.config.LOGIN_RATE_LIMIT_PER_ADDRESS,
+        maxPerAccount: deps.config.LOGIN_RATE_LIMIT_PER_ACCOUNT,
+        windowMs: deps.config.LOGIN_RATE_LIMIT_WINDOW_MS,
+      },
     });
   await app.register(openapiPlugin);
   // One intake (pool, group commit, redrive) shared by every route that accepts events.

@@ -1,11 +1,69 @@
+import { isIP } from 'node:net';
 import { siigo } from '@cauce/providers';
 import { baseEnv, bool, csv, optionalString as secret } from '@cauce/runtime';
 import { z } from 'zod';
 
+/** proxy-addr's names for address ranges, accepted in a TRUST_PROXY list. */
+const RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isAddressOrCidr = (s: string) => {
+  if (RANGE_NAMES.has(s)) return true;
+  const [ip, bits, ...rest] = s.split('/');
+  const family = isIP(ip ?? '');
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n <= (family === 4 ? 32 : 128);
+};
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy` takes it: false (default: X-Forwarded-* ignored), a hop
+ * count (1: one load balancer in front; the address it appends is the client's), a
+ * comma-separated list of proxy addresses/CIDRs (only those peers' X-Forwarded-For is read), or
+ * true (every hop trusted: the client can choose its address, only behind a proxy that
+ * overwrites the header).
+ */
+export type TrustProxy = boolean | number | string[];
+
+/**
+ * What Fastify gets. Fastify 5 trusts nobody for a bare number (it cannot check the peer), so a
+ * hop count becomes proxy-addr's classic rule: the socket peer and the next n-1 addresses of
+ * X-Forwarded-For are proxies. That assumes the ingress is reachable only through the balancer;
+ * otherwise list the balancer's addresses instead.
+ */
+export function fastifyTrustProxy(
+  v: TrustProxy,
+): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  return typeof v === 'number' ? (_addr: string, hop: number) => hop < v : v;
+}
+
+export const trustProxy = z
+  .string()
+  .trim()
+  .transform((v, ctx): TrustProxy => {
+    const lower = v.toLowerCase();
+    if (lower === '' || lower === 'false' || lower === 'no') return false;
+    if (lower === 'true' || lower === 'yes') return true;
+    if (/^\d{1,2}$/.test(v)) return Number(v);
+    const list = v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    const bad = list.filter((x) => !isAddressOrCidr(x));
+    if (bad.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'true, false, a hop count, or a comma-separated list of IP addresses or CIDRs',
+      });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 /** Every variable the ingress reads (documented in the README's configuration table). */
 export const ingressEnv = baseEnv.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
-  HOST: z.string().default('0.0.0.0'),
+  /** Interface to listen on: loopback unless opened (the Docker image sets 0.0.0.0). */
+  HOST: z.string().default('127.0.0.1'),
   /** Largest accepted request body, bytes. */
   BODY_LIMIT_BYTES: z.coerce
     .number()
@@ -14,8 +72,8 @@ export const ingressEnv = baseEnv.extend({
     .default(1024 * 1024),
   /** Secret for admin JWTs (HS256). At least 32 characters. */
   JWT_SECRET: z.string().min(32),
-  /** Trust X-Forwarded-* from a proxy in front of the ingress. */
-  TRUST_PROXY: bool.default(false),
+  /** Proxies in front of the ingress whose X-Forwarded-* is trusted: a hop count (1 behind one load balancer), proxy IPs/CIDRs, true or false. */
+  TRUST_PROXY: trustProxy.default(false),
   /** SIIGO API, for the stock subscriptions (docs/stock.md). Credentials shared with worker-stock. */
   SIIGO_BASE_URL: z.url().default('https://api.siigo.com'),
   SIIGO_USERNAME: z.string().optional(),
@@ -42,6 +100,12 @@ export const ingressEnv = baseEnv.extend({
   RATE_LIMIT_ADMIN_MAX: z.coerce.number().int().min(1).default(600),
   /** Window of the admin limit (ms). */
   RATE_LIMIT_ADMIN_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
+  /** POST /api/admin/login attempts per client address per window (a stricter limit than the admin one). */
+  LOGIN_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
+  /** POST /api/admin/login attempts per account (the token's subject) per window, from any address. */
+  LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  /** Window of the login limits (ms). */
+  LOGIN_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).default(900_000),
   /** How long queue stats and replays wait for Redis before answering 503. */
   ADMIN_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ADDRESS_MASK,
   EMAIL_MASK,
   isContactKey,
   isSecretKey,
@@ -59,11 +60,47 @@ describe('redact (what viewers see of job data and webhook payloads)', () => {
       `call ${PHONE_MASK} or ${PHONE_MASK}`,
     );
     expect(redactString('call (316) 111-1111 or 316.111.1111')).toBe(`call ${PHONE_MASK} or ${PHONE_MASK}`);
+    expect(redactString('duplicate contact 3161111111 (573161111111)')).toBe(
+      `duplicate contact ${PHONE_MASK} (${PHONE_MASK})`,
+    );
     expect(redactString('jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl end')).toBe(
       `jwt ${TOKEN_MASK} end`,
     );
     expect(redactString('Authorization: Bearer abc.def-ghi')).toBe(`Authorization: Bearer ${TOKEN_MASK}`);
     expect(redactString('key sk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv99 used')).toBe(`key ${TOKEN_MASK} used`);
+  });
+
+  it('masks addresses: address keys, Colombian street addresses and the text after an address label', () => {
+    expect(redact({ address: 'Calle 45 # 12-34', guestAddress: '1 Main St', direccion: 'Cra 7' })).toEqual({
+      address: REDACTED,
+      guestAddress: REDACTED,
+      direccion: REDACTED,
+    });
+    expect(redactString('entregar en Cra. 7 No. 45-12 apto 3')).toBe(`entregar en ${ADDRESS_MASK} apto 3`);
+    expect(redactString('vive en calle 45 #12-34')).toBe(`vive en ${ADDRESS_MASK}`);
+    expect(
+      redactString(
+        '¡Hola Ana! Dirección de entrega: Vereda El Rosal, finca 3, Chía. ¡Gracias por tu compra!',
+      ),
+    ).toBe(`¡Hola Ana! Dirección de entrega: ${ADDRESS_MASK}. ¡Gracias por tu compra!`);
+  });
+
+  it('masks the values of a row naming a contact field, and phone-number recipients', () => {
+    expect(
+      redact({
+        field: 'phone_e164',
+        existingValue: '3001234567',
+        incomingValue: '3009876543',
+        status: 'open',
+      }),
+    ).toEqual({ field: 'phone_e164', existingValue: REDACTED, incomingValue: REDACTED, status: 'open' });
+    expect(redact({ field: 'name', existingValue: 'Ana' })).toEqual({ field: 'name', existingValue: 'Ana' });
+    expect(redact({ to: '3001234567', text: 'hola' })).toEqual({ to: REDACTED, text: 'hola' });
+    // A date range is not a phone number.
+    expect(redact({ from: '2026-01-01', to: '2026-01-31' })).toEqual({
+      from: '2026-01-01',
+      to: '2026-01-31',
+    });
   });
 
   it('leaves ids, dates, hashes and ordinary text alone', () => {
@@ -91,6 +128,14 @@ describe('redact (what viewers see of job data and webhook payloads)', () => {
     expect(input).toEqual(copy);
   });
 
+  it('keeps what toJSON-carrying values serialise to (dates, Prisma decimals)', () => {
+    const at = new Date('2026-11-24T06:58:19.162Z');
+    const decimal = { d: [159900, 5000000], e: 5, s: 1, toJSON: () => '159900.5' };
+    expect(JSON.stringify(redact({ at, price: decimal }))).toBe(
+      '{"at":"2026-11-24T06:58:19.162Z","price":"159900.5"}',
+    );
+  });
+
   it('stops at a depth bound instead of overflowing on hostile nesting', () => {
     let deep: unknown = 'ana@b.co';
     for (let i = 0; i < 10_000; i++) deep = [deep];
@@ -108,7 +153,15 @@ describe('redact (what viewers see of job data and webhook payloads)', () => {
       'privateKey',
     ])
       expect(isSecretKey(k), k).toBe(true);
-    for (const k of ['e-mail', 'customerEmail', 'phone_e164', 'Celular', 'msisdn'])
+    for (const k of [
+      'e-mail',
+      'customerEmail',
+      'phone_e164',
+      'Celular',
+      'msisdn',
+      'guestAddress',
+      'direccion',
+    ])
       expect(isContactKey(k), k).toBe(true);
     for (const k of ['id', 'bookingId', 'name', 'author', 'status', 'keyword'])
       expect(isSecretKey(k) || isContactKey(k), k).toBe(false);
@@ -116,7 +169,7 @@ describe('redact (what viewers see of job data and webhook payloads)', () => {
 });
 
 describe('viewerBoardView (Bull Board API responses for viewers)', () => {
-  it('marks every queue read-only, forbids retries and redacts job contents', () => {
+  it('marks every queue read-only and forbids retries; job contents arrive masked by the viewer layer', () => {
     const body = {
       queues: [
         {
@@ -136,7 +189,7 @@ describe('viewerBoardView (Bull Board API responses for viewers)', () => {
         },
       ],
     };
-    expect(viewerBoardView(body)).toEqual({
+    expect(viewerBoardView(redact(body))).toEqual({
       queues: [
         {
           name: 'bigin-orders',

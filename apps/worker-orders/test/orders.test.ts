@@ -153,10 +153,11 @@ describe('order intake and Bigin sync', () => {
       'callbell_message_sent',
     ]);
     const recent = await http('GET', '/api/actions?limit=2', { token: viewer });
+    // A viewer gets contact data masked (docs/operations-admin.md, Redaction).
     expect(recent.body.actions[0]).toMatchObject({
       actionType: 'callbell_message_sent',
       customerName: tricky.customer_name,
-      phone: order.phone,
+      phone: '[redacted]',
     });
     expect(await db.order.count()).toBeGreaterThanOrEqual(1);
   });

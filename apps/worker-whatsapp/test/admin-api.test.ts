@@ -79,8 +79,9 @@ describe('WhatsApp numbers admin API', () => {
       soporte.phoneNumberId,
       ventas.phoneNumberId,
     ]);
+    // Phone numbers are masked for viewers, like every phone (docs/operations-admin.md, Redaction).
     expect(res.body.numbers[1]).toMatchObject({
-      phoneNumber: '+573161111111',
+      phoneNumber: '[redacted]',
       displayName: 'Ventas',
       isActive: true,
       queue: null,

@@ -5,8 +5,8 @@ import { baseEnv } from './config.ts';
 export const workerEnv = baseEnv.extend({
   /** Port for /metrics and /health. Each worker has its own default (9101 and up). */
   WORKER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  /** Interface for /metrics and /health. */
-  WORKER_HOST: z.string().default('0.0.0.0'),
+  /** Interface for /metrics and /health: loopback unless opened (the Docker image sets 0.0.0.0). */
+  WORKER_HOST: z.string().default('127.0.0.1'),
   /** Jobs processed at once per queue; unset: each queue's own default. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
   /** How long SIGTERM waits for active jobs before forcing the workers closed. */

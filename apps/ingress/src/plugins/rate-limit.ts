@@ -1,5 +1,5 @@
 import fastifyRateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 
@@ -9,6 +9,18 @@ export interface RateLimitOptions {
   prefix: string;
   webhooks: { max: number; windowMs: number };
   admin: { max: number; windowMs: number };
+  /** Login routes (config.loginAccount): attempts per client address and per account, per window. */
+  login: { maxPerAddress: number; maxPerAccount: number; windowMs: number };
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Marks a login route: it is limited per client address and per account, and this names the
+     * account an attempt is for (read from the parsed body; null when there is none).
+     */
+    loginAccount?: (req: FastifyRequest) => string | null;
+  }
 }
 
 /** Operator endpoints that live under /api/webhooks/ (SIIGO subscription management): admin limits. */
@@ -32,7 +44,9 @@ export function rateLimitGroup(url: string): RateLimitGroup | null {
 /**
  * Per-IP-and-route limits on webhook and admin routes (@fastify/rate-limit, Redis store: the
  * counters are shared by every ingress replica). Routes are picked by URL prefix in an onRoute
- * hook, so route files need no rate-limit code; register this before the routes.
+ * hook, so route files need no rate-limit code; register this before the routes. A route that
+ * declares `config.loginAccount` (a login) gets the login limits instead: per client address
+ * and, once its body is parsed, per account.
  *
  * The store gets its own Redis connection that fails fast (no offline queue, short command
  * timeout) and errors are skipped: with Redis down a webhook must still be stored and answered,
@@ -53,6 +67,15 @@ export const rateLimitPlugin = fp(async (app: FastifyInstance, opts: RateLimitOp
 
   // Runs before @fastify/rate-limit's own onRoute hook (registered below), which reads config.rateLimit.
   app.addHook('onRoute', (route: RouteOptions) => {
+    const account = route.config?.loginAccount;
+    if (account) {
+      route.config = {
+        ...route.config,
+        rateLimit: { max: opts.login.maxPerAddress, timeWindow: opts.login.windowMs },
+      };
+      route.preHandler = [...[route.preHandler ?? []].flat(), perAccount(account)];
+      return;
+    }
     const group = rateLimitGroup(route.url);
     if (!group || route.config?.rateLimit !== undefined) return;
     const limit = opts[group];
@@ -61,6 +84,24 @@ export const rateLimitPlugin = fp(async (app: FastifyInstance, opts: RateLimitOp
       rateLimit: { max: limit.max, timeWindow: limit.windowMs },
     };
   });
+  /** The per-account count: a second limiter, keyed by account, checked once the body is parsed. */
+  type Limiter = (req: FastifyRequest) => Promise<{ isExceeded?: boolean; ttlInSeconds?: number }>;
+  let accountLimit: Limiter | null = null;
+  const perAccount =
+    (account: (req: FastifyRequest) => string | null) => async (req: FastifyRequest, reply: FastifyReply) => {
+      const name = account(req);
+      if (name === null || !accountLimit) return;
+      const out = await accountLimit(req);
+      if (!out.isExceeded) return;
+      return reply
+        .code(429)
+        .header('retry-after', String(out.ttlInSeconds ?? 1))
+        .send({
+          error: 'rate_limited',
+          message: `too many login attempts for this account; retry in ${out.ttlInSeconds ?? 1} seconds`,
+        });
+    };
+
   await app.register(fastifyRateLimit, {
     global: false,
     redis,
@@ -72,4 +113,10 @@ export const rateLimitPlugin = fp(async (app: FastifyInstance, opts: RateLimitOp
       message: `rate limit exceeded (${ctx.max} requests per window); retry in ${ctx.after}`,
     }),
   });
+  accountLimit = app.createRateLimit({
+    max: opts.login.maxPerAccount,
+    timeWindow: opts.login.windowMs,
+    // One counter per account, whatever address it is tried from; the route names the account.
+    keyGenerator: (req) => `login-account:${req.routeOptions.config.loginAccount?.(req) ?? ''}`,
+  }) as Limiter;
 });

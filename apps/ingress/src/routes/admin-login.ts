@@ -2,7 +2,8 @@ import { parse as parseQuery } from 'node:querystring';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
-import { type AdminClaims, AUTH_COOKIE, ROLES } from '../plugins/auth.ts';
+import { AUTH_COOKIE, knownClaims, ROLES } from '../plugins/auth.ts';
+import { pageCsp } from '../plugins/security-headers.ts';
 
 /**
  * Browser login for Bull Board and other admin pages: paste a token (from `pnpm token`), get it
@@ -19,7 +20,7 @@ const loginBody = z.object({
   next: z.string().max(2048).optional(),
 });
 const loginQuery = z.object({ next: z.string().max(2048).optional(), error: z.string().max(200).optional() });
-const loginResult = z.object({ sub: z.string(), role: z.enum(['viewer', 'admin']), expiresAt: z.string() });
+const loginResult = z.object({ sub: z.string(), role: z.enum(ROLES), expiresAt: z.string() });
 
 /** Only a local absolute path may follow a login (no open redirect to another site). */
 export function safeNext(next: string | undefined): string {
@@ -59,8 +60,8 @@ ${error ? `<p class="error" id="login-error" role="alert">${escapeHtml(error)}</
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  // The page's one inline <style> is allowed by its hash; it has no script.
+  'content-security-policy': pageCsp(loginPage(DEFAULT_AFTER_LOGIN)),
 };
 
 const wantsHtml = (req: FastifyRequest) =>
@@ -96,10 +97,23 @@ export async function adminLoginRoutes(app: FastifyInstance, _deps: IngressDeps)
     },
   );
 
+  /** The account a login attempt is for: the subject the pasted token claims (unverified; for counting only). */
+  const loginAccount = (req: FastifyRequest) => {
+    const body = loginBody.safeParse(req.body);
+    if (!body.success) return null;
+    try {
+      const claims = app.jwt.decode<{ sub?: unknown }>(body.data.token);
+      return typeof claims?.sub === 'string' ? claims.sub : null;
+    } catch {
+      return null; // not a JWT: only the per-address limit applies
+    }
+  };
+
   app.post(
     LOGIN_PATH,
     {
       config: {
+        loginAccount,
         openapi: {
           summary: 'Exchange a token for the session cookie',
           description:
@@ -113,6 +127,8 @@ export async function adminLoginRoutes(app: FastifyInstance, _deps: IngressDeps)
             303: { description: 'form login: the cookie is set, go to next' },
             400: { description: 'no token in the body' },
             401: { description: 'the token is invalid, expired or has no known role' },
+            403: { description: 'a browser request from another site (Origin/Referer not this server)' },
+            429: { description: 'too many attempts from this address or for this account (Retry-After)' },
           },
         },
       },
@@ -127,16 +143,17 @@ export async function adminLoginRoutes(app: FastifyInstance, _deps: IngressDeps)
           : reply.code(code).send({ error: code === 400 ? 'bad_request' : 'unauthorized', message });
       if (!body.success) return fail(400, 'Paste a token to log in.');
 
-      let claims: AdminClaims & { exp?: number };
+      let verified: { exp?: unknown };
       try {
-        claims = app.jwt.verify<AdminClaims & { exp?: number }>(body.data.token);
+        verified = app.jwt.verify<{ exp?: unknown }>(body.data.token);
       } catch {
         return fail(401, 'Login failed: the token is invalid or expired.');
       }
-      if (!ROLES.includes(claims.role) || typeof claims.sub !== 'string')
-        return fail(401, 'Login failed: the token has no admin or viewer role.');
+      const claims = knownClaims(verified);
+      if (!claims) return fail(401, 'Login failed: the token has no admin or viewer role.');
 
-      const expires = claims.exp ? new Date(claims.exp * 1000) : new Date(Date.now() + 12 * 3600_000);
+      const exp = typeof verified.exp === 'number' ? verified.exp : null;
+      const expires = exp ? new Date(exp * 1000) : new Date(Date.now() + 12 * 3600_000);
       reply.setCookie(AUTH_COOKIE, body.data.token, {
         path: '/',
         httpOnly: true,

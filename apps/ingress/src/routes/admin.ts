@@ -3,7 +3,6 @@ import { ALL_QUEUES, isQueueName } from '@cauce/queues';
 import { bool, QUEUE_STATES } from '@cauce/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { redact, redactString } from '../admin/redact.ts';
 import {
   type ReplayContext,
   type ReplayOutcome,
@@ -13,14 +12,13 @@ import {
 } from '../admin/replay.ts';
 import type { IngressDeps } from '../context.ts';
 import { badRequest as badRequestReply } from '../http/bad-request.ts';
-import { hasRole } from '../plugins/auth.ts';
 import type { RouteDocs } from '../plugins/openapi.ts';
 import { withTimeout } from '../with-timeout.ts';
 
 /**
  * The operator API (docs/operations-admin.md): queue counts, the webhook inbox, dead letters and
- * replays. Reads need a viewer token (contact data and secrets redacted) or an admin token (as
- * stored); replays need an admin token. Lists are newest first with an opaque cursor.
+ * replays. Reads need a viewer token (contact data and secrets masked for viewers by
+ * plugins/viewer-view.ts) or an admin token (as stored); replays need an admin token. Lists are newest first with an opaque cursor.
  */
 
 const STATES = QUEUE_STATES;
@@ -130,8 +128,6 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, config }
   const replay: ReplayContext = { db, producer, enqueueTimeoutMs: config.ADMIN_QUEUE_TIMEOUT_MS };
   const viewer = app.requireRole('viewer');
   const admin = app.requireRole('admin');
-  /** Viewers see redacted data; admins see it as stored (req.user is set by requireRole). */
-  const isAdmin = (req: FastifyRequest) => hasRole(req.user, 'admin');
 
   app.get(
     '/api/admin/queues/stats',
@@ -216,21 +212,19 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, config }
       };
       const rows = await db.webhookEvent.findMany({ where, orderBy: { id: 'desc' }, take: take + 1 });
       const page = rows.slice(0, take);
-      const full = isAdmin(req);
-      const text = (s: string | null) => (s && !full ? redactString(s) : s);
       return {
         events: page.map((e) => ({
           id: String(e.id),
           provider: e.provider,
           eventType: e.eventType,
-          dedupeKey: text(e.dedupeKey) ?? '',
-          entityId: text(e.entityId),
+          dedupeKey: e.dedupeKey,
+          entityId: e.entityId,
           status: e.status,
           queue: e.queue,
-          jobId: text(e.jobId),
-          payload: full ? e.payload : redact(e.payload),
-          headers: full ? e.headers : redact(e.headers),
-          error: text(e.error),
+          jobId: e.jobId,
+          payload: e.payload,
+          headers: e.headers,
+          error: e.error,
           attempts: e.attempts,
           receivedAt: e.receivedAt.toISOString(),
           enqueuedAt: iso(e.enqueuedAt),
@@ -271,17 +265,15 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, config }
       };
       const rows = await db.jobFailure.findMany({ where, orderBy: { id: 'desc' }, take: take + 1 });
       const page = rows.slice(0, take);
-      const full = isAdmin(req);
-      const text = (s: string | null) => (s && !full ? redactString(s) : s);
       return {
         failures: page.map((f) => ({
           id: String(f.id),
           queue: f.queue,
           jobName: f.jobName,
-          jobId: text(f.jobId),
-          data: full ? f.data : redact(f.data),
-          error: text(f.error) ?? '',
-          stack: text(f.stack),
+          jobId: f.jobId,
+          data: f.data,
+          error: f.error,
+          stack: f.stack,
           attempts: f.attempts,
           failedAt: f.failedAt.toISOString(),
           replayedAt: iso(f.replayedAt),

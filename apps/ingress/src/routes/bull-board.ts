@@ -3,7 +3,6 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { ALL_QUEUES } from '@cauce/queues';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { redact } from '../admin/redact.ts';
 import type { IngressDeps } from '../context.ts';
 import { type AdminClaims, authenticate, hasRole } from '../plugins/auth.ts';
 import { LOGIN_PATH, LOGOUT_PATH } from './admin-login.ts';
@@ -20,9 +19,10 @@ declare module 'fastify' {
 }
 
 /**
- * What a viewer receives from the board's API: job data, results, errors and logs redacted, and
- * every queue flagged read-only so the UI offers no retry, remove, clean, pause or add actions.
- * (The flags are cosmetic: the onRequest hook refuses any write from a viewer.)
+ * What a viewer receives from the board's API: every queue flagged read-only so the UI offers no
+ * retry, remove, clean, pause or add actions. (The flags are cosmetic: the onRequest hook refuses
+ * any write from a viewer. Job data, results, errors and logs are masked by the viewer response
+ * layer, plugins/viewer-view.ts, which runs before this.)
  */
 export function viewerBoardView(body: unknown): unknown {
   const walk = (v: unknown): unknown => {
@@ -36,13 +36,26 @@ export function viewerBoardView(body: unknown): unknown {
     }
     return out;
   };
-  return walk(redact(body));
+  return walk(body);
+}
+
+/**
+ * Bull Board's page as served here: no request leaves the server and nothing inline needs the
+ * CSP relaxed. Its <link> to Google Fonts (and any other absolute stylesheet URL) is dropped, so
+ * the UI uses the system font; the inline styles of its "Loading" placeholder are dropped too
+ * (the app replaces the placeholder as soon as it starts).
+ */
+export function selfContainedBoardPage(html: string): string {
+  return html
+    .replace(/<link\b[^>]*\bhref="(?:https?:)?\/\/[^"]*"[^>]*>/gi, '')
+    .replace(/<style\b[^>]*>[\s\S]*?<\/style>/gi, '')
+    .replace(/\sstyle="[^"]*"/gi, '');
 }
 
 /**
  * Bull Board for every queue in QUEUES at /api/admin/queues/ui. A token (Bearer header or the
  * cookie set by /api/admin/login) is required for every page, asset and API call under it;
- * admins get the full board, viewers a read-only, redacted one.
+ * admins get the full board, viewers a read-only, masked one.
  */
 export async function bullBoardRoutes(app: FastifyInstance, { producer }: IngressDeps) {
   const serverAdapter = new FastifyAdapter();
@@ -80,6 +93,11 @@ export async function bullBoardRoutes(app: FastifyInstance, { producer }: Ingres
     });
     board.addHook('preSerialization', async (req, _reply, payload) =>
       req.boardUser && !hasRole(req.boardUser, 'admin') ? viewerBoardView(payload) : payload,
+    );
+    board.addHook('onSend', async (_req, reply, payload) =>
+      typeof payload === 'string' && String(reply.getHeader('content-type')).startsWith('text/html')
+        ? selfContainedBoardPage(payload)
+        : payload,
     );
     await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
   });

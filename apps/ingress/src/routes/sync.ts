@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
 import { badRequest } from '../http/bad-request.ts';
+import { pageCsp } from '../plugins/security-headers.ts';
 import { csvImportRoutes } from './sync-csv.ts';
 
 /**
@@ -89,15 +90,14 @@ async function totals(db: Db): Promise<Record<string, number>> {
 
 /** The Sync Command Center page: static, no data inside (it calls the API with the admin token). */
 const PAGE = readFileSync(new URL('../pages/sync/index.html', import.meta.url), 'utf8');
+/** Only 'self' plus this page's own inline script and style, by hash. */
+const PAGE_CSP = pageCsp(PAGE);
 
 export async function syncRoutes(app: FastifyInstance, { db, producer }: IngressDeps) {
   app.get('/admin/sync', async (_req, reply) =>
     reply
       .type('text/html; charset=utf-8')
-      .header(
-        'content-security-policy',
-        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
-      )
+      .header('content-security-policy', PAGE_CSP)
       .header('cache-control', 'no-store')
       .send(PAGE),
   );
