@@ -1,6 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { IngressDeps } from './context.ts';
+import { strictUtf8Parser } from './http/utf8-body.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { errorRepliesPlugin } from './plugins/error-replies.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
@@ -33,6 +35,12 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   webhookRoutes,
 ];
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    registeredRoutes: ReadonlyArray<{ method: string; url: string }>;
+  }
+}
+
 /** Builds the ingress without listening (tests call this; main.ts adds listen and shutdown). */
 export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -41,6 +49,17 @@ export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> 
     trustProxy: deps.config.TRUST_PROXY,
   });
   await app.register(requestMetricsPlugin, { registry: deps.registry });
+  await app.register(errorRepliesPlugin);
+  // Bodies are UTF-8 or refused (400/415) on every route (Fastify's parsers decode lossily);
+  // webhooks replace these with their raw-bytes parser.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, strictUtf8Parser(jsonParser));
+  app.addContentTypeParser(
+    'text/plain',
+    { parseAs: 'buffer' },
+    strictUtf8Parser((_req, text, done) => done(null, text)),
+  );
   await app.register(authPlugin, { secret: deps.config.JWT_SECRET });
   // Both add onRoute hooks, so they come before the routes.
   if (deps.config.RATE_LIMIT_ENABLED)
@@ -58,6 +77,12 @@ export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> 
   const intake = new WebhookIntake(deps);
   app.decorate('webhookIntake', intake);
   app.addHook('onClose', () => intake.close());
+  // Every route as registered: the 4xx contract test walks them all.
+  const registered: Array<{ method: string; url: string }> = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) registered.push({ method: String(method), url: r.url });
+  });
+  app.decorate('registeredRoutes', registered);
   for (const routes of ROUTES) await app.register(async (scope) => routes(scope, deps));
   return app;
 }
