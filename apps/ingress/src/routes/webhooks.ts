@@ -125,7 +125,26 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
       return reply.code(400).send(body);
     }
 
-    const event = described.event;
+    // Not stored, so not acknowledged: the status makes this provider deliver it again.
+    const unavailable = (err: unknown) => {
+      metrics.unavailable.inc({ provider: p.name });
+      log.error(
+        { err: (err as Error).message, provider: p.name },
+        'webhook not stored: PostgreSQL unavailable',
+      );
+      return reply
+        .code(p.retryStatus)
+        .header('retry-after', String(config.WEBHOOK_RETRY_AFTER_SECONDS))
+        .send({ error: 'unavailable', message: 'the event could not be stored; please retry' });
+    };
+    let event = described.event;
+    if (event.createdIfUnseen && event.entityId) {
+      try {
+        if (!(await intake.beds24BookingSeen(event.entityId))) event = { ...event, eventType: 'CREATED' };
+      } catch (err) {
+        return unavailable(err);
+      }
+    }
     const key = dedupeKey(p.name, event, raw);
     const row: EventRow = {
       ...base,
@@ -147,16 +166,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
           .code(400)
           .send({ error: 'invalid_body', message: `payload cannot be stored: ${err.message}` });
       }
-      // Not stored, so not acknowledged: the status makes this provider deliver it again.
-      metrics.unavailable.inc({ provider: p.name });
-      log.error(
-        { err: (err as Error).message, provider: p.name },
-        'webhook not stored: PostgreSQL unavailable',
-      );
-      return reply
-        .code(p.retryStatus)
-        .header('retry-after', String(config.WEBHOOK_RETRY_AFTER_SECONDS))
-        .send({ error: 'unavailable', message: 'the event could not be stored; please retry' });
+      return unavailable(err);
     }
     if (stored.duplicate) {
       count(event.eventType, 'duplicate');

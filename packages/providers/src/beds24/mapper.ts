@@ -201,7 +201,7 @@ export function mapBooking(input: BookingWithItems, opts: MapOptions = {}): Book
   const chargeCents = charges.reduce((a, i) => a + cents(itemTotal(i)), 0);
   const paymentCents = payments.reduce((a, i) => a + cents(itemTotal(i)), 0);
   const persons = b.numAdult === null && b.numChild === null ? null : (b.numAdult ?? 0) + (b.numChild ?? 0);
-  const modified = b.modifiedTime ? new Date(b.modifiedTime.replace(' ', 'T')) : null;
+  const modified = beds24Time(b.modifiedTime);
   const propertyId = b.propertyId ?? null;
   return {
     bookingId: b.id,
@@ -224,7 +224,7 @@ export function mapBooking(input: BookingWithItems, opts: MapOptions = {}): Book
     email: cleanText(b.email)?.toLowerCase() ?? null,
     apiReference: cleanText(b.apiReference),
     notes: cleanText(b.notes),
-    modifiedDate: modified && !Number.isNaN(modified.getTime()) ? modified : null,
+    modifiedDate: modified,
     charges,
     payments,
     messages: (input.messages ?? []).map((m) => beds24Message.parse(m)),
@@ -236,6 +236,22 @@ export function mapBooking(input: BookingWithItems, opts: MapOptions = {}): Book
 /** Event types the ingress derives from Beds24 webhooks (webhook-event jobs). */
 export const BEDS24_EVENT_TYPES = ['CREATED', 'MODIFY', 'CANCEL'] as const;
 export type Beds24EventType = (typeof BEDS24_EVENT_TYPES)[number];
+
+/** A Beds24 time ("2024-05-28T12:34:56Z" or with a space), or null when absent or unreadable. */
+export function beds24Time(s: unknown): Date | null {
+  if (typeof s !== 'string' || !s) return null;
+  const d = new Date(s.replace(' ', 'T'));
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/**
+ * When a stored booking webhook's event happened: the booking version it describes
+ * (`booking.modifiedTime`), else the webhook's `timeStamp`; null for bodies with neither (V1).
+ */
+export function webhookEventTime(payload: unknown): Date | null {
+  const p = (payload ?? {}) as { booking?: { modifiedTime?: unknown }; timeStamp?: unknown };
+  return beds24Time(p.booking?.modifiedTime) ?? beds24Time(p.timeStamp);
+}
 
 /** bd_status written for each event type. */
 export function bdStatusFor(eventType: string): string {
