@@ -1,5 +1,5 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
+import { toE164 } from '../phone.ts';
 
 /**
  * Beds24 API V2 shapes (providers.md §1) and the pure mapping to a `bookings` row. Schemas are
@@ -162,15 +162,8 @@ export function extractPhone(
   defaultCountry?: string,
 ): string | null {
   for (const candidate of [b.mobile, b.phone]) {
-    const raw = cleanText(candidate);
-    if (!raw) continue;
-    const normalised = raw.replace(/^00(?=[1-9])/, '+');
-    for (const c of [b.country2, defaultCountry]) {
-      const country = c && /^[A-Za-z]{2}$/.test(c) ? (c.toUpperCase() as CountryCode) : undefined;
-      const p = parsePhoneNumberFromString(normalised, country);
-      if (p?.isValid()) return p.number;
-      if (normalised.startsWith('+')) break;
-    }
+    const e164 = toE164(candidate, [b.country2, defaultCountry]);
+    if (e164) return e164;
   }
   return null;
 }
