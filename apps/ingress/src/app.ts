@@ -1,7 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { fastifyTrustProxy } from './config.ts';
 import type { IngressDeps } from './context.ts';
+import { strictUtf8Parser } from './http/utf8-body.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { errorRepliesPlugin } from './plugins/error-replies.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
@@ -36,6 +38,12 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   webhookRoutes,
 ];
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    registeredRoutes: ReadonlyArray<{ method: string; url: string }>;
+  }
+}
+
 /**
  * Builds the ingress without listening (tests call this; main.ts adds listen and shutdown).
  * `onRoute` sees every route as it is registered (the viewer-walk test enumerates them).
@@ -51,6 +59,17 @@ export async function buildIngress(
   });
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   await app.register(requestMetricsPlugin, { registry: deps.registry });
+  await app.register(errorRepliesPlugin);
+  // Bodies are UTF-8 or refused (400/415) on every route (Fastify's parsers decode lossily);
+  // webhooks replace these with their raw-bytes parser.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, strictUtf8Parser(jsonParser));
+  app.addContentTypeParser(
+    'text/plain',
+    { parseAs: 'buffer' },
+    strictUtf8Parser((_req, text, done) => done(null, text)),
+  );
   await app.register(authPlugin, { secret: deps.config.JWT_SECRET });
   await app.register(viewerViewPlugin);
   await app.register(securityHeadersPlugin);
@@ -75,6 +94,12 @@ export async function buildIngress(
   const intake = new WebhookIntake(deps);
   app.decorate('webhookIntake', intake);
   app.addHook('onClose', () => intake.close());
+  // Every route as registered: the 4xx contract test walks them all.
+  const registered: Array<{ method: string; url: string }> = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) registered.push({ method: String(method), url: r.url });
+  });
+  app.decorate('registeredRoutes', registered);
   for (const routes of ROUTES) await app.register(async (scope) => routes(scope, deps));
   return app;
 }

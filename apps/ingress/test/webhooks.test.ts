@@ -90,7 +90,7 @@ describe('Beds24', () => {
       [{ action: 'cancelled', id: 7101 }, 'CANCEL', '7101'],
       [{ action: 'modified', bookingId: '7102' }, 'MODIFY', '7102'],
       [{ action: 'whatever', booking: { id: 7103 } }, 'MODIFY', '7103'],
-      [{ booking: { id: 7104 } }, 'MODIFY', '7104'],
+      [{ booking: { id: 7104 } }, 'CREATED', '7104'], // the V2 shape: a booking never seen
       // Names of Object.prototype members are unknown actions like any other, not lookups.
       [{ action: 'constructor', id: 7105 }, 'MODIFY', '7105'],
       [{ action: '__proto__', id: 7106 }, 'MODIFY', '7106'],

@@ -10,6 +10,12 @@ export interface BookingWrite {
   bdStatus: string;
   /** The webhook_events row this write answers: settled 'processed' by the same statement. */
   webhookEventId?: bigint;
+  /**
+   * When the webhook's event happened (its booking.modifiedTime, else timeStamp); null/absent for
+   * backfills and events without a time. bd_status only follows an event at least as new as the
+   * one that set it.
+   */
+  eventAt?: Date | null;
 }
 
 /** Column list of the recordset: names and types as in the bookings table. */
@@ -17,9 +23,17 @@ const COLUMNS = `booking_id text, phone text, guest_name text, status text, prop
   property_name text, room_id text, master_id text, arrival date, departure date, num_nights int,
   total_persons int, total_charges numeric, total_payments numeric, balance numeric, base_price numeric,
   channel text, email text, api_reference text, notes text, modified_date timestamptz, bd_status text,
-  charges jsonb, payments jsonb, messages jsonb, info_items jsonb, raw jsonb`;
+  charges jsonb, payments jsonb, messages jsonb, info_items jsonb, raw jsonb, bd_status_at timestamptz`;
 
 const NAMES = COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]!);
+
+// bd_status never moves back to an older event's: a write without an event time (backfill, legacy
+// bodies) always sets it; the newest event time seen is kept. Evaluated on the locked row, like the WHERE.
+const BD_STATUS_SET = `bd_status = CASE
+      WHEN EXCLUDED.bd_status_at IS NULL OR bookings.bd_status_at IS NULL
+        OR EXCLUDED.bd_status_at >= bookings.bd_status_at THEN EXCLUDED.bd_status
+      ELSE bookings.bd_status END,
+    bd_status_at = GREATEST(bookings.bd_status_at, EXCLUDED.bd_status_at)`;
 
 // The settle rides in the same statement (a data-modifying CTE): one round trip per batch, and
 // the event is 'processed' exactly when its booking write committed.
@@ -28,14 +42,15 @@ const UPSERT = `
   INSERT INTO bookings (${NAMES.join(', ')}, last_updated_bd)
   SELECT ${NAMES.join(', ')}, now() FROM jsonb_to_recordset($1::jsonb) AS t(${COLUMNS})
   ON CONFLICT (booking_id) DO UPDATE SET
-    ${NAMES.filter((n) => n !== 'booking_id')
+    ${NAMES.filter((n) => !['booking_id', 'bd_status', 'bd_status_at'].includes(n))
       .concat('last_updated_bd')
       .map((n) => `${n} = EXCLUDED.${n}`)
-      .join(', ')}
+      .join(', ')},
+    ${BD_STATUS_SET}
   WHERE bookings.modified_date IS NULL OR EXCLUDED.modified_date >= bookings.modified_date
   RETURNING booking_id, (xmax = 0) AS inserted`;
 
-const record = ({ row: r, bdStatus }: BookingWrite) => ({
+const record = ({ row: r, bdStatus, eventAt }: BookingWrite) => ({
   booking_id: r.bookingId,
   phone: r.phone,
   guest_name: r.guestName,
@@ -63,17 +78,23 @@ const record = ({ row: r, bdStatus }: BookingWrite) => ({
   messages: r.messages ?? [],
   info_items: r.infoItems ?? [],
   raw: r.raw ?? null,
+  bd_status_at: eventAt ?? null,
 });
 
 const modified = (w: BookingWrite) => w.row.modifiedDate?.getTime() ?? -1;
+const eventTime = (w: BookingWrite) => w.eventAt?.getTime() ?? Number.POSITIVE_INFINITY;
+/** a is kept over b: a newer version, or the same version from a newer (or untimed) event. */
+const supersedes = (a: BookingWrite, b: BookingWrite) =>
+  modified(a) > modified(b) || (modified(a) === modified(b) && eventTime(a) >= eventTime(b));
 
 /**
  * Upserts bookings by booking_id in one statement and says, per write, what happened. The writes'
  * webhook events (if any) are settled 'processed' in the same statement, stale or not. The
  * version check sits inside the statement (ON CONFLICT … WHERE), so an older fetch that lands
  * after a newer one changes nothing, even across workers. Two writes of one booking in the same batch
- * (one statement may touch a row only once) keep the newer, or the later of equals; the other is
- * 'stale' when older, else shares the outcome.
+ * (one statement may touch a row only once) keep the newer, or of equal versions the one from the newer
+ * event (then the later); the other is 'stale' when older, else shares the outcome. bd_status never
+ * goes back to an older event's (BD_STATUS_SET).
  */
 export async function upsertBookings(
   pool: PgPool,
@@ -82,7 +103,7 @@ export async function upsertBookings(
   const kept = new Map<string, BookingWrite>();
   for (const w of writes) {
     const prev = kept.get(w.row.bookingId);
-    if (!prev || modified(w) >= modified(prev)) kept.set(w.row.bookingId, w);
+    if (!prev || supersedes(w, prev)) kept.set(w.row.bookingId, w);
   }
   if (!kept.size) return [];
   const events = writes.flatMap((w) => (w.webhookEventId === undefined ? [] : [String(w.webhookEventId)]));

@@ -60,6 +60,7 @@ export async function handleBookingEvent(
     const upsert = await s.batch.upsert.load({
       row,
       bdStatus: beds24.bdStatusFor(event.eventType),
+      eventAt: beds24.webhookEventTime(event.payload),
       webhookEventId: event.id,
     });
     // Only lets later webhooks skip their fetch: losing it costs a fetch, never data.

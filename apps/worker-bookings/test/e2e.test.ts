@@ -54,10 +54,10 @@ describe('Beds24 end to end', () => {
     });
     // Beds24 sends the webhook; the next one only after the previous change was processed, so the
     // row's history is observable step by step.
-    const send = async (action: string, count: number) => {
+    // The real V2 body (no action): the ingress reads CREATED / MODIFY / CANCEL from the booking.
+    const send = async (step: string, count: number) => {
       const sent = await sim.emit({
         bookingId: b.id,
-        action,
         target: `${ingressUrl}/api/webhooks/beds24`,
         token: WEBHOOK_TOKEN,
       });
@@ -65,7 +65,7 @@ describe('Beds24 end to end', () => {
       await waitFor(
         async () =>
           (await db.webhookEvent.count({ where: { entityId: String(b.id), status: 'processed' } })) === count,
-        { message: `${count} events processed`, timeoutMs: 20_000 },
+        { message: `${step}: ${count} events processed`, timeoutMs: 20_000 },
       );
     };
 

@@ -282,15 +282,17 @@ describe('Beds24 booking webhooks', () => {
       await sim.cancel(b.id);
       const res = await sim.emit({
         bookingId: b.id,
-        action: 'cancelled',
         target: `http://127.0.0.1:${port}/hook`,
         token: 's3cret',
       });
       expect(res).toMatchObject({ delivered: true, status: 202 });
       expect(received).toHaveLength(1);
       expect(received[0]).toMatchObject({ url: '/hook', auth: 'Bearer s3cret' });
+      // The real V2 shape: what happened is in the booking, there is no top-level action.
+      expect(Object.keys(received[0]!.body).sort()).toEqual(
+        ['booking', 'infoItems', 'invoiceItems', 'messages', 'retries', 'timeStamp'].sort(),
+      );
       expect(received[0]!.body).toMatchObject({
-        action: 'cancelled',
         booking: { id: b.id, status: 'cancelled' },
         messages: [expect.objectContaining({ message: 'Hola' })],
         retries: 0,

@@ -79,7 +79,7 @@ export function ordersWorkerOptions(config: OrdersConfig): WorkerAppOptions<Orde
           concurrency: 5,
           process: (job) =>
             notifyCustomer(
-              { db: ctx.db, client: cb, metrics },
+              { db: ctx.db, client: cb, metrics, phoneCountry: config.ORDERS_PHONE_COUNTRY },
               (job.data as CallbellSendJob).orderId,
               String(job.id),
             ),

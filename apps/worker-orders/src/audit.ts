@@ -9,6 +9,8 @@ export const ACTIONS = {
   biginFailed: 'bigin_order_failed',
   callbellSent: 'callbell_message_sent',
   callbellFailed: 'callbell_message_failed',
+  /** The order's phone cannot be normalised to E.164: notified nowhere, on purpose. */
+  callbellSkipped: 'callbell_message_skipped',
 } as const;
 
 /** JSON-safe copy for a JSONB column (drops undefined, turns errors into text). */

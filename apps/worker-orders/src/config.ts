@@ -14,6 +14,12 @@ export const ordersEnv = workerEnv
     BIGIN_STAGE: z.string().min(1).default('Nuevo Ingreso'),
     /** Send the customer a WhatsApp confirmation through CallBell after a successful sync. */
     CALLBELL_ENABLED: bool.default(false),
+    /** Country (ISO 3166-1 alpha-2) of order phones written without a country code, e.g. 3001234567. */
+    ORDERS_PHONE_COUNTRY: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, 'a two-letter country code, e.g. CO')
+      .transform((c) => c.toUpperCase())
+      .default('CO'),
     /** CallBell API base URL. */
     CALLBELL_BASE_URL: z.url().default('https://api.callbell.eu/v1'),
     /** CallBell API token (Bearer); required when CALLBELL_ENABLED. */

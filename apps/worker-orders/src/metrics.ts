@@ -10,7 +10,7 @@ export function createOrdersMetrics(registry: Registry) {
     }),
     notifications: new Counter({
       name: 'orders_notifications_total',
-      help: 'CallBell confirmation attempts by outcome (sent, error)',
+      help: 'CallBell confirmation attempts by outcome (sent, error, invalid_phone)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

@@ -382,3 +382,47 @@ describe('order intake and Bigin sync', () => {
     expect((await sim.robotOrders()).length).toBe(4);
   });
 });
+
+describe('the CallBell number', () => {
+  it('is E.164: national digits are read as Colombian, a number with a country code keeps it', async () => {
+    const cases = [
+      ['300 123 4567', '+573001234567'],
+      ['3001234568', '+573001234568'],
+      ['+1 415 555 2671', '+14155552671'],
+      ['0057 300 123 4569', '+573001234569'],
+    ] as const;
+    for (const [phone, e164] of cases) {
+      const res = await postOrder(orderPayload({ phone }));
+      expect(res.status).toBe(201);
+      const id = res.body.id as number;
+      const sent = await waitFor(async () => {
+        const rows = await actionsOf(id);
+        return rows.find((r) => r.actionType === 'callbell_message_sent') ?? null;
+      });
+      expect(sent.actionData).toMatchObject({ to: e164, phone });
+      // What CallBell itself received.
+      const msgs = (await sim.messages()).filter((m) => m.text.includes(`#${id} `));
+      expect(msgs.map((m) => m.to)).toEqual([e164]);
+    }
+  });
+
+  it('an order whose phone is not a valid number is notified nowhere and says so in actions_log', async () => {
+    const res = await postOrder(orderPayload({ phone: '1234567' }));
+    expect(res.status).toBe(201);
+    const id = res.body.id as number;
+    const skipped = await waitFor(async () => {
+      const rows = await actionsOf(id);
+      return rows.find((r) => r.actionType === 'callbell_message_skipped') ?? null;
+    });
+    expect(skipped).toMatchObject({
+      success: false,
+      workflowName: 'notify-callbell',
+      errorMessage: expect.stringContaining('not a valid number'),
+    });
+    expect((await sim.messages()).filter((m) => m.text.includes(`#${id} `))).toEqual([]);
+    expect((await actionsOf(id)).map((r) => r.actionType)).toEqual([
+      'bigin_order_created',
+      'callbell_message_skipped',
+    ]);
+  });
+});

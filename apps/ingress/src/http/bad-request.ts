@@ -1,11 +1,21 @@
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 
+export type Issue = { path: string; message: string };
+
 /** Each zod issue as `{path, message}`; `root` names an issue about the whole value. */
-export const zodIssues = (error: z.ZodError, root = '') =>
+export const zodIssues = (error: z.ZodError, root = ''): Issue[] =>
   error.issues.map((i) => ({ path: i.path.join('.') || root, message: i.message }));
 
-/** 400 `{error: 'bad_request', issues}`: the one answer for invalid query, params or body. */
+/** One sentence for the `message` of a 400 with issues: every `path: message`, bounded. */
+export const issuesMessage = (issues: readonly Issue[]): string =>
+  `invalid input: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`.slice(
+    0,
+    1000,
+  );
+
+/** 400 `{error: 'bad_request', message, issues}`: the one answer for invalid query, params or body. */
 export function badRequest(reply: FastifyReply, error: z.ZodError) {
-  return reply.code(400).send({ error: 'bad_request', issues: zodIssues(error) });
+  const issues = zodIssues(error);
+  return reply.code(400).send({ error: 'bad_request', message: issuesMessage(issues), issues });
 }

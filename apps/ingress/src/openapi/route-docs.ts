@@ -9,9 +9,10 @@ import { orderBody } from '../routes/orders.ts';
  * validation, so a change there must be mirrored here.
  */
 
-const error = z.object({ error: z.string(), message: z.string().optional() });
+const error = z.object({ error: z.string(), message: z.string() });
 const badRequest = z.object({
   error: z.literal('bad_request'),
+  message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })),
 });
 const idParams = z.object({ id: z.string().regex(/^\d+$/).describe('numeric id') });
@@ -41,12 +42,19 @@ const webhookAck = z.object({
 const webhookResponses = {
   200: { description: 'a repeated delivery: stored before, nothing enqueued', schema: webhookAck },
   202: { description: 'stored in webhook_events and enqueued', schema: webhookAck },
-  400: { description: 'malformed JSON or a payload that fails validation (each path and message)' },
-  401: { description: 'signature, token or secret path did not verify' },
-  413: { description: 'body larger than BODY_LIMIT_BYTES' },
-  415: { description: 'unsupported content type' },
-  429: { description: 'rate limited (and, for GoHighLevel only, PostgreSQL unavailable)' },
-  503: { description: 'PostgreSQL unavailable: nothing was stored, retry after Retry-After' },
+  400: {
+    description:
+      'body not valid UTF-8, malformed JSON, or a payload that fails validation (each path and message)',
+    schema: error,
+  },
+  401: { description: 'signature, token or secret path did not verify', schema: error },
+  413: { description: 'body larger than BODY_LIMIT_BYTES', schema: error },
+  415: {
+    description: 'content type other than application/json, or a charset other than UTF-8',
+    schema: error,
+  },
+  429: { description: 'rate limited (and, for GoHighLevel only, PostgreSQL unavailable)', schema: error },
+  503: { description: 'PostgreSQL unavailable: nothing was stored, retry after Retry-After', schema: error },
 };
 const webhook = (provider: string, auth: string, extra: Partial<RouteDocs> = {}): RouteDocs => ({
   summary: `${provider} webhook`,

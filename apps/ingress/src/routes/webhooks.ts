@@ -1,7 +1,8 @@
 import { toJobId } from '@cauce/queues';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IngressDeps } from '../context.ts';
-import { zodIssues } from '../http/bad-request.ts';
+import { issuesMessage, zodIssues } from '../http/bad-request.ts';
+import { decodeUtf8Body } from '../http/utf8-body.ts';
 import { dedupeKey } from '../webhooks/dedupe.ts';
 import type { Accepted } from '../webhooks/intake.ts';
 import { eventLabel } from '../webhooks/metrics.ts';
@@ -37,14 +38,22 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
   const intake = app.webhookIntake;
   const { metrics } = intake;
 
-  // Raw bytes: signatures are over the body exactly as sent. Only JSON is accepted (else 415).
+  // Raw bytes: signatures are over the body exactly as sent. Only JSON is accepted (else 415),
+  // and only as UTF-8 (else 400/415): the text decoded here, once, is what gets parsed and stored.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, bytes, done) => {
+    try {
+      done(null, { bytes, text: decodeUtf8Body(req.headers['content-type'], bytes as Buffer) });
+    } catch (err) {
+      done(err as Error);
+    }
+  });
 
   const handle = (p: WebhookProvider) => async (req: FastifyRequest, reply: FastifyReply) => {
     const count = (event: string, outcome: 'accepted' | 'duplicate' | 'rejected' | 'unauthorized') =>
       metrics.received.inc({ provider: p.name, event: eventLabel(event), outcome });
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const sent = req.body as { bytes: Buffer; text: string } | undefined;
+    const raw = sent?.bytes ?? Buffer.alloc(0);
 
     if (p.missingConfig) {
       count('unknown', 'unauthorized');
@@ -75,7 +84,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
 
     let json: unknown;
     try {
-      json = JSON.parse(raw.toString('utf8'));
+      json = JSON.parse(sent?.text ?? '');
     } catch (err) {
       count('unknown', 'rejected');
       return reply.code(400).send({ error: 'invalid_json', message: (err as Error).message });
@@ -91,16 +100,14 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
     const headers = JSON.stringify(
       Object.fromEntries(KEPT_HEADERS.filter((h) => req.headers[h]).map((h) => [h, req.headers[h]])),
     );
-    const base = { provider: p.name, payload: raw.toString('utf8'), headers };
+    const base = { provider: p.name, payload: sent?.text ?? '', headers };
 
     if (!parsed.success || !described?.ok) {
       // Authenticated but unusable: answer 400 and keep it, visible to operators as 'rejected'.
-      const body = parsed.success
-        ? {
-            error: 'invalid_body',
-            issues: [{ path: '(root)', message: (described as { error: string }).error }],
-          }
-        : { error: 'invalid_body', issues: zodIssues(parsed.error, '(root)') };
+      const issues = parsed.success
+        ? [{ path: '(root)', message: (described as { error: string }).error }]
+        : zodIssues(parsed.error, '(root)');
+      const body = { error: 'invalid_body', message: issuesMessage(issues), issues };
       count('unknown', 'rejected');
       await intake.reject({
         ...base,
@@ -118,7 +125,26 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
       return reply.code(400).send(body);
     }
 
-    const event = described.event;
+    // Not stored, so not acknowledged: the status makes this provider deliver it again.
+    const unavailable = (err: unknown) => {
+      metrics.unavailable.inc({ provider: p.name });
+      log.error(
+        { err: (err as Error).message, provider: p.name },
+        'webhook not stored: PostgreSQL unavailable',
+      );
+      return reply
+        .code(p.retryStatus)
+        .header('retry-after', String(config.WEBHOOK_RETRY_AFTER_SECONDS))
+        .send({ error: 'unavailable', message: 'the event could not be stored; please retry' });
+    };
+    let event = described.event;
+    if (event.createdIfUnseen && event.entityId) {
+      try {
+        if (!(await intake.beds24BookingSeen(event.entityId))) event = { ...event, eventType: 'CREATED' };
+      } catch (err) {
+        return unavailable(err);
+      }
+    }
     const key = dedupeKey(p.name, event, raw);
     const row: EventRow = {
       ...base,
@@ -140,16 +166,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
           .code(400)
           .send({ error: 'invalid_body', message: `payload cannot be stored: ${err.message}` });
       }
-      // Not stored, so not acknowledged: the status makes this provider deliver it again.
-      metrics.unavailable.inc({ provider: p.name });
-      log.error(
-        { err: (err as Error).message, provider: p.name },
-        'webhook not stored: PostgreSQL unavailable',
-      );
-      return reply
-        .code(p.retryStatus)
-        .header('retry-after', String(config.WEBHOOK_RETRY_AFTER_SECONDS))
-        .send({ error: 'unavailable', message: 'the event could not be stored; please retry' });
+      return unavailable(err);
     }
     if (stored.duplicate) {
       count(event.eventType, 'duplicate');

@@ -2,12 +2,18 @@ import { createHash } from 'node:crypto';
 
 /**
  * The dedupe key of an event: the provider's event id where it has one, else a stable hash of
- * provider + entity id + provider timestamp + body, so a redelivery of the same bytes collapses
- * while a new change to the same entity does not.
+ * provider + entity id + provider timestamp + body (`dedupeBody` when the provider's body carries
+ * delivery bookkeeping, e.g. Beds24's `retries`), so a redelivery collapses while a new change to
+ * the same entity does not.
  */
 export function dedupeKey(
   provider: string,
-  e: { providerEventId?: string | null; entityId?: string | null; providerTimestamp?: string | null },
+  e: {
+    providerEventId?: string | null;
+    entityId?: string | null;
+    providerTimestamp?: string | null;
+    dedupeBody?: string;
+  },
   raw: Buffer,
 ): string {
   if (e.providerEventId) return `${provider}:${e.providerEventId}`;
@@ -18,7 +24,7 @@ export function dedupeKey(
     .update('\0')
     .update(e.providerTimestamp ?? '')
     .update('\0')
-    .update(raw)
+    .update(e.dedupeBody ?? raw)
     .digest('hex');
   return `${provider}:h:${h}`;
 }

@@ -1,5 +1,6 @@
 import { createPgPool, type PgPool } from '@cauce/db';
 import type { IngressDeps } from '../context.ts';
+import { beds24BookingSeen } from './beds24-seen.ts';
 import { BatchEnqueuer } from './enqueue.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { startRedrive } from './redrive.ts';
@@ -41,6 +42,11 @@ export class WebhookIntake {
       log,
       onRedriven: (n) => this.metrics.redriven.inc(n),
     });
+  }
+
+  /** See beds24BookingSeen; throws when PostgreSQL cannot answer (the caller asks for a retry). */
+  beds24BookingSeen(bookingId: string): Promise<boolean> {
+    return beds24BookingSeen(this.pool, bookingId);
   }
 
   /** Stores a rejected event for operators (no queue). Never throws: the caller answers 400 anyway. */

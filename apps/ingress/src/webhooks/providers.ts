@@ -19,6 +19,13 @@ export interface EventInfo {
   /** The provider's own event id, when it has one (the dedupe key). */
   providerEventId?: string | null;
   providerTimestamp?: string | null;
+  /**
+   * What identifies the event when the body also carries delivery bookkeeping that changes between
+   * redeliveries (Beds24's `retries`): hashed instead of the raw body for the dedupe key.
+   */
+  dedupeBody?: string;
+  /** The event type is CREATED when the entity was never seen before, else `eventType` (Beds24 V2). */
+  createdIfUnseen?: boolean;
 }
 
 export type Described = { ok: true; event: EventInfo } | { ok: false; error: string };
@@ -65,9 +72,54 @@ const beds24Body = z.looseObject({
   id: id.optional(),
   bookingId: id.optional(),
   bookid: id.optional(),
-  booking: z.looseObject({ id: id.optional(), modifiedTime: z.string().max(40).optional() }).optional(),
+  booking: z
+    .looseObject({
+      id: id.optional(),
+      status: z.string().max(50).nullish(),
+      modifiedTime: z.string().max(40).nullish(),
+    })
+    .optional(),
   timeStamp: z.string().max(40).optional(),
 });
+
+/** Delivery bookkeeping of a Beds24 webhook: differs between redeliveries of one event. */
+const BEDS24_DELIVERY_FIELDS = new Set(['retries', 'timeStamp']);
+
+/**
+ * The event a Beds24 webhook describes. Legacy bodies (Cauce's old `action`, a V1-style `status`)
+ * name it; the real V2 body `{timeStamp, booking, infoItems, invoiceItems, messages, retries}` does
+ * not, so it is read from the booking: cancelled -> CANCEL, a booking never seen -> CREATED, else
+ * MODIFY (the intake checks "never seen").
+ */
+export function describeBeds24(b: z.infer<typeof beds24Body>): Described {
+  const bookingId = b.id ?? b.booking?.id ?? b.bookingId ?? b.bookid ?? null;
+  if (!bookingId) return { ok: false, error: 'no booking id (id, booking.id or bookingId)' };
+  const named = (b.action ?? b.status)?.toLowerCase();
+  const status = b.booking?.status?.toLowerCase();
+  const v2 = named === undefined && b.booking !== undefined;
+  const eventType =
+    named !== undefined
+      ? // Own keys only: "constructor" or "__proto__" are unknown actions, not prototype lookups.
+        Object.hasOwn(BEDS24_ACTIONS, named)
+        ? BEDS24_ACTIONS[named]!
+        : 'MODIFY'
+      : status === 'cancelled' || status === 'canceled'
+        ? 'CANCEL'
+        : 'MODIFY';
+  return {
+    ok: true,
+    event: {
+      eventType,
+      entityId: bookingId,
+      // The booking's version, not the delivery's time (timeStamp may be restamped on a retry).
+      providerTimestamp: b.booking?.modifiedTime ?? null,
+      dedupeBody: JSON.stringify(
+        Object.fromEntries(Object.entries(b).filter(([k]) => !BEDS24_DELIVERY_FIELDS.has(k))),
+      ),
+      createdIfUnseen: v2 && eventType === 'MODIFY',
+    },
+  };
+}
 
 const siigoBody = z.looseObject({
   topic: z.string().min(1).max(200),
@@ -131,20 +183,7 @@ export function createProviders(config: IngressConfig): WebhookProvider[] {
       missingConfig: config.BEDS24_WEBHOOK_TOKEN ? null : 'BEDS24_WEBHOOK_TOKEN',
       authenticate: (req) => tokenAuth(bearer(req) ?? pathToken(req), config.BEDS24_WEBHOOK_TOKEN),
       schema: beds24Body,
-      describe: (b: z.infer<typeof beds24Body>) => {
-        const bookingId = b.id ?? b.booking?.id ?? b.bookingId ?? b.bookid ?? null;
-        if (!bookingId) return { ok: false, error: 'no booking id (id, booking.id or bookingId)' };
-        const action = (b.action ?? b.status ?? '').toLowerCase();
-        return {
-          ok: true,
-          event: {
-            // Own keys only: "constructor" or "__proto__" are unknown actions, not prototype lookups.
-            eventType: Object.hasOwn(BEDS24_ACTIONS, action) ? BEDS24_ACTIONS[action]! : 'MODIFY',
-            entityId: bookingId,
-            providerTimestamp: b.booking?.modifiedTime ?? b.timeStamp ?? null,
-          },
-        };
-      },
+      describe: describeBeds24,
     },
     {
       name: 'siigo',

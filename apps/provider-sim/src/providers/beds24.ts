@@ -231,25 +231,39 @@ function list(q: Record<string, unknown>, name: string): string[] {
 
 const isTrue = (v: unknown) => v === 'true' || v === '1' || v === true;
 
+const legacyAction = z.enum(['created', 'modified', 'cancelled']);
 const emitBody = z.object({
   bookingId: z.coerce.number().int(),
-  action: z.enum(['created', 'modified', 'cancelled']),
+  /**
+   * Beds24 sends no `action`; given, the body carries one, as Cauce's legacy shape did (tests of
+   * that shape only). The real body says what happened through the booking itself.
+   */
+  action: legacyAction.optional(),
+  /** Beds24's delivery counter: a redelivery of the same event carries a higher one. */
+  retries: z.coerce.number().int().min(0).default(0),
   target: z.url(),
   /** Sent as `Authorization: Bearer <token>` (Beds24 lets you configure a custom header). */
   token: z.string().optional(),
   headers: z.record(z.string(), z.string()).default({}),
 });
 
-/** A V2 booking webhook body: the booking with its items beside it, as Beds24 sends it. */
-function webhookBody(state: Beds24State, b: SimBooking, action: 'created' | 'modified' | 'cancelled') {
+/**
+ * A V2 booking webhook body as Beds24 sends it: `{timeStamp, booking, infoItems, invoiceItems,
+ * messages, retries}`, items beside the booking, no `action` (unless a legacy one is asked for).
+ */
+function webhookBody(
+  state: Beds24State,
+  b: SimBooking,
+  opts: { action?: z.infer<typeof legacyAction>; retries?: number } = {},
+) {
   return {
     timeStamp: new Date().toISOString().slice(0, 19),
-    action,
+    ...(opts.action ? { action: opts.action } : {}),
     booking: b,
     infoItems: state.infoItems.get(b.id) ?? [],
     invoiceItems: state.invoiceItems.get(b.id) ?? [],
     messages: state.messages.get(b.id) ?? [],
-    retries: 0,
+    retries: opts.retries ?? 0,
   };
 }
 
@@ -458,8 +472,10 @@ const beds24: SimProvider = (app, ctx: SimContext) => {
   app.get('/__sim/beds24/webhook-body/:id', async (req, reply) => {
     const b = state.bookings.get(Number((req.params as { id: string }).id));
     if (!b) return reply.code(404).send({ error: 'not found' });
-    const { action } = z.object({ action: emitBody.shape.action.default('modified') }).parse(req.query ?? {});
-    return webhookBody(state, b, action);
+    const q = z
+      .object({ action: emitBody.shape.action, retries: emitBody.shape.retries })
+      .parse(req.query ?? {});
+    return webhookBody(state, b, q);
   });
 
   /** Sends a booking webhook (V2 body: booking with items beside it) to `target`, as Beds24 would. */
@@ -467,7 +483,7 @@ const beds24: SimProvider = (app, ctx: SimContext) => {
     const e = emitBody.parse(req.body);
     const b = state.bookings.get(e.bookingId);
     if (!b) return reply.code(404).send({ error: 'not found' });
-    const body = webhookBody(state, b, e.action);
+    const body = webhookBody(state, b, e);
     const headers: Record<string, string> = { ...e.headers };
     if (e.token) headers.authorization = `Bearer ${e.token}`;
     const res = await sendWebhook(e.target, body, headers);

@@ -67,10 +67,8 @@ export class Traffic {
   async beds24(): Promise<Delivery> {
     const id = pick(this.bookingIds);
     const r = Math.random();
-    let action: 'modified' | 'cancelled' = 'modified';
     if (r < 0.1) {
       await sim(this.target.sim, 'POST', `/__sim/beds24/bookings/${id}/cancel`);
-      action = 'cancelled';
     } else {
       await sim(this.target.sim, 'PATCH', `/__sim/beds24/bookings/${id}`, {
         numAdult: 1 + Math.floor(Math.random() * 4),
@@ -78,7 +76,7 @@ export class Traffic {
       });
     }
     this.touchedBookings.add(id);
-    const body = await sim(this.target.sim, 'GET', `/__sim/beds24/webhook-body/${id}?action=${action}`);
+    const body = await sim(this.target.sim, 'GET', `/__sim/beds24/webhook-body/${id}`);
     return this.record(
       await deliver('beds24', `${this.target.ingress}/api/webhooks/beds24`, JSON.stringify(body), {
         authorization: `Bearer ${this.target.beds24Token}`,

@@ -1,5 +1,5 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
+import { toE164 } from '../phone.ts';
 
 /**
  * Beds24 API V2 shapes (providers.md §1) and the pure mapping to a `bookings` row. Schemas are
@@ -162,15 +162,8 @@ export function extractPhone(
   defaultCountry?: string,
 ): string | null {
   for (const candidate of [b.mobile, b.phone]) {
-    const raw = cleanText(candidate);
-    if (!raw) continue;
-    const normalised = raw.replace(/^00(?=[1-9])/, '+');
-    for (const c of [b.country2, defaultCountry]) {
-      const country = c && /^[A-Za-z]{2}$/.test(c) ? (c.toUpperCase() as CountryCode) : undefined;
-      const p = parsePhoneNumberFromString(normalised, country);
-      if (p?.isValid()) return p.number;
-      if (normalised.startsWith('+')) break;
-    }
+    const e164 = toE164(candidate, [b.country2, defaultCountry]);
+    if (e164) return e164;
   }
   return null;
 }
@@ -201,7 +194,7 @@ export function mapBooking(input: BookingWithItems, opts: MapOptions = {}): Book
   const chargeCents = charges.reduce((a, i) => a + cents(itemTotal(i)), 0);
   const paymentCents = payments.reduce((a, i) => a + cents(itemTotal(i)), 0);
   const persons = b.numAdult === null && b.numChild === null ? null : (b.numAdult ?? 0) + (b.numChild ?? 0);
-  const modified = b.modifiedTime ? new Date(b.modifiedTime.replace(' ', 'T')) : null;
+  const modified = beds24Time(b.modifiedTime);
   const propertyId = b.propertyId ?? null;
   return {
     bookingId: b.id,
@@ -224,7 +217,7 @@ export function mapBooking(input: BookingWithItems, opts: MapOptions = {}): Book
     email: cleanText(b.email)?.toLowerCase() ?? null,
     apiReference: cleanText(b.apiReference),
     notes: cleanText(b.notes),
-    modifiedDate: modified && !Number.isNaN(modified.getTime()) ? modified : null,
+    modifiedDate: modified,
     charges,
     payments,
     messages: (input.messages ?? []).map((m) => beds24Message.parse(m)),
@@ -236,6 +229,22 @@ export function mapBooking(input: BookingWithItems, opts: MapOptions = {}): Book
 /** Event types the ingress derives from Beds24 webhooks (webhook-event jobs). */
 export const BEDS24_EVENT_TYPES = ['CREATED', 'MODIFY', 'CANCEL'] as const;
 export type Beds24EventType = (typeof BEDS24_EVENT_TYPES)[number];
+
+/** A Beds24 time ("2024-05-28T12:34:56Z" or with a space), or null when absent or unreadable. */
+export function beds24Time(s: unknown): Date | null {
+  if (typeof s !== 'string' || !s) return null;
+  const d = new Date(s.replace(' ', 'T'));
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/**
+ * When a stored booking webhook's event happened: the booking version it describes
+ * (`booking.modifiedTime`), else the webhook's `timeStamp`; null for bodies with neither (V1).
+ */
+export function webhookEventTime(payload: unknown): Date | null {
+  const p = (payload ?? {}) as { booking?: { modifiedTime?: unknown }; timeStamp?: unknown };
+  return beds24Time(p.booking?.modifiedTime) ?? beds24Time(p.timeStamp);
+}
 
 /** bd_status written for each event type. */
 export function bdStatusFor(eventType: string): string {
