@@ -5,7 +5,7 @@ import {
   createWebhookEventBatch,
   type Logger,
   type Registry,
-  type WebhookEventBatch,
+  type WebhookEventStore,
 } from '@cauce/runtime';
 import type DataLoader from 'dataloader';
 import type { Redis } from 'ioredis';
@@ -25,7 +25,7 @@ export interface BookingsService {
   client: beds24.Beds24Client;
   /** Per-job calls that concurrent jobs share: one query, request or statement per batch. */
   batch: {
-    events: WebhookEventBatch;
+    events: WebhookEventStore;
     /** null when Beds24 does not know the booking. */
     fetch: DataLoader<string, beds24.FetchedBooking | null>;
     upsert: DataLoader<BookingWrite, UpsertOutcome>;

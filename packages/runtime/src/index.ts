@@ -12,5 +12,6 @@ export * from './queue-metrics.ts';
 export * from './rate-limiter.ts';
 export * from './redis.ts';
 export * from './webhook-events.ts';
+export * from './webhook-lifecycle.ts';
 export * from './worker-app.ts';
 export * from './worker-config.ts';

@@ -17,6 +17,10 @@ import type { WorkerConfig } from './worker-config.ts';
 /** This attempt is the job's last: failing it dead-letters the job. */
 export const isLastAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
+/** Failing this attempt with `err` ends the job: no retry follows (it is dead-lettered). */
+export const isFinalFailure = (job: Job, err: Error) =>
+  isPermanent(err) || err.name === 'ZodError' || isLastAttempt(job);
+
 /** What a job handler can use: one of each, shared by every handler of the app. */
 export interface WorkerContext<C extends WorkerConfig = WorkerConfig> {
   name: string;
@@ -166,7 +170,7 @@ function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHan
         const err = raw instanceof Error ? raw : new Error(String(raw));
         end({ outcome: 'failed' });
         const permanent = isPermanent(err) || err.name === 'ZodError';
-        const final = permanent || isLastAttempt(job);
+        const final = isFinalFailure(job, err);
         metrics.failed.inc({ ...labels, final: String(final) });
         if (final) {
           // Written before BullMQ marks the job failed, so a crash right here cannot lose it.
