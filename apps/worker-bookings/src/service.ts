@@ -55,6 +55,8 @@ export function createBookingsService(deps: {
     enableAutoPipelining: true,
     connectionName: 'cauce-beds24-collapse',
   });
+  // A duplicate has no listeners: without one a Redis outage would surface as unhandled errors.
+  collapseRedis.on('error', (err) => log.debug({ err: err.message }, 'collapse Redis connection error'));
   const client = new beds24.Beds24Client({
     baseUrl: config.BEDS24_BASE_URL,
     token: config.BEDS24_TOKEN,
