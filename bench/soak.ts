@@ -5,7 +5,8 @@
  * latency on every provider API route, the ingress and every worker as real processes. For
  * SOAK_MINUTES (default 10) it sends SOAK_RATE events/s (Beds24 and SIIGO webhooks, orders,
  * Stripe/PayPal/GHL/ManyChat events); every 30 s a random worker is killed with SIGKILL and
- * restarted; Redis is restarted once and PostgreSQL once. Then it drains and compares what was
+ * restarted; Redis is restarted once with its data and once empty (every job it held is lost), and
+ * PostgreSQL once. Then it drains and compares what was
  * sent with the database: lost and duplicated must both be 0.
  */
 import { execFileSync } from 'node:child_process';
@@ -136,6 +137,11 @@ const outages = [
     chaosLog.push(`${Math.round((Date.now() - started) / 1000)}s restart Redis (5 s down)`);
     services.restartRedis(5_000).catch((e) => log(`Redis restart failed: ${e}`));
   }, DURATION_MS * 0.35),
+  setTimeout(() => {
+    // Comes back without its data: every queued job is gone; the ingress's redrive re-adds them.
+    chaosLog.push(`${Math.round((Date.now() - started) / 1000)}s restart Redis EMPTY (5 s down)`);
+    services.restartRedis(5_000, { empty: true }).catch((e) => log(`empty Redis restart failed: ${e}`));
+  }, DURATION_MS * 0.5),
   setTimeout(() => {
     chaosLog.push(`${Math.round((Date.now() - started) / 1000)}s restart PostgreSQL (5 s down)`);
     services.restartPostgres(5_000).catch((e) => log(`PostgreSQL restart failed: ${e}`));
