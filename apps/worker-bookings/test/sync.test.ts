@@ -89,8 +89,15 @@ describe('Beds24 booking webhooks', () => {
     expect(await db.booking.count({ where: { bookingId: String(b.id) } })).toBe(1);
     expect((await db.webhookEvent.findUnique({ where: { id: e3.event.id } }))!.status).toBe('processed');
 
-    const text = await (await fetch(metricsUrl)).text();
-    expect(text).toMatch(/jobs_processed_total\{[^}]*type="webhook-event"[^}]*\} [3-9]/);
+    // Counted when the job returns, after the settle awaited above: poll the counter itself.
+    await expect
+      .poll(
+        async () =>
+          (await (await fetch(metricsUrl)).text()).match(
+            /jobs_processed_total\{[^}]*type="webhook-event"[^}]*\} (\d+)/,
+          )?.[1],
+      )
+      .toMatch(/^[3-9]$/);
     expect(
       await scrape(metricsUrl, 'beds24_api_calls_total', { endpoint: 'GET /bookings', status: '200' }),
     ).toBeGreaterThanOrEqual(3);
