@@ -102,8 +102,13 @@ describe('Beds24 booking webhooks', () => {
       await scrape(metricsUrl, 'beds24_api_calls_total', { endpoint: 'GET /bookings', status: '200' }),
     ).toBeGreaterThanOrEqual(3);
     expect(await scrape(metricsUrl, 'beds24_credits_remaining')).toBeGreaterThan(0);
-    const last = await scrape(metricsUrl, 'last_successful_sync_timestamp_seconds', { sync: 'beds24' });
-    expect(Math.abs(last! - Date.now() / 1000)).toBeLessThan(60);
+    // Set after the upsert that settled the event: poll it.
+    await expect
+      .poll(async () => {
+        const last = await scrape(metricsUrl, 'last_successful_sync_timestamp_seconds', { sync: 'beds24' });
+        return last !== undefined && Math.abs(last - Date.now() / 1000) < 60;
+      })
+      .toBe(true);
   });
 
   it('fetches cancelled bookings by asking for every status (the list hides them otherwise)', async () => {
