@@ -79,8 +79,10 @@ for (const w of WORKERS) {
   workerPorts[w] = await freePort();
   stack.start(w, `apps/${w}/src/main.ts`, { WORKER_PORT: String(workerPorts[w]), WORKER_HOST: '127.0.0.1' });
 }
-await waitHttp(`${ingress}/api/ready`);
-for (const w of WORKERS) await waitHttp(`http://127.0.0.1:${workerPorts[w]}/health`);
+// How long the apps may take to start (a loaded machine compiles 8 TypeScript apps at once).
+const START_MS = Number(process.env.SOAK_START_TIMEOUT_MS ?? 30_000);
+await waitHttp(`${ingress}/api/ready`, START_MS);
+for (const w of WORKERS) await waitHttp(`http://127.0.0.1:${workerPorts[w]}/health`, START_MS);
 log(`stack up: ingress ${ingress}, provider-sim ${simBase}, workers ${JSON.stringify(workerPorts)}`);
 
 const seeded = await Traffic.seed(simBase, 300, 300);
