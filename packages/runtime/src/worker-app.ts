@@ -46,7 +46,10 @@ export interface WorkerAppOptions<C extends WorkerConfig> {
   config: C;
   defaultPort: number;
   handlers: (ctx: WorkerContext<C>) => QueueHandler<C>[] | Promise<QueueHandler<C>[]>;
-  /** Runs after workers start: job schedulers, watchers. */
+  /**
+   * Runs after workers start: job schedulers, watchers. Runs again after every Redis reconnect
+   * (Redis may come back without its data, and job schedulers live there), so keep it idempotent.
+   */
   onStart?: (ctx: WorkerContext<C>) => Promise<void> | void;
   /** Runs first at shutdown. */
   onStop?: (ctx: WorkerContext<C>) => Promise<void> | void;
@@ -95,6 +98,14 @@ export async function startWorkerApp<C extends WorkerConfig>(
   await opts.onStart?.(ctx);
 
   let closing = false;
+  // Already connected (warnIfEvicting answered): 'ready' from here on means a reconnect.
+  const rerunOnStart = () => {
+    if (closing) return;
+    Promise.resolve(opts.onStart?.(ctx)).catch((err) =>
+      log.warn({ err: (err as Error).message }, 'could not re-create job schedulers after a Redis reconnect'),
+    );
+  };
+  redis.on('ready', rerunOnStart);
   const server = await startHealthServer({
     registry,
     port: config.WORKER_PORT ?? opts.defaultPort,
@@ -124,6 +135,7 @@ export async function startWorkerApp<C extends WorkerConfig>(
     async close() {
       if (closing) return;
       closing = true;
+      redis.off('ready', rerunOnStart);
       log.info('shutting down: no new jobs, waiting for active ones');
       await opts.onStop?.(ctx);
       const graceful = Promise.all(workers.map((w) => w.close()));
