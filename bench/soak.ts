@@ -5,7 +5,8 @@
  * latency on every provider API route, the ingress and every worker as real processes. For
  * SOAK_MINUTES (default 10) it sends SOAK_RATE events/s (Beds24 and SIIGO webhooks, orders,
  * Stripe/PayPal/GHL/ManyChat events); every 30 s a random worker is killed with SIGKILL and
- * restarted; Redis is restarted once and PostgreSQL once. Then it drains and compares what was
+ * restarted; Redis is restarted once with its data and once empty (every job it held is lost), and
+ * PostgreSQL once. Then it drains and compares what was
  * sent with the database: lost and duplicated must both be 0.
  */
 import { execFileSync } from 'node:child_process';
@@ -78,8 +79,10 @@ for (const w of WORKERS) {
   workerPorts[w] = await freePort();
   stack.start(w, `apps/${w}/src/main.ts`, { WORKER_PORT: String(workerPorts[w]), WORKER_HOST: '127.0.0.1' });
 }
-await waitHttp(`${ingress}/api/ready`);
-for (const w of WORKERS) await waitHttp(`http://127.0.0.1:${workerPorts[w]}/health`);
+// How long the apps may take to start (a loaded machine compiles 8 TypeScript apps at once).
+const START_MS = Number(process.env.SOAK_START_TIMEOUT_MS ?? 30_000);
+await waitHttp(`${ingress}/api/ready`, START_MS);
+for (const w of WORKERS) await waitHttp(`http://127.0.0.1:${workerPorts[w]}/health`, START_MS);
 log(`stack up: ingress ${ingress}, provider-sim ${simBase}, workers ${JSON.stringify(workerPorts)}`);
 
 const seeded = await Traffic.seed(simBase, 300, 300);
@@ -136,6 +139,11 @@ const outages = [
     chaosLog.push(`${Math.round((Date.now() - started) / 1000)}s restart Redis (5 s down)`);
     services.restartRedis(5_000).catch((e) => log(`Redis restart failed: ${e}`));
   }, DURATION_MS * 0.35),
+  setTimeout(() => {
+    // Comes back without its data: every queued job is gone; the ingress's redrive re-adds them.
+    chaosLog.push(`${Math.round((Date.now() - started) / 1000)}s restart Redis EMPTY (5 s down)`);
+    services.restartRedis(5_000, { empty: true }).catch((e) => log(`empty Redis restart failed: ${e}`));
+  }, DURATION_MS * 0.5),
   setTimeout(() => {
     chaosLog.push(`${Math.round((Date.now() - started) / 1000)}s restart PostgreSQL (5 s down)`);
     services.restartPostgres(5_000).catch((e) => log(`PostgreSQL restart failed: ${e}`));

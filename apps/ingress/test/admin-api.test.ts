@@ -56,6 +56,7 @@ describe('admin auth', () => {
       '/api/admin/failures/1/replay',
       '/api/admin/failures/replay',
       '/api/admin/webhooks/1/replay',
+      '/api/admin/webhooks/replay',
     ]) {
       expect((await post(url, null, {})).status, url).toBe(401);
       const res = await post(url, ingress.viewer, { since: new Date().toISOString() });
@@ -336,10 +337,11 @@ describe('POST /api/admin/webhooks/:id/replay', () => {
     expect(stored).toMatchObject({ status: 'queued', jobId: res.body.jobId, error: null });
     expect(stored.enqueuedAt).toBeInstanceOf(Date);
 
-    // Each replay is an explicit request: a second one enqueues another job.
+    // Its job has not run yet (no worker here): a second replay leaves the event to it, no second job.
     const again = await post(`/api/admin/webhooks/${ev.id}/replay`, ingress.admin);
     expect(again.status).toBe(202);
-    expect(again.body.jobId).not.toBe(res.body.jobId);
+    expect(again.body).toMatchObject({ jobId: res.body.jobId, leftToJob: true });
+    expect(await ingress.deps.producer.queue(QUEUES.beds24Sync).getWaitingCount()).toBe(1);
   });
 
   it('refuses an event that never had a queue and an unknown id', async () => {
@@ -350,6 +352,71 @@ describe('POST /api/admin/webhooks/:id/replay', () => {
     expect(res.status).toBe(422);
     expect(res.body.error).toBe('not_replayable');
     expect((await post('/api/admin/webhooks/987654/replay', ingress.admin)).status).toBe(404);
+  });
+});
+
+describe('POST /api/admin/webhooks/replay', () => {
+  it('replays exactly the events matching provider, status and window, each marked queued before its job', async () => {
+    const at = (m: number) => minutesAgo(m);
+    const seed = (dedupeKey: string, o: { provider?: string; status?: string; receivedAt: Date }) =>
+      db.webhookEvent.create({
+        data: {
+          provider: o.provider ?? 'stripe',
+          eventType: 'customer.updated',
+          dedupeKey,
+          status: o.status ?? 'failed',
+          queue: QUEUES.stagingStripe,
+          jobId: dedupeKey,
+          payload: { id: dedupeKey },
+          receivedAt: o.receivedAt,
+        },
+      });
+    const hit1 = await seed('bulk-hit-1', { receivedAt: at(30) });
+    const hit2 = await seed('bulk-hit-2', { receivedAt: at(20) });
+    const misses = [
+      await seed('bulk-old', { receivedAt: at(90) }),
+      await seed('bulk-late', { receivedAt: at(1) }),
+      await seed('bulk-other-provider', { provider: 'paypal', receivedAt: at(25) }),
+      await seed('bulk-other-status', { status: 'processed', receivedAt: at(25) }),
+    ];
+    const res = await post('/api/admin/webhooks/replay', ingress.admin, {
+      provider: 'stripe',
+      status: 'failed',
+      since: at(60).toISOString(),
+      until: at(10).toISOString(),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ matched: 2, replayed: 2, leftToJob: 0, notReplayable: 0 });
+    for (const ev of [hit1, hit2]) {
+      const stored = await db.webhookEvent.findUniqueOrThrow({ where: { id: ev.id } });
+      expect(stored.status).toBe('queued');
+      expect(stored.jobId).toMatch(new RegExp(`^webhook-replay-${ev.id}-\\d+$`));
+      const job = await ingress.deps.producer.queue(QUEUES.stagingStripe).getJob(stored.jobId!);
+      expect(job?.data).toMatchObject({ webhookEventId: String(ev.id), provider: 'stripe' });
+    }
+    for (const ev of misses)
+      expect(await db.webhookEvent.findUniqueOrThrow({ where: { id: ev.id } })).toMatchObject({
+        status: ev.status,
+        jobId: ev.jobId,
+      });
+
+    // Their jobs now wait in the queue (no worker here): a second call leaves them to those jobs.
+    const again = await post('/api/admin/webhooks/replay', ingress.admin, {
+      provider: 'stripe',
+      status: 'queued',
+      since: at(60).toISOString(),
+      until: at(10).toISOString(),
+    });
+    expect(again.body).toEqual({ matched: 2, replayed: 0, leftToJob: 2, notReplayable: 0 });
+    expect((await post('/api/admin/webhooks/replay', ingress.admin, {})).status).toBe(400);
+    expect(
+      (
+        await post('/api/admin/webhooks/replay', ingress.admin, {
+          since: at(1).toISOString(),
+          status: 'rejected',
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
@@ -389,6 +456,7 @@ describe('OpenAPI', () => {
       ['/api/admin/failures/{id}/replay', 'post'],
       ['/api/admin/failures/replay', 'post'],
       ['/api/admin/webhooks/{id}/replay', 'post'],
+      ['/api/admin/webhooks/replay', 'post'],
       ['/api/admin/login', 'post'],
       ['/api/orders', 'post'],
       ['/api/orders/{id}', 'get'],

@@ -56,6 +56,8 @@ describe('Beds24', () => {
     const first = await post('/api/webhooks/beds24', body, bearer());
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({ received: true, timestamp: expect.any(String) });
+    // The 'queued' mark is written after the answer (off the request path): poll for it.
+    await expect.poll(async () => (await events({ entityId: '7001' }))[0]?.status).toBe('queued');
     const [row] = await events({ entityId: '7001' });
     expect(row).toMatchObject({
       provider: 'beds24',

@@ -5,7 +5,7 @@ import {
   createWebhookEventBatch,
   type Logger,
   type Registry,
-  type WebhookEventBatch,
+  type WebhookEventStore,
 } from '@cauce/runtime';
 import type DataLoader from 'dataloader';
 import type { Redis } from 'ioredis';
@@ -25,7 +25,7 @@ export interface BookingsService {
   client: beds24.Beds24Client;
   /** Per-job calls that concurrent jobs share: one query, request or statement per batch. */
   batch: {
-    events: WebhookEventBatch;
+    events: WebhookEventStore;
     /** null when Beds24 does not know the booking. */
     fetch: DataLoader<string, beds24.FetchedBooking | null>;
     upsert: DataLoader<BookingWrite, UpsertOutcome>;
@@ -55,6 +55,8 @@ export function createBookingsService(deps: {
     enableAutoPipelining: true,
     connectionName: 'cauce-beds24-collapse',
   });
+  // A duplicate has no listeners: without one a Redis outage would surface as unhandled errors.
+  collapseRedis.on('error', (err) => log.debug({ err: err.message }, 'collapse Redis connection error'));
   const client = new beds24.Beds24Client({
     baseUrl: config.BEDS24_BASE_URL,
     token: config.BEDS24_TOKEN,

@@ -1,6 +1,11 @@
 import { beds24 } from '@cauce/providers';
 import type { WebhookEventJob } from '@cauce/queues';
-import { isLastAttempt, isPermanent, lazyChild, type WebhookOutcome } from '@cauce/runtime';
+import {
+  handleWebhookEventJob,
+  lazyChild,
+  type StoredWebhookEvent,
+  type WebhookHandled,
+} from '@cauce/runtime';
 import type { Job } from 'bullmq';
 import type { BookingsService } from './service.ts';
 import type { UpsertOutcome } from './store.ts';
@@ -23,56 +28,55 @@ function bookingIdOf(entityId: string | null | undefined, payload: unknown): str
  * A Beds24 booking webhook (CREATED / MODIFY / CANCEL): the body is only a hint, so every kind
  * re-fetches the full booking (every status, with items and messages) and upserts it. A webhook
  * already covered by a later-started successful fetch of the same booking skips the fetch.
- * Each step goes through `s.batch`: jobs running together share one event query, one Beds24
- * request and one upsert-and-settle, while this code still reads as one job's story.
+ * The event's lifecycle (skip if settled, settle, settle `failed` for good) is the runtime's; each
+ * step goes through `s.batch`: jobs running together share one event query, one Beds24 request
+ * and one upsert-and-settle, while this code still reads as one job's story.
  */
 export async function handleBookingEvent(
   s: BookingsService,
   job: Job<WebhookEventJob>,
 ): Promise<BookingEventResult> {
-  const event = await s.batch.events.load.load(job.data.webhookEventId);
-  const settle = (status: WebhookOutcome, error?: string) =>
-    s.batch.events.settle.load({ id: event.id, status, error });
-  if (event.status === 'processed' || event.status === 'ignored')
-    return { outcome: 'already', status: event.status };
+  const out = await handleWebhookEventJob(job, s.batch.events, (event) => syncBooking(s, job, event));
+  if (out.status === 'already') return { outcome: 'already', status: out.settledAs };
+  if (out.status === 'ignored') return { outcome: 'ignored', reason: out.reason };
+  return out.result!;
+}
+
+type Synced = Exclude<BookingEventResult, { outcome: 'ignored' | 'already' }>;
+
+async function syncBooking(
+  s: BookingsService,
+  job: Job<WebhookEventJob>,
+  event: StoredWebhookEvent,
+): Promise<WebhookHandled<Synced>> {
   const bookingId = bookingIdOf(job.data.entityId ?? event.entityId, event.payload);
+  if (!bookingId) return { status: 'ignored', reason: 'no booking id in the event' };
   const log = lazyChild(s.log, { jobId: job.id, bookingId, webhookEventId: event.id.toString() });
-  if (!bookingId) {
-    await settle('ignored', 'no booking id in the event');
-    return { outcome: 'ignored', reason: 'no booking id' };
+  if (await s.collapser.isCovered(bookingId, event.receivedAt)) {
+    s.metrics.collapsed.inc();
+    log.debug('covered by a later fetch; skipped');
+    return { status: 'processed', result: { outcome: 'collapsed', bookingId } };
   }
-  try {
-    if (await s.collapser.isCovered(bookingId, event.receivedAt)) {
-      await settle('processed');
-      s.metrics.collapsed.inc();
-      log.debug('covered by a later fetch; skipped');
-      return { outcome: 'collapsed', bookingId };
-    }
-    const startedAt = Date.now();
-    const fetched = await s.batch.fetch.load(bookingId);
-    if (!fetched) {
-      await settle('ignored', 'Beds24 has no booking with this id');
-      log.warn('booking not found at Beds24');
-      return { outcome: 'ignored', reason: 'not found at Beds24' };
-    }
-    const row = beds24.mapBooking({ booking: fetched.booking, messages: fetched.messages }, s.mapOptions);
-    // Settles the event 'processed' in the same statement as the booking write.
-    const upsert = await s.batch.upsert.load({
-      row,
-      bdStatus: beds24.bdStatusFor(event.eventType),
-      eventAt: beds24.webhookEventTime(event.payload),
-      webhookEventId: event.id,
-    });
-    // Only lets later webhooks skip their fetch: losing it costs a fetch, never data.
-    await s.collapser
-      .recordFetch(bookingId, startedAt)
-      .catch((err) => log.warn({ err: (err as Error).message }, 'could not record the fetch for collapsing'));
-    s.metrics.upserts.inc({ source: 'webhook', outcome: upsert });
-    s.markSuccess();
-    log.info({ upsert, status: row.status, eventType: event.eventType }, 'booking synced');
-    return { outcome: 'upserted', bookingId, upsert };
-  } catch (err) {
-    if (isPermanent(err) || isLastAttempt(job)) await settle('failed', (err as Error).message);
-    throw err;
+  const startedAt = Date.now();
+  const fetched = await s.batch.fetch.load(bookingId);
+  if (!fetched) {
+    log.warn('booking not found at Beds24');
+    return { status: 'ignored', reason: 'Beds24 has no booking with this id' };
   }
+  const row = beds24.mapBooking({ booking: fetched.booking, messages: fetched.messages }, s.mapOptions);
+  // Settles the event 'processed' in the same statement as the booking write.
+  const upsert = await s.batch.upsert.load({
+    row,
+    bdStatus: beds24.bdStatusFor(event.eventType),
+    eventAt: beds24.webhookEventTime(event.payload),
+    webhookEventId: event.id,
+  });
+  // Only lets later webhooks skip their fetch: losing it costs a fetch, never data.
+  await s.collapser
+    .recordFetch(bookingId, startedAt)
+    .catch((err) => log.warn({ err: (err as Error).message }, 'could not record the fetch for collapsing'));
+  s.metrics.upserts.inc({ source: 'webhook', outcome: upsert });
+  s.markSuccess();
+  log.info({ upsert, status: row.status, eventType: event.eventType }, 'booking synced');
+  return { status: 'processed', settled: true, result: { outcome: 'upserted', bookingId, upsert } };
 }

@@ -93,16 +93,18 @@ describe('Beds24 end to end', () => {
       totalPersons: 4 + (b.numChild as number),
     });
     expect(Number(row.totalCharges)).toBe(280000);
-    expect(
-      await scrape(metricsUrl, 'jobs_processed_total', { queue: 'beds24-sync', type: 'webhook-event' }),
-    ).toBe(3);
+    // Counted when each job returns, after the settle `send` waited for: poll the counters themselves.
+    await expect
+      .poll(() => scrape(metricsUrl, 'jobs_processed_total', { queue: 'beds24-sync', type: 'webhook-event' }))
+      .toBe(3);
     expect(
       await scrape(metricsUrl, 'beds24_api_calls_total', { endpoint: 'GET /bookings', status: '200' }),
     ).toBe(3);
-    expect((await sim.calls())[BOOKINGS_ENDPOINT]).toBe(3);
-    expect(
-      await scrape(metricsUrl, 'last_successful_sync_timestamp_seconds', { sync: 'beds24' }),
-    ).toBeGreaterThan(Date.now() / 1000 - 60);
+    // The sim records a call once its answer is sent, which may be after the worker read it.
+    await expect.poll(async () => (await sim.calls())[BOOKINGS_ENDPOINT]).toBe(3);
+    await expect
+      .poll(() => scrape(metricsUrl, 'last_successful_sync_timestamp_seconds', { sync: 'beds24' }))
+      .toBeGreaterThan(Date.now() / 1000 - 60);
     for (const action of ['CREATED', 'MODIFY', 'CANCEL'])
       expect(await scrape(`${ingressUrl}/metrics`, 'beds24_webhooks_received_total', { action })).toBe(1);
     expect(

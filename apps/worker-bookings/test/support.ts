@@ -57,7 +57,7 @@ export function bookingsConfig(
 let seq = 0;
 /**
  * Delivers a Beds24 webhook the way the ingress contract does: a row in webhook_events, then a
- * 'webhook-event' job on beds24-sync with jobId = the dedupe key, and status 'queued'.
+ * 'webhook-event' job on beds24-sync with jobId = the dedupe key, with status 'queued' (written before the add, so it never overwrites the worker's settle).
  */
 export async function storeAndEnqueue(
   db: Db,
@@ -76,6 +76,9 @@ export async function storeAndEnqueue(
       payload: { booking: { id: Number(bookingId) }, ...payload },
       queue: QUEUES.beds24Sync,
       jobId: toJobId(dedupeKey),
+      // Queued before the add: a mark written after it could overwrite the worker's settle.
+      status: 'queued',
+      enqueuedAt: new Date(),
     },
   });
   const job = await producer.add(
@@ -84,9 +87,5 @@ export async function storeAndEnqueue(
     { webhookEventId: event.id.toString(), provider: 'beds24', eventType, entityId: String(bookingId) },
     { dedupeKey },
   );
-  await db.webhookEvent.update({
-    where: { id: event.id },
-    data: { status: 'queued', enqueuedAt: new Date() },
-  });
   return { event, job };
 }

@@ -89,14 +89,26 @@ describe('Beds24 booking webhooks', () => {
     expect(await db.booking.count({ where: { bookingId: String(b.id) } })).toBe(1);
     expect((await db.webhookEvent.findUnique({ where: { id: e3.event.id } }))!.status).toBe('processed');
 
-    const text = await (await fetch(metricsUrl)).text();
-    expect(text).toMatch(/jobs_processed_total\{[^}]*type="webhook-event"[^}]*\} [3-9]/);
+    // Counted when the job returns, after the settle awaited above: poll the counter itself.
+    await expect
+      .poll(
+        async () =>
+          (await (await fetch(metricsUrl)).text()).match(
+            /jobs_processed_total\{[^}]*type="webhook-event"[^}]*\} (\d+)/,
+          )?.[1],
+      )
+      .toMatch(/^[3-9]$/);
     expect(
       await scrape(metricsUrl, 'beds24_api_calls_total', { endpoint: 'GET /bookings', status: '200' }),
     ).toBeGreaterThanOrEqual(3);
     expect(await scrape(metricsUrl, 'beds24_credits_remaining')).toBeGreaterThan(0);
-    const last = await scrape(metricsUrl, 'last_successful_sync_timestamp_seconds', { sync: 'beds24' });
-    expect(Math.abs(last! - Date.now() / 1000)).toBeLessThan(60);
+    // Set after the upsert that settled the event: poll it.
+    await expect
+      .poll(async () => {
+        const last = await scrape(metricsUrl, 'last_successful_sync_timestamp_seconds', { sync: 'beds24' });
+        return last !== undefined && Math.abs(last - Date.now() / 1000) < 60;
+      })
+      .toBe(true);
   });
 
   it('fetches cancelled bookings by asking for every status (the list hides them otherwise)', async () => {

@@ -1,13 +1,16 @@
 import { createPgPool } from '@cauce/db';
 import { JOBS, QUEUES, type StagingSyncJob, type StagingUnifyJob, type WebhookEventJob } from '@cauce/queues';
 import {
+  handleWebhookEventJob,
   isLastAttempt,
   isPermanent,
   PermanentError,
   type QueueHandler,
   type WorkerAppOptions,
   type WorkerContext,
+  webhookEventStore,
 } from '@cauce/runtime';
+import type { Job } from 'bullmq';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
 import { ghlClient, runGhlSync } from './ghl-sync.ts';
@@ -37,6 +40,7 @@ export function stagingWorkerOptions(
   const stripeApi = stripeClient(config);
   const paypalApi = paypalClient(config);
   const manychatApi = manychatClient(config);
+  const events = webhookEventStore(pool);
 
   const wrapRun =
     (fn: (runId: string, ctx: WorkerContext<StagingConfig>) => Promise<unknown>) =>
@@ -79,7 +83,9 @@ export function stagingWorkerOptions(
         process: async (job, ctx) => {
           const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
-            return handleGhlWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
+            return handleWebhookEventJob(job as Job<WebhookEventJob>, events, (e) =>
+              handleGhlWebhook(pool, config, e),
+            );
           if (job.name === JOBS.stagingSync) return syncGhl((job.data as StagingSyncJob).runId, ctx, final);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingGhl}`);
         },
@@ -90,7 +96,9 @@ export function stagingWorkerOptions(
         process: async (job, ctx) => {
           const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
-            return handleStripeWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
+            return handleWebhookEventJob(job as Job<WebhookEventJob>, events, (e) =>
+              handleStripeWebhook(pool, config, e),
+            );
           if (job.name === JOBS.stagingSync)
             return syncStripe((job.data as StagingSyncJob).runId, ctx, final);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingStripe}`);
@@ -102,7 +110,9 @@ export function stagingWorkerOptions(
         process: async (job, ctx) => {
           const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
-            return handlePaypalWebhook(ctx.db, pool, (job.data as WebhookEventJob).webhookEventId);
+            return handleWebhookEventJob(job as Job<WebhookEventJob>, events, (e) =>
+              handlePaypalWebhook(pool, e),
+            );
           if (job.name === JOBS.stagingSync)
             return syncPaypal((job.data as StagingSyncJob).runId, ctx, final);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingPaypal}`);
@@ -114,7 +124,9 @@ export function stagingWorkerOptions(
         process: async (job, ctx) => {
           const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
-            return handleManychatWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
+            return handleWebhookEventJob(job as Job<WebhookEventJob>, events, (e) =>
+              handleManychatWebhook(pool, config, e),
+            );
           if (job.name === JOBS.stagingSync)
             return syncManychat((job.data as StagingSyncJob).runId, ctx, final);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingManychat}`);

@@ -1,6 +1,5 @@
-import type { Db } from '@cauce/db';
 import type { ghl, stripe } from '@cauce/providers';
-import { loadWebhookEvent, settleWebhookEvent } from '@cauce/runtime';
+import type { StoredWebhookEvent, WebhookHandled } from '@cauce/runtime';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
 import { ghlRow } from './ghl-sync.ts';
@@ -8,6 +7,10 @@ import { manychatRow } from './manychat-sync.ts';
 import { normalizeEmail } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
 import { STRIPE_TABLE, stripeRows } from './stripe-sync.ts';
+
+/** What a staging webhook did; the runtime settles the event from it (handleWebhookEventJob). */
+type Handled = WebhookHandled<{ upserted: string }>;
+const IGNORED = 'not an event staging keeps';
 
 const GHL_CONTACT_EVENTS = new Set([
   'ContactCreate',
@@ -22,21 +25,21 @@ const GHL_CONTACT_EVENTS = new Set([
  * account's webhooks with one platform key, so the signature does not say whose account sent it:
  * with GHL_LOCATION_ID set, another location's contacts are ignored, not staged.
  */
-export async function handleGhlWebhook(db: Db, pool: pg.Pool, config: StagingConfig, webhookEventId: string) {
-  const event = await loadWebhookEvent(db, webhookEventId);
+export async function handleGhlWebhook(
+  pool: pg.Pool,
+  config: StagingConfig,
+  event: StoredWebhookEvent,
+): Promise<Handled> {
   const body = event.payload as Record<string, unknown>;
   if (!GHL_CONTACT_EVENTS.has(String(body.type ?? event.eventType)) || typeof body.id !== 'string') {
-    await settleWebhookEvent(db, webhookEventId, 'ignored');
-    return { ignored: true };
+    return { status: 'ignored', reason: IGNORED };
   }
   if (config.GHL_LOCATION_ID && body.locationId !== config.GHL_LOCATION_ID) {
-    await settleWebhookEvent(db, webhookEventId, 'ignored', 'another GHL location');
-    return { ignored: true };
+    return { status: 'ignored', reason: 'another GHL location' };
   }
   const { type: _type, webhookId: _wid, timestamp: _ts, ...contact } = body;
   await upsertRaw(pool, RAW_TABLES.ghl, [ghlRow(contact as ghl.GhlContact, config.DEFAULT_PHONE_REGION)]);
-  await settleWebhookEvent(db, webhookEventId, 'processed');
-  return { upserted: body.id };
+  return { status: 'processed', result: { upserted: body.id } };
 }
 
 /** Stripe object type in an event -> the list it belongs to. */
@@ -50,37 +53,31 @@ const STRIPE_OBJECT_LIST: Record<string, stripe.StripeList> = {
 
 /** A stored Stripe event upserts the object it carries (data.object) into its staging table. */
 export async function handleStripeWebhook(
-  db: Db,
   pool: pg.Pool,
   config: StagingConfig,
-  webhookEventId: string,
-) {
-  const event = await loadWebhookEvent(db, webhookEventId);
+  event: StoredWebhookEvent,
+): Promise<Handled> {
   const obj = (event.payload as { data?: { object?: stripe.StripeObject } }).data?.object;
   // Own keys only: an object type named "constructor" must not find Object.prototype's.
   const type = String(obj?.object);
   const list = obj && Object.hasOwn(STRIPE_OBJECT_LIST, type) ? STRIPE_OBJECT_LIST[type] : undefined;
   if (!obj || !list || typeof obj.id !== 'string' || obj.deleted === true) {
-    await settleWebhookEvent(db, webhookEventId, 'ignored');
-    return { ignored: true };
+    return { status: 'ignored', reason: IGNORED };
   }
   await upsertRaw(pool, STRIPE_TABLE[list], stripeRows(list, [obj], config.DEFAULT_PHONE_REGION));
-  await settleWebhookEvent(db, webhookEventId, 'processed');
-  return { upserted: obj.id };
+  return { status: 'processed', result: { upserted: obj.id } };
 }
 
 /**
  * PayPal events: captures/sales into transactions, BILLING.SUBSCRIPTION.* into subscriptions
  * (PayPal has no subscription listing without plan ids, so webhooks are where they come from).
  */
-export async function handlePaypalWebhook(db: Db, pool: pg.Pool, webhookEventId: string) {
-  const event = await loadWebhookEvent(db, webhookEventId);
+export async function handlePaypalWebhook(pool: pg.Pool, event: StoredWebhookEvent): Promise<Handled> {
   const body = event.payload as { event_type?: string; resource?: Record<string, unknown> };
   const type = String(body.event_type ?? event.eventType);
   const r = body.resource;
   if (!r || typeof r.id !== 'string') {
-    await settleWebhookEvent(db, webhookEventId, 'ignored');
-    return { ignored: true };
+    return { status: 'ignored', reason: IGNORED };
   }
   if (type.startsWith('BILLING.SUBSCRIPTION.')) {
     const subscriber = (r.subscriber ?? {}) as { email_address?: unknown };
@@ -118,11 +115,9 @@ export async function handlePaypalWebhook(db: Db, pool: pg.Pool, webhookEventId:
       },
     ]);
   } else {
-    await settleWebhookEvent(db, webhookEventId, 'ignored');
-    return { ignored: true };
+    return { status: 'ignored', reason: IGNORED };
   }
-  await settleWebhookEvent(db, webhookEventId, 'processed');
-  return { upserted: r.id };
+  return { status: 'processed', result: { upserted: r.id } };
 }
 
 /**
@@ -131,22 +126,18 @@ export async function handlePaypalWebhook(db: Db, pool: pg.Pool, webhookEventId:
  * such a flow lands here.
  */
 export async function handleManychatWebhook(
-  db: Db,
   pool: pg.Pool,
   config: StagingConfig,
-  webhookEventId: string,
-) {
-  const event = await loadWebhookEvent(db, webhookEventId);
+  event: StoredWebhookEvent,
+): Promise<Handled> {
   const body = event.payload as Record<string, unknown>;
   const subscriber = (
     body.subscriber && typeof body.subscriber === 'object' ? body.subscriber : body
   ) as Record<string, unknown>;
   const row = manychatRow(subscriber, 'flow', config.DEFAULT_PHONE_REGION);
   if (!row) {
-    await settleWebhookEvent(db, webhookEventId, 'ignored', 'no subscriber id');
-    return { ignored: true };
+    return { status: 'ignored', reason: 'no subscriber id' };
   }
   await upsertRaw(pool, RAW_TABLES.manychat, [row]);
-  await settleWebhookEvent(db, webhookEventId, 'processed');
-  return { upserted: row.subscriber_id };
+  return { status: 'processed', result: { upserted: row.subscriber_id } };
 }

@@ -1,6 +1,14 @@
 import { createDb, type Prisma } from '@cauce/db';
-import { parseConfig } from '@cauce/runtime';
+import type { WebhookEventJob } from '@cauce/queues';
+import {
+  handleWebhookEventJob,
+  parseConfig,
+  type StoredWebhookEvent,
+  type WebhookHandled,
+  webhookEventStore,
+} from '@cauce/runtime';
 import { setupTestEnv } from '@cauce/testkit';
+import type { Job } from 'bullmq';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stagingEnv } from '../src/config.ts';
@@ -20,6 +28,17 @@ afterAll(async () => {
   await pool.end();
   await db.$disconnect();
 });
+
+/** Runs a handler through the runtime's event lifecycle, as the worker does (one attempt). */
+const handle = <R>(
+  handler: (p: pg.Pool, c: typeof config, e: StoredWebhookEvent) => Promise<WebhookHandled<R>>,
+  webhookEventId: string,
+) =>
+  handleWebhookEventJob(
+    { data: { webhookEventId }, attemptsMade: 0, opts: { attempts: 1 } } as unknown as Job<WebhookEventJob>,
+    webhookEventStore(pool),
+    (e) => handler(pool, config, e),
+  );
 
 let n = 0;
 const storedGhl = async (contact: Record<string, Prisma.InputJsonValue>) =>
@@ -51,11 +70,11 @@ describe('Stripe webhook bodies', () => {
   it('an object type named like an Object.prototype member is ignored, a known one is staged', async () => {
     for (const type of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       const id = await stored({ object: type, id: `cus_${type}` });
-      expect(await handleStripeWebhook(db, pool, config, id), type).toEqual({ ignored: true });
+      expect(await handle(handleStripeWebhook, id), type).toMatchObject({ status: 'ignored' });
       expect((await db.webhookEvent.findUniqueOrThrow({ where: { id: BigInt(id) } })).status).toBe('ignored');
     }
     const id = await stored({ object: 'customer', id: 'cus_real', email: 'ana@example.com' });
-    expect(await handleStripeWebhook(db, pool, config, id)).toEqual({ upserted: 'cus_real' });
+    expect(await handle(handleStripeWebhook, id)).toMatchObject({ result: { upserted: 'cus_real' } });
     const { rows } = await pool.query('SELECT count(*)::int AS n FROM stripe_customers_raw');
     expect(rows[0].n).toBe(1);
   });
@@ -64,13 +83,13 @@ describe('Stripe webhook bodies', () => {
 describe('GoHighLevel webhook bodies', () => {
   it('a contact of another location is ignored; one of ours is staged', async () => {
     const theirs = await storedGhl({ id: 'c-theirs', locationId: 'someone-else', email: 'x@example.com' });
-    expect(await handleGhlWebhook(db, pool, config, theirs)).toEqual({ ignored: true });
+    expect(await handle(handleGhlWebhook, theirs)).toMatchObject({ status: 'ignored' });
     expect(await db.webhookEvent.findUniqueOrThrow({ where: { id: BigInt(theirs) } })).toMatchObject({
       status: 'ignored',
       error: 'another GHL location',
     });
     const ours = await storedGhl({ id: 'c-ours', locationId: 'our-location', email: 'y@example.com' });
-    expect(await handleGhlWebhook(db, pool, config, ours)).toEqual({ upserted: 'c-ours' });
+    expect(await handle(handleGhlWebhook, ours)).toMatchObject({ result: { upserted: 'c-ours' } });
     const { rows } = await pool.query('SELECT ghl_contact_id FROM ghl_contacts_raw');
     expect(rows.map((r) => r.ghl_contact_id)).toEqual(['c-ours']);
   });

@@ -2,6 +2,8 @@ import type { Db, Prisma } from '@cauce/db';
 import { siigo } from '@cauce/providers';
 
 type Snapshot = siigo.ProductSnapshot;
+/** The Prisma client, or an interactive transaction of it (a webhook settles its event in it). */
+type Sql = Pick<Db, '$queryRaw'>;
 export type StockSource = siigo.StockEvent['source'];
 
 export interface ApplyResult {
@@ -79,7 +81,7 @@ function diff(snapshots: readonly Snapshot[], rows: readonly StoredRow[]) {
  *    round, so no update is lost and no old value is invented.
  */
 export async function applySnapshots(
-  db: Db,
+  db: Sql,
   input: readonly Snapshot[],
   source: StockSource,
   webhookEventId: bigint | null = null,
@@ -122,7 +124,7 @@ export async function applySnapshots(
 }
 
 /** `= ANY(ARRAY(…))` rather than `IN (SELECT …)`: an index scan, not a scan of the whole table. */
-function readRows(db: Db, snapshots: readonly Snapshot[]): Promise<StoredRow[]> {
+function readRows(db: Sql, snapshots: readonly Snapshot[]): Promise<StoredRow[]> {
   const ids = JSON.stringify(snapshots.map((s) => s.siigoProductId));
   return db.$queryRaw<StoredRow[]>`
     SELECT id, siigo_product_id, code, name, stock, warehouses, active, siigo_updated_at
@@ -131,7 +133,7 @@ function readRows(db: Db, snapshots: readonly Snapshot[]): Promise<StoredRow[]> 
 }
 
 /** Inserts new products; returns the ids inserted (a concurrent insert of the same id wins). */
-async function insertProducts(db: Db, fresh: readonly Snapshot[], source: StockSource) {
+async function insertProducts(db: Sql, fresh: readonly Snapshot[], source: StockSource) {
   const rows = await db.$queryRaw<Array<{ siigo_product_id: string }>>`
     INSERT INTO products (siigo_product_id, code, name, stock, warehouses, active, last_source,
                           last_sync_at, siigo_updated_at, updated_at)
@@ -157,7 +159,7 @@ interface WrittenRow {
 
 /** Compare-and-write in one statement; returns the rows it changed (see applySnapshots). */
 function updateProducts(
-  db: Db,
+  db: Sql,
   changed: readonly Snapshot[],
   source: StockSource,
   webhookEventId: bigint | null,

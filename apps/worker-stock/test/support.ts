@@ -85,6 +85,9 @@ export async function storeAndEnqueue(
       payload: payload as Prisma.InputJsonObject,
       queue: QUEUES.siigoStock,
       jobId: toJobId(dedupeKey),
+      // Queued before the add: a mark written after it could overwrite the worker's settle.
+      status: 'queued',
+      enqueuedAt: new Date(),
     },
   });
   await producer.add(
@@ -93,10 +96,6 @@ export async function storeAndEnqueue(
     { webhookEventId: event.id.toString(), provider: 'siigo', eventType: topic, entityId: payload.id },
     { dedupeKey },
   );
-  await db.webhookEvent.update({
-    where: { id: event.id },
-    data: { status: 'queued', enqueuedAt: new Date() },
-  });
   return event.id;
 }
 

@@ -13,5 +13,6 @@ export * from './rate-limiter.ts';
 export * from './redis.ts';
 export * from './secrets.ts';
 export * from './webhook-events.ts';
+export * from './webhook-lifecycle.ts';
 export * from './worker-app.ts';
 export * from './worker-config.ts';

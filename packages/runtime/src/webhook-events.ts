@@ -4,27 +4,11 @@ import { PermanentError } from './errors.ts';
 
 /**
  * Workers receive `{webhookEventId}` jobs; the payload lives in webhook_events (stored by the
- * ingress before it answered). These two helpers are the only way workers read and settle it.
+ * ingress before it answered). These statements are the only way workers read and settle it;
+ * `handleWebhookEventJob` (webhook-lifecycle.ts) is the only way workers call them.
  */
-export async function loadWebhookEvent(db: Db, id: string | bigint) {
-  const event = await db.webhookEvent.findUnique({ where: { id: BigInt(id) } });
-  if (!event) throw new PermanentError(`webhook event ${id} not found`);
-  return event;
-}
 
 export type WebhookOutcome = 'processed' | 'failed' | 'ignored';
-
-export async function settleWebhookEvent(
-  db: Db,
-  id: string | bigint,
-  status: WebhookOutcome,
-  error?: string,
-) {
-  await db.webhookEvent.update({
-    where: { id: BigInt(id) },
-    data: { status, error: error ?? null, processedAt: new Date(), attempts: { increment: 1 } },
-  });
-}
 
 /** The columns a worker needs of a stored event. */
 export interface StoredWebhookEvent {
@@ -34,6 +18,8 @@ export interface StoredWebhookEvent {
   entityId: string | null;
   receivedAt: Date;
   payload: unknown;
+  /** Set only by the ingress's admin test route (POST /api/webhooks/test), never from a body. */
+  synthetic: boolean;
 }
 
 export interface WebhookSettlement {
@@ -43,24 +29,33 @@ export interface WebhookSettlement {
 }
 
 /**
- * Set-based twins of the two helpers above, on a plain pg pool: one query for a whole batch of
- * concurrent jobs (the hot path of high-volume workers, where a Prisma call per job costs more
- * CPU than the work itself). A missing event comes back as a PermanentError in its slot.
+ * Where the statements run: a plain pg pool (the hot path of high-volume workers, where a Prisma
+ * call per job costs more CPU than the work itself), or a Prisma client or interactive transaction
+ * (so a worker can settle its event in the same transaction as its own write). Same SQL either way.
  */
+export type SqlRunner = PgPool | Pick<Db, '$queryRawUnsafe'>;
+
+async function run<T>(on: SqlRunner, q: { name: string; text: string; values: unknown[] }): Promise<T[]> {
+  if ('$queryRawUnsafe' in on) return on.$queryRawUnsafe<T[]>(q.text, ...q.values);
+  return (await on.query<T & Record<string, unknown>>(q)).rows;
+}
+
+/** Loads a batch of events in one query. A missing event comes back as a PermanentError in its slot. */
 export async function loadWebhookEvents(
-  pool: PgPool,
+  on: SqlRunner,
   ids: readonly (string | bigint)[],
 ): Promise<Array<StoredWebhookEvent | PermanentError>> {
-  const { rows } = await pool.query<{
+  const rows = await run<{
     id: string;
     status: string;
     event_type: string;
     entity_id: string | null;
     received_at: Date;
     payload: unknown;
-  }>({
+    synthetic: boolean;
+  }>(on, {
     name: 'webhook-events-load',
-    text: `SELECT id::text, status, event_type, entity_id, received_at, payload
+    text: `SELECT id::text, status, event_type, entity_id, received_at, payload, synthetic
            FROM webhook_events WHERE id = ANY($1::bigint[])`,
     values: [ids.map(String)],
   });
@@ -75,8 +70,16 @@ export async function loadWebhookEvents(
       entityId: r.entity_id,
       receivedAt: r.received_at,
       payload: r.payload,
+      synthetic: r.synthetic,
     };
   });
+}
+
+/** One event (see loadWebhookEvents); a missing event throws a PermanentError. */
+export async function loadWebhookEvent(on: SqlRunner, id: string | bigint): Promise<StoredWebhookEvent> {
+  const [event] = await loadWebhookEvents(on, [id]);
+  if (event instanceof PermanentError) throw event;
+  return event!;
 }
 
 /** What settling does to a webhook_events row `w` besides its status and error. */
@@ -91,8 +94,10 @@ export const settleProcessedSql = (ids: string) =>
   `UPDATE webhook_events w SET status = 'processed', error = NULL, ${SETTLED}
    WHERE w.id = ANY(${ids}::bigint[])`;
 
-export async function settleWebhookEvents(pool: PgPool, items: readonly WebhookSettlement[]): Promise<void> {
-  await pool.query({
+/** Settles a batch of events in one statement. */
+export async function settleWebhookEvents(on: SqlRunner, items: readonly WebhookSettlement[]): Promise<void> {
+  if (!items.length) return;
+  await run(on, {
     name: 'webhook-events-settle',
     text: `UPDATE webhook_events w SET status = t.status, error = t.error, ${SETTLED}
            FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, status, error)
@@ -101,20 +106,32 @@ export async function settleWebhookEvents(pool: PgPool, items: readonly WebhookS
   });
 }
 
-/**
- * Per-job `load(id)` and `settle(…)` calls that are gathered into one query per turn of the event
- * loop (DataLoader, no caching: a retry must read the row again).
- */
-export function createWebhookEventBatch(pool: PgPool, maxBatchSize: number) {
+/** How a worker reads and settles its events (see handleWebhookEventJob). */
+export interface WebhookEventStore {
+  load(id: string | bigint): Promise<StoredWebhookEvent>;
+  settle(settlement: WebhookSettlement): Promise<void>;
+}
+
+/** One query per call: for workers whose jobs are few or slow. */
+export function webhookEventStore(on: SqlRunner): WebhookEventStore {
   return {
-    load: createBatchLoader<string | bigint, StoredWebhookEvent>(
-      (ids) => loadWebhookEvents(pool, ids),
-      maxBatchSize,
-    ),
-    settle: createBatchLoader<WebhookSettlement, void>(async (items) => {
-      await settleWebhookEvents(pool, items);
-      return items.map(() => undefined);
-    }, maxBatchSize),
+    load: (id) => loadWebhookEvent(on, id),
+    settle: (s) => settleWebhookEvents(on, [s]),
   };
 }
-export type WebhookEventBatch = ReturnType<typeof createWebhookEventBatch>;
+
+/**
+ * Per-job `load(id)` and `settle(…)` calls that are gathered into one query per turn of the event
+ * loop (DataLoader, no caching: a retry must read the row again): for high-volume workers.
+ */
+export function createWebhookEventBatch(pool: PgPool, maxBatchSize: number): WebhookEventStore {
+  const load = createBatchLoader<string | bigint, StoredWebhookEvent>(
+    (ids) => loadWebhookEvents(pool, ids),
+    maxBatchSize,
+  );
+  const settle = createBatchLoader<WebhookSettlement, void>(async (items) => {
+    await settleWebhookEvents(pool, items);
+    return items.map(() => undefined);
+  }, maxBatchSize);
+  return { load: (id) => load.load(id), settle: (s) => settle.load(s) };
+}

@@ -18,6 +18,10 @@ import type { WorkerConfig } from './worker-config.ts';
 /** This attempt is the job's last: failing it dead-letters the job. */
 export const isLastAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
+/** Failing this attempt with `err` ends the job: no retry follows (it is dead-lettered). */
+export const isFinalFailure = (job: Job, err: Error) =>
+  isPermanent(err) || err.name === 'ZodError' || isLastAttempt(job);
+
 /** What a job handler can use: one of each, shared by every handler of the app. */
 export interface WorkerContext<C extends WorkerConfig = WorkerConfig> {
   name: string;
@@ -43,7 +47,10 @@ export interface WorkerAppOptions<C extends WorkerConfig> {
   config: C;
   defaultPort: number;
   handlers: (ctx: WorkerContext<C>) => QueueHandler<C>[] | Promise<QueueHandler<C>[]>;
-  /** Runs after workers start: job schedulers, watchers. */
+  /**
+   * Runs after workers start: job schedulers, watchers. Runs again after every Redis reconnect
+   * (Redis may come back without its data, and job schedulers live there), so keep it idempotent.
+   */
   onStart?: (ctx: WorkerContext<C>) => Promise<void> | void;
   /** Runs first at shutdown. */
   onStop?: (ctx: WorkerContext<C>) => Promise<void> | void;
@@ -94,6 +101,14 @@ export async function startWorkerApp<C extends WorkerConfig>(
   await opts.onStart?.(ctx);
 
   let closing = false;
+  // Already connected (warnIfEvicting answered): 'ready' from here on means a reconnect.
+  const rerunOnStart = () => {
+    if (closing) return;
+    Promise.resolve(opts.onStart?.(ctx)).catch((err) =>
+      log.warn({ err: (err as Error).message }, 'could not re-create job schedulers after a Redis reconnect'),
+    );
+  };
+  redis.on('ready', rerunOnStart);
   const server = await startHealthServer({
     registry,
     port: config.WORKER_PORT ?? opts.defaultPort,
@@ -123,6 +138,7 @@ export async function startWorkerApp<C extends WorkerConfig>(
     async close() {
       if (closing) return;
       closing = true;
+      redis.off('ready', rerunOnStart);
       log.info('shutting down: no new jobs, waiting for active ones');
       await opts.onStop?.(ctx);
       const graceful = Promise.all(workers.map((w) => w.close()));
@@ -173,7 +189,7 @@ function createWorker<C extends WorkerConfig>(
         const err = raw instanceof Error ? raw : new Error(String(raw));
         end({ outcome: 'failed' });
         const permanent = isPermanent(err) || err.name === 'ZodError';
-        const final = permanent || isLastAttempt(job);
+        const final = isFinalFailure(job, err);
         metrics.failed.inc({ ...labels, final: String(final) });
         if (final) {
           // Written before BullMQ marks the job failed, so a crash right here cannot lose it.

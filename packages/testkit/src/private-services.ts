@@ -15,9 +15,10 @@ export interface PrivateServices {
   stopPostgres(): void;
   startPostgres(): void;
   stopRedis(): Promise<void>;
-  startRedis(): Promise<void>;
+  /** `empty`: Redis comes back without its data (a restart that lost its AOF, a failover, a flush). */
+  startRedis(opts?: { empty?: boolean }): Promise<void>;
   restartPostgres(downMs: number): Promise<void>;
-  restartRedis(downMs: number): Promise<void>;
+  restartRedis(downMs: number, opts?: { empty?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,7 +67,11 @@ export async function startPrivateServices(): Promise<PrivateServices> {
 
   const redisPort = await freePort();
   let redis: ChildProcess | undefined;
-  const redisStart = async () => {
+  const redisStart = async ({ empty = false }: { empty?: boolean } = {}) => {
+    if (empty) {
+      rmSync(join(dir, 'appendonlydir'), { recursive: true, force: true });
+      rmSync(join(dir, 'dump.rdb'), { force: true });
+    }
     redis = spawn(
       'redis-server',
       [
@@ -115,10 +120,10 @@ export async function startPrivateServices(): Promise<PrivateServices> {
       await sleep(downMs);
       pgStart();
     },
-    async restartRedis(downMs) {
+    async restartRedis(downMs, opts) {
       await redisStop();
       await sleep(downMs);
-      await redisStart();
+      await redisStart(opts);
     },
     async stop() {
       await redisStop();

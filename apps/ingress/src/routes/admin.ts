@@ -9,6 +9,7 @@ import {
   replayFailure,
   replayFailuresSince,
   replayWebhookEvent,
+  replayWebhookEventsWhere,
 } from '../admin/replay.ts';
 import type { IngressDeps } from '../context.ts';
 import { badRequest as badRequestReply } from '../http/bad-request.ts';
@@ -61,6 +62,21 @@ const bulkBody = z
     path: ['until'],
   });
 
+const webhookBulkBody = z
+  .object({
+    provider: z.string().min(1).max(40).optional(),
+    status: z
+      .enum(['received', 'queued', 'processed', 'failed', 'ignored'])
+      .optional()
+      .describe('only events in this status (rejected events are never replayable)'),
+    since: z.iso.datetime({ offset: true }).describe('replay events received at or after this time'),
+    until: z.iso.datetime({ offset: true }).optional().describe('…and before this time (default: now)'),
+  })
+  .refine((b) => !b.until || !(Date.parse(b.until) <= Date.parse(b.since)), {
+    message: 'until must be after since',
+    path: ['until'],
+  });
+
 const error = z.object({ error: z.string(), message: z.string().optional() });
 const badRequest = z.object({
   error: z.literal('bad_request'),
@@ -107,6 +123,10 @@ const replayed = z.object({
   jobId: z.string(),
   queue: z.string(),
   jobName: z.string(),
+  leftToJob: z
+    .boolean()
+    .optional()
+    .describe('webhook events only: its job had yet to settle it, so no second job was added'),
 });
 
 const auth = {
@@ -124,8 +144,14 @@ const REPLAY_STATUS: Record<Exclude<ReplayOutcome, { ok: true }>['reason'], numb
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export async function adminRoutes(app: FastifyInstance, { db, producer, config }: IngressDeps) {
-  const replay: ReplayContext = { db, producer, enqueueTimeoutMs: config.ADMIN_QUEUE_TIMEOUT_MS };
+export async function adminRoutes(app: FastifyInstance, { db, producer, redis, config }: IngressDeps) {
+  const replay: ReplayContext = {
+    db,
+    producer,
+    redis,
+    prefix: config.QUEUE_PREFIX,
+    enqueueTimeoutMs: config.ADMIN_QUEUE_TIMEOUT_MS,
+  };
   const viewer = app.requireRole('viewer');
   const admin = app.requireRole('admin');
 
@@ -286,7 +312,13 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, config }
 
   const answerReplay = (reply: FastifyReply, out: ReplayOutcome) =>
     out.ok
-      ? reply.code(202).send({ replayed: true, jobId: out.jobId, queue: out.queue, jobName: out.jobName })
+      ? reply.code(202).send({
+          replayed: true,
+          jobId: out.jobId,
+          queue: out.queue,
+          jobName: out.jobName,
+          ...(out.leftToJob ? { leftToJob: true } : {}),
+        })
       : reply.code(REPLAY_STATUS[out.reason]).send({ error: out.reason, message: out.message });
   const unavailable = (req: FastifyRequest, reply: FastifyReply, err: unknown) => {
     req.log.error({ err }, 'replay failed');
@@ -307,7 +339,7 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, config }
       config: docs({
         summary: 'Replay one dead letter',
         description:
-          'Adds the job again to its queue with the same job name and data and a new job id, and records replayed_at and replay_job_id. A row replayed before answers 409 unless ?force=true.',
+          "Records replayed_at and replay_job_id (and, for a webhook-event job, sets its event back to 'queued'), then adds the job again to its queue with the same job name and data and a new job id. A row replayed before answers 409 unless ?force=true.",
         auth: 'admin',
         params: idParams,
         querystring: replayQuery,
@@ -388,7 +420,7 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, config }
       config: docs({
         summary: 'Replay a stored webhook event',
         description:
-          "Enqueues the event again on its queue as a webhook-event job (new job id) and sets its status back to 'queued'.",
+          "Sets the event's status back to 'queued' under a new job id, then enqueues it on its queue as a webhook-event job (mark first: the worker's settle is always the last write). An event whose job has not run yet, or is running and has not settled it, is left to that job: the answer names it and says leftToJob.",
         auth: 'admin',
         params: idParams,
         responses: {
@@ -405,6 +437,54 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, config }
         if (out.ok)
           req.log.info({ webhookEventId: p.data.id, jobId: out.jobId, by: req.user.sub }, 'webhook replayed');
         return answerReplay(reply, out);
+      } catch (err) {
+        return unavailable(req, reply, err);
+      }
+    },
+  );
+
+  app.post(
+    '/api/admin/webhooks/replay',
+    {
+      preHandler: admin,
+      config: docs({
+        summary: 'Replay every stored webhook event matching a filter',
+        description:
+          "Replays the events received in [since, until), optionally of one provider and one status, oldest first, each as the single-event replay does (status 'queued' first, then a new job). Events whose job has yet to settle them are left to it (leftToJob); rejected events are counted as notReplayable. Repeating the call replays the matching events again.",
+        auth: 'admin',
+        body: webhookBulkBody,
+        responses: {
+          200: {
+            description: 'what happened',
+            schema: z.object({
+              matched: z.number().int(),
+              replayed: z.number().int(),
+              leftToJob: z.number().int(),
+              notReplayable: z.number().int(),
+            }),
+          },
+          400: { description: 'invalid body', schema: badRequest },
+          503: {
+            description:
+              "Redis or PostgreSQL unavailable (events replayed so far stay replayed; an event marked 'queued' whose add failed is enqueued by the redrive)",
+            schema: error,
+          },
+          ...auth,
+        },
+      }),
+    },
+    async (req, reply) => {
+      const b = webhookBulkBody.safeParse(req.body ?? {});
+      if (!b.success) return badRequestReply(reply, b.error);
+      try {
+        const report = await replayWebhookEventsWhere(replay, {
+          provider: b.data.provider,
+          status: b.data.status,
+          since: new Date(b.data.since),
+          until: b.data.until ? new Date(b.data.until) : undefined,
+        });
+        req.log.info({ ...b.data, ...report, by: req.user.sub }, 'bulk webhook replay');
+        return report;
       } catch (err) {
         return unavailable(req, reply, err);
       }

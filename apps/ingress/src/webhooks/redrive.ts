@@ -3,7 +3,8 @@ import type { Producer } from '@cauce/queues';
 import type { Logger } from '@cauce/runtime';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { enqueueStored, type StoredEvent } from './enqueue.ts';
+import { addJobs, enqueueStored, type StoredEvent } from './enqueue.ts';
+import { jobPresence } from './job-presence.ts';
 
 /** Renews the lock only while we still hold it. */
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
@@ -22,13 +23,26 @@ export interface RedriveOptions {
   log: Logger;
   onRedriven: (n: number) => void;
   batch?: number;
+  /** Batches of queued rows checked per tick (see reconcileQueued). */
+  maxQueuedBatches?: number;
 }
+
+interface EventRow {
+  id: string;
+  provider: string;
+  event_type: string;
+  entity_id: string | null;
+  queue: string;
+  job_id: string;
+}
+const COLUMNS = 'id::text, provider, event_type, entity_id, queue, job_id';
 
 /**
  * Enqueues events that were stored but never reached their queue (Redis was down when they
- * arrived, or the process died between commit and enqueue). One ingress replica leads, by a
- * Redis lock: the work only matters when Redis is up, and then the lock is too. Re-adding an
- * event is harmless anyway (jobId = dedupe key; workers skip settled events).
+ * arrived, or the process died between commit and enqueue), and re-enqueues queued events whose
+ * job Redis lost. One ingress replica leads, by a Redis lock: the work only matters when Redis is
+ * up, and then the lock is too. Re-adding an event is harmless anyway (jobId = dedupe key; workers
+ * skip settled events).
  */
 export function startRedrive(o: RedriveOptions) {
   const key = `${o.prefix}:ingress:redrive-leader`;
@@ -36,6 +50,7 @@ export function startRedrive(o: RedriveOptions) {
   const ttl = o.intervalMs * 3;
   let running = false;
   let leading = false;
+  const batch = o.batch ?? 500;
 
   const isLeader = async () => {
     leading =
@@ -44,43 +59,83 @@ export function startRedrive(o: RedriveOptions) {
     return leading;
   };
 
+  const toEvent = (r: EventRow): StoredEvent => ({
+    id: r.id,
+    provider: r.provider,
+    eventType: r.event_type,
+    entityId: r.entity_id,
+    queue: r.queue,
+    jobId: r.job_id,
+  });
+
+  /** Rows stored but never enqueued: add their jobs, then mark them queued. */
+  const redriveReceived = async () => {
+    for (;;) {
+      const { rows } = await o.pool.query<EventRow>({
+        name: 'webhook-events-unqueued',
+        text: `SELECT ${COLUMNS} FROM webhook_events
+               WHERE status = 'received' AND queue IS NOT NULL AND job_id IS NOT NULL
+                 AND received_at < now() - make_interval(secs => $1::double precision / 1000)
+               ORDER BY id LIMIT $2`,
+        values: [o.graceMs, batch],
+      });
+      if (!rows.length) return;
+      const events = rows.map(toEvent);
+      await enqueueStored(o.producer, o.pool, events);
+      o.onRedriven(events.length);
+      o.log.info(
+        { events: events.length },
+        'redrive: enqueued stored events that had not reached their queue',
+      );
+    }
+  };
+
+  /**
+   * Rows marked queued whose job no longer exists (Redis restarted without its data, a failover, a
+   * flush): re-add the job with the same id. One existence check per batch (a pipeline), and at
+   * most `maxQueuedBatches` batches per tick, resuming where the last tick stopped, so a long
+   * backlog costs a bounded amount of work per tick.
+   */
+  let queuedCursor = '0';
+  const reconcileQueued = async () => {
+    for (let i = 0; i < (o.maxQueuedBatches ?? 20); i++) {
+      const { rows } = await o.pool.query<EventRow>({
+        name: 'webhook-events-queued',
+        text: `SELECT ${COLUMNS} FROM webhook_events
+               WHERE status = 'queued' AND queue IS NOT NULL AND job_id IS NOT NULL AND id > $3::bigint
+                 AND coalesce(enqueued_at, received_at) < now() - make_interval(secs => $1::double precision / 1000)
+               ORDER BY id LIMIT $2`,
+        values: [o.graceMs, batch, queuedCursor],
+      });
+      queuedCursor = rows.length < batch ? '0' : rows[rows.length - 1]!.id;
+      const events = rows.map(toEvent);
+      const presence = await jobPresence(o.redis, o.prefix, events);
+      const lost = events.filter((_, j) => presence[j] === 'missing');
+      if (lost.length) {
+        // Same job id: if the job reappeared meanwhile (another replica, a replay), the add is a no-op.
+        await addJobs(o.producer, lost);
+        await o.pool.query({
+          name: 'webhook-events-requeued',
+          text: `UPDATE webhook_events SET enqueued_at = now() WHERE id = ANY($1::bigint[]) AND status = 'queued'`,
+          values: [lost.map((e) => e.id)],
+        });
+        o.onRedriven(lost.length);
+        o.log.warn(
+          { events: lost.length },
+          'redrive: re-enqueued queued events whose job had vanished from Redis',
+        );
+      }
+      if (queuedCursor === '0') return;
+    }
+  };
+
   const tick = async () => {
     if (running) return;
     running = true;
     try {
       if (!(await isLeader())) return;
-      for (;;) {
-        const { rows } = await o.pool.query<{
-          id: string;
-          provider: string;
-          event_type: string;
-          entity_id: string | null;
-          queue: string;
-          job_id: string;
-        }>({
-          name: 'webhook-events-unqueued',
-          text: `SELECT id::text, provider, event_type, entity_id, queue, job_id FROM webhook_events
-                 WHERE status = 'received' AND queue IS NOT NULL AND job_id IS NOT NULL
-                   AND received_at < now() - make_interval(secs => $1::double precision / 1000)
-                 ORDER BY id LIMIT $2`,
-          values: [o.graceMs, o.batch ?? 500],
-        });
-        if (!rows.length) return;
-        const events: StoredEvent[] = rows.map((r) => ({
-          id: r.id,
-          provider: r.provider,
-          eventType: r.event_type,
-          entityId: r.entity_id,
-          queue: r.queue,
-          jobId: r.job_id,
-        }));
-        await enqueueStored(o.producer, o.pool, events);
-        o.onRedriven(events.length);
-        o.log.info(
-          { events: events.length },
-          'redrive: enqueued stored events that had not reached their queue',
-        );
-      }
+      await redriveReceived();
+      await reconcileQueued();
     } catch (err) {
       o.log.warn({ err: (err as Error).message }, 'redrive tick failed; will retry');
     } finally {
