@@ -1,6 +1,6 @@
 import { beds24 } from '@cauce/providers';
 import type { WebhookEventJob } from '@cauce/queues';
-import { isLastAttempt, isPermanent, lazyChild, type WebhookOutcome } from '@cauce/runtime';
+import { isFinalFailure, lazyChild, type WebhookOutcome } from '@cauce/runtime';
 import type { Job } from 'bullmq';
 import type { BookingsService } from './service.ts';
 import type { UpsertOutcome } from './store.ts';
@@ -71,7 +71,7 @@ export async function handleBookingEvent(
     log.info({ upsert, status: row.status, eventType: event.eventType }, 'booking synced');
     return { outcome: 'upserted', bookingId, upsert };
   } catch (err) {
-    if (isPermanent(err) || isLastAttempt(job)) await settle('failed', (err as Error).message);
+    if (isFinalFailure(job, err, s.config)) await settle('failed', (err as Error).message);
     throw err;
   }
 }

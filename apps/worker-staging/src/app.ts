@@ -1,13 +1,13 @@
 import { createPgPool } from '@cauce/db';
 import { JOBS, QUEUES, type StagingSyncJob, type StagingUnifyJob, type WebhookEventJob } from '@cauce/queues';
 import {
-  isLastAttempt,
-  isPermanent,
+  isFinalFailure,
   PermanentError,
   type QueueHandler,
   type WorkerAppOptions,
   type WorkerContext,
 } from '@cauce/runtime';
+import type { Job } from 'bullmq';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
 import { ghlClient, runGhlSync } from './ghl-sync.ts';
@@ -40,11 +40,12 @@ export function stagingWorkerOptions(
 
   const wrapRun =
     (fn: (runId: string, ctx: WorkerContext<StagingConfig>) => Promise<unknown>) =>
-    async (runId: string, ctx: WorkerContext<StagingConfig>, final: boolean) => {
+    async (runId: string, ctx: WorkerContext<StagingConfig>, job: Job) => {
       try {
         return await fn(runId, ctx);
       } catch (err) {
-        await failRun(pool, runId, (err as Error).message, final || isPermanent(err)).catch(() => {});
+        const final = isFinalFailure(job, err, config);
+        await failRun(pool, runId, (err as Error).message, final).catch(() => {});
         throw err;
       }
     };
@@ -77,10 +78,9 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingGhl,
         concurrency: 2,
         process: async (job, ctx) => {
-          const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
             return handleGhlWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
-          if (job.name === JOBS.stagingSync) return syncGhl((job.data as StagingSyncJob).runId, ctx, final);
+          if (job.name === JOBS.stagingSync) return syncGhl((job.data as StagingSyncJob).runId, ctx, job);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingGhl}`);
         },
       },
@@ -88,11 +88,10 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingStripe,
         concurrency: 2,
         process: async (job, ctx) => {
-          const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
             return handleStripeWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
           if (job.name === JOBS.stagingSync)
-            return syncStripe((job.data as StagingSyncJob).runId, ctx, final);
+            return syncStripe((job.data as StagingSyncJob).runId, ctx, job);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingStripe}`);
         },
       },
@@ -100,11 +99,10 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingPaypal,
         concurrency: 2,
         process: async (job, ctx) => {
-          const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
             return handlePaypalWebhook(ctx.db, pool, (job.data as WebhookEventJob).webhookEventId);
           if (job.name === JOBS.stagingSync)
-            return syncPaypal((job.data as StagingSyncJob).runId, ctx, final);
+            return syncPaypal((job.data as StagingSyncJob).runId, ctx, job);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingPaypal}`);
         },
       },
@@ -112,11 +110,10 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingManychat,
         concurrency: 2,
         process: async (job, ctx) => {
-          const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
             return handleManychatWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
           if (job.name === JOBS.stagingSync)
-            return syncManychat((job.data as StagingSyncJob).runId, ctx, final);
+            return syncManychat((job.data as StagingSyncJob).runId, ctx, job);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingManychat}`);
         },
       },
@@ -124,8 +121,7 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingUnify,
         concurrency: 1,
         process: async (job, ctx) => {
-          const final = isLastAttempt(job);
-          return unify((job.data as StagingUnifyJob).runId, ctx, final);
+          return unify((job.data as StagingUnifyJob).runId, ctx, job);
         },
       },
     ],

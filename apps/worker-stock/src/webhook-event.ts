@@ -1,6 +1,6 @@
 import { siigo } from '@cauce/providers';
 import type { WebhookEventJob } from '@cauce/queues';
-import { isLastAttempt, isPermanent, loadWebhookEvent, settleWebhookEvent } from '@cauce/runtime';
+import { isFinalFailure, loadWebhookEvent, settleWebhookEvent } from '@cauce/runtime';
 import type { Job } from 'bullmq';
 import { publishStockEvents } from './events.ts';
 import { topicLabel } from './metrics.ts';
@@ -67,7 +67,7 @@ export async function handleWebhookEvent(s: StockService, job: Job<WebhookEventJ
     s.metrics.webhookEvents.inc({ topic: label, outcome: 'processed' });
     return { outcome: 'processed', stockChanged: applied.events.length > 0 };
   } catch (err) {
-    const final = isPermanent(err) || isLastAttempt(job);
+    const final = isFinalFailure(job, err, s.config);
     if (final) {
       await settleWebhookEvent(s.db, event.id, 'failed', (err as Error).message);
       s.metrics.webhookEvents.inc({ topic: label, outcome: 'failed' });
