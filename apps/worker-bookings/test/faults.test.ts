@@ -178,7 +178,8 @@ describe('Beds24 faults', () => {
         expect(j!.attemptsMade).toBe(1); // the successful attempt only: the window cost none
         expect(j!.finishedOn!).toBeGreaterThanOrEqual(windowStart + 120_000);
       }
-      expect(await db.jobFailure.count({ where: { queue: QUEUES.beds24Sync } })).toBe(0);
+      const jobIds = sent.map(({ job }) => job.id!);
+      expect(await db.jobFailure.count({ where: { jobId: { in: jobIds } } })).toBe(0);
       for (const { event } of sent)
         expect((await db.webhookEvent.findUnique({ where: { id: event.id } }))?.status).toBe('processed');
       for (const b of bookings)
