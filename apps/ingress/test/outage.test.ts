@@ -126,7 +126,9 @@ describe('never acknowledges what is not stored', () => {
     });
     expect(new Set(stored.map((r) => Number(r.entityId)))).toEqual(new Set(acknowledged));
     expect(
-      await deps.db.order.count({ where: { sessionId: { in: ['hang-before', 'hang-during', 'hang-after'] } } }),
+      await deps.db.order.count({
+        where: { sessionId: { in: ['hang-before', 'hang-during', 'hang-after'] } },
+      }),
     ).toBe(3);
   }, 60_000);
 

@@ -35,7 +35,11 @@ export class FaultInjector {
 
   private compile(r: unknown) {
     const rule = faultRule.parse(r);
-    return { ...rule, re: new RegExp(rule.route), windowUntil: Date.now() + rule.rateLimitWindowSeconds * 1000 };
+    return {
+      ...rule,
+      re: new RegExp(rule.route),
+      windowUntil: Date.now() + rule.rateLimitWindowSeconds * 1000,
+    };
   }
 
   set(rules: unknown[]): FaultRule[] {

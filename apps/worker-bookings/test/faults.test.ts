@@ -187,7 +187,9 @@ describe('Beds24 faults', () => {
           /^Ventana/,
         );
       const metrics = `http://127.0.0.1:${worker.port}/metrics`;
-      expect(await scrape(metrics, 'jobs_rate_limited_total', { queue: QUEUES.beds24Sync })).toBeGreaterThan(0);
+      expect(await scrape(metrics, 'jobs_rate_limited_total', { queue: QUEUES.beds24Sync })).toBeGreaterThan(
+        0,
+      );
     } finally {
       await redis.del(`${env.prefix}:beds24:credits-pause-until`);
       await sim.config({ resetCredits: true });

@@ -90,8 +90,7 @@ export function stagingWorkerOptions(
         process: async (job, ctx) => {
           if (job.name === JOBS.webhookEvent)
             return handleStripeWebhook(ctx.db, pool, config, (job.data as WebhookEventJob).webhookEventId);
-          if (job.name === JOBS.stagingSync)
-            return syncStripe((job.data as StagingSyncJob).runId, ctx, job);
+          if (job.name === JOBS.stagingSync) return syncStripe((job.data as StagingSyncJob).runId, ctx, job);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingStripe}`);
         },
       },
@@ -101,8 +100,7 @@ export function stagingWorkerOptions(
         process: async (job, ctx) => {
           if (job.name === JOBS.webhookEvent)
             return handlePaypalWebhook(ctx.db, pool, (job.data as WebhookEventJob).webhookEventId);
-          if (job.name === JOBS.stagingSync)
-            return syncPaypal((job.data as StagingSyncJob).runId, ctx, job);
+          if (job.name === JOBS.stagingSync) return syncPaypal((job.data as StagingSyncJob).runId, ctx, job);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingPaypal}`);
         },
       },

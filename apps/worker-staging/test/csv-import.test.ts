@@ -86,7 +86,8 @@ describe('CSV import into staging (multipart, streamed)', () => {
     );
     try {
       const lines = ['email,name'];
-      for (let i = 0; i < 5_000; i++) lines.push(`row${i}@example.org,${i === 3_000 ? 'Poison' : `Row ${i}`}`);
+      for (let i = 0; i < 5_000; i++)
+        lines.push(`row${i}@example.org,${i === 3_000 ? 'Poison' : `Row ${i}`}`);
       const res = await upload(ingress.base, ingress.token, '', lines.join('\n'));
       expect(res.status).toBe(500);
       expect(res.body).toMatchObject({ error: 'import_failed', stored: 2_000 });

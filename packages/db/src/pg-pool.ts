@@ -27,11 +27,7 @@ export function pgTimeoutConfig({ connectTimeoutMs, queryTimeoutMs }: PgTimeouts
  */
 export function createPgPool(
   url: string,
-  {
-    max = 10,
-    onError,
-    ...timeouts
-  }: { max?: number; onError?: (err: Error) => void } & PgTimeouts = {},
+  { max = 10, onError, ...timeouts }: { max?: number; onError?: (err: Error) => void } & PgTimeouts = {},
 ) {
   const pool = new pg.Pool({ connectionString: url, max, ...pgTimeoutConfig(timeouts) });
   pool.on('error', (err) => onError?.(err));

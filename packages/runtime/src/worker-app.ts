@@ -212,7 +212,10 @@ function createWorker<C extends WorkerConfig>(ctx: WorkerContext<C>, h: QueueHan
           await pauseQueue(ctx, h.queue, windowMs);
           end({ outcome: 'rate_limited' });
           metrics.rateLimited.inc(labels);
-          jobLog.warn({ err: err.message, windowMs }, 'provider asked to wait; queue paused, attempt not counted');
+          jobLog.warn(
+            { err: err.message, windowMs },
+            'provider asked to wait; queue paused, attempt not counted',
+          );
           throw Worker.RateLimitError();
         }
         end({ outcome: 'failed' });

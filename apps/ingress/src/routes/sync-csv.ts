@@ -187,7 +187,9 @@ export async function csvImportRoutes(app: FastifyInstance, db: Db) {
             finishedAt: new Date(),
           },
         })
-        .catch((e) => req.log.error({ err: e, runId: String(run.id) }, 'could not record the failed CSV import'));
+        .catch((e) =>
+          req.log.error({ err: e, runId: String(run.id) }, 'could not record the failed CSV import'),
+        );
       req.log.error({ err, runId: String(run.id), row: rowNumber }, 'CSV import failed part-way');
       return reply.code(500).send({
         error: 'import_failed',
