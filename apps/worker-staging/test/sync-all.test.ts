@@ -65,7 +65,8 @@ describe('Sync All', () => {
 
     expect(runs.manychat!.counters).toMatchObject({ found: 2, inserted: 2 });
     expect((runs.manychat!.counters as Record<string, number>).asked).toBeGreaterThan(0);
-    expect((await sim.manychatState()).lookups).toBe(
+    // ManyChat really was asked, by this run (a call retried after a timeout is asked twice).
+    expect((await sim.manychatState()).lookups).toBeGreaterThanOrEqual(
       (runs.manychat!.counters as Record<string, number>).asked,
     );
     expect(

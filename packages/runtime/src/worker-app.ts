@@ -41,7 +41,7 @@ export function deferralWindowMs(
 
 /**
  * This failure ends the job: a permanent error, or the last attempt failing for another reason
- * than a provider window (that job goes back to its queue; worker-app.ts). Handlers that settle
+ * than a provider window (such a job goes back to its queue instead). Handlers that settle
  * their own records `failed` ask this, so they agree with the dead-lettering.
  */
 export const isFinalFailure = (job: Job, err: unknown, config: WorkerConfig) =>
