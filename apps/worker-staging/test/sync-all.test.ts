@@ -67,7 +67,7 @@ describe('Sync All', () => {
     expect((runs.manychat!.counters as Record<string, number>).asked).toBeGreaterThan(0);
     // ManyChat really was asked, by this run (a call retried after a timeout is asked twice).
     expect((await sim.manychatState()).lookups).toBeGreaterThanOrEqual(
-      (runs.manychat!.counters as Record<string, number>).asked,
+      (runs.manychat!.counters as Record<string, number>).asked!,
     );
     expect(
       (await db.manychatContactRaw.findMany({ orderBy: { subscriberId: 'asc' } })).map((s) => s.subscriberId),
