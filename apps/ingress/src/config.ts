@@ -88,6 +88,11 @@ export const ingressEnv = baseEnv.extend({
   SIIGO_SUBSCRIPTION_PATH: z.string().startsWith('/').default('/api/webhooks/siigo'),
   /** API keys for POST /api/orders (comma-separated; sent as X-Api-Key). Empty: intake refuses every call. */
   ORDERS_API_KEYS: csv.default([]),
+  /**
+   * Connect and query timeout (ms) of the ingress' Prisma pool (order intake, admin API): a hung
+   * PostgreSQL makes POST /api/orders answer 503 + Retry-After after this instead of holding it.
+   */
+  INGRESS_DB_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** How long POST /api/orders waits for Redis before answering anyway (the sweep enqueues later). */
   ORDERS_ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
   /** Rate limits (Redis store, per client IP and route) on /api/webhooks/* and /api/admin/*. */
@@ -143,6 +148,11 @@ export const ingressEnv = baseEnv.extend({
   WEBHOOK_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Connections of the intake's own PostgreSQL pool. */
   WEBHOOK_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(8),
+  /**
+   * Longest wait for PostgreSQL to commit a webhook (ms), also the intake pool's connect and query
+   * timeouts: a stopped or hung PostgreSQL gets a 503/429 + Retry-After after this, not a held request.
+   */
+  WEBHOOK_DB_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** How long a request waits for Redis before answering 202 anyway (the redrive enqueues later). */
   WEBHOOK_ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(1_000),
   /** Redrive: how often the leader looks for stored events that never reached their queue (ms). */

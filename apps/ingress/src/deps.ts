@@ -8,7 +8,10 @@ import type { IngressDeps } from './context.ts';
 export async function createDeps(config: IngressConfig): Promise<IngressDeps & { close(): Promise<void> }> {
   const log = createLogger('ingress', config.LOG_LEVEL, { secrets: secretValues(config) });
   const redis = createRedis(config.REDIS_URL);
-  const db = createDb(config.DATABASE_URL);
+  const db = createDb(config.DATABASE_URL, {
+    connectTimeoutMs: config.INGRESS_DB_TIMEOUT_MS,
+    queryTimeoutMs: config.INGRESS_DB_TIMEOUT_MS,
+  });
   const producer = new Producer(redis, config.QUEUE_PREFIX);
   const registry = createRegistry('ingress');
   await warnIfEvicting(redis, log);

@@ -18,6 +18,11 @@ export const faultRule = z.object({
   /** The next N matching requests get 429 with Retry-After: retryAfterSeconds. */
   burst429: z.number().int().min(0).default(0),
   retryAfterSeconds: z.number().min(0).default(1),
+  /**
+   * A provider-wide rate-limit window: every matching request in the next N seconds (from when the
+   * rule is set) gets 429 with Retry-After: the whole seconds left in the window.
+   */
+  rateLimitWindowSeconds: z.number().min(0).default(0),
   /** Scripted statuses for the next matching requests, consumed in order (e.g. [500, 500]). */
   failNext: z.array(z.number().int().min(400).max(599)).default([]),
   /** Never answer (the client must time out). */
@@ -26,19 +31,24 @@ export const faultRule = z.object({
 export type FaultRule = z.infer<typeof faultRule>;
 
 export class FaultInjector {
-  private rules: Array<FaultRule & { re: RegExp }> = [];
+  private rules: Array<FaultRule & { re: RegExp; windowUntil: number }> = [];
+
+  private compile(r: unknown) {
+    const rule = faultRule.parse(r);
+    return {
+      ...rule,
+      re: new RegExp(rule.route),
+      windowUntil: Date.now() + rule.rateLimitWindowSeconds * 1000,
+    };
+  }
 
   set(rules: unknown[]): FaultRule[] {
-    this.rules = rules.map((r) => {
-      const rule = faultRule.parse(r);
-      return { ...rule, re: new RegExp(rule.route) };
-    });
+    this.rules = rules.map((r) => this.compile(r));
     return this.list();
   }
 
   add(rule: unknown): FaultRule[] {
-    const parsed = faultRule.parse(rule);
-    this.rules.push({ ...parsed, re: new RegExp(parsed.route) });
+    this.rules.push(this.compile(rule));
     return this.list();
   }
 
@@ -47,7 +57,7 @@ export class FaultInjector {
   }
 
   list(): FaultRule[] {
-    return this.rules.map(({ re: _re, ...r }) => r);
+    return this.rules.map(({ re: _re, windowUntil: _w, ...r }) => r);
   }
 
   /** Decides what to do with one request: delay, then maybe an error status. */
@@ -58,6 +68,8 @@ export class FaultInjector {
       delayMs += rule.latencyMs + (rule.latencyJitterMs ? Math.random() * rule.latencyJitterMs : 0);
       if (rule.hang) return { delayMs, hang: true };
       if (rule.failNext.length) return { delayMs, status: rule.failNext.shift() };
+      const windowLeft = rule.windowUntil - Date.now();
+      if (windowLeft > 0) return { delayMs, status: 429, retryAfter: Math.ceil(windowLeft / 1000) };
       if (rule.burst429 > 0) {
         rule.burst429--;
         return { delayMs, status: 429, retryAfter: rule.retryAfterSeconds };

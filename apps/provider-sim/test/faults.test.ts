@@ -48,6 +48,15 @@ describe('provider-sim fault injection', () => {
     expect(ctx.calls.count('GET /fake/items')).toBe(3);
   });
 
+  it('a rate-limit window answers 429 with the seconds left, then lets requests through', async () => {
+    await setFaults([{ route: '^GET /fake/items$', rateLimitWindowSeconds: 0.5 }]);
+    const first = await fetch(`${base}/fake/items`);
+    expect(first.status).toBe(429);
+    expect(first.headers.get('retry-after')).toBe('1');
+    expect((await fetch(`${base}/fake/orders`, { method: 'POST' })).status).toBe(200);
+    await expect.poll(async () => (await fetch(`${base}/fake/items`)).status, { timeout: 5_000 }).toBe(200);
+  });
+
   it('adds latency', async () => {
     await setFaults([{ latencyMs: 150 }]);
     const t = Date.now();

@@ -36,7 +36,12 @@ export async function handleBookingEvent(
   s: BookingsService,
   job: Job<WebhookEventJob>,
 ): Promise<BookingEventResult> {
-  const out = await handleWebhookEventJob(job, s.batch.events, (event) => syncBooking(s, job, event));
+  const out = await handleWebhookEventJob(
+    job,
+    s.batch.events,
+    (event) => syncBooking(s, job, event),
+    s.config,
+  );
   if (out.status === 'already') return { outcome: 'already', status: out.settledAs };
   if (out.status === 'ignored') return { outcome: 'ignored', reason: out.reason };
   return out.result!;

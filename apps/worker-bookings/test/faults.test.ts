@@ -152,6 +152,50 @@ describe('Beds24 faults', () => {
     }
   });
 
+  it('credits exhausted for 2 minutes: every job waits the window out, no attempt counted, none dead-lettered', async () => {
+    worker = await startBookingsWorker(bookingsConfig(env, sim));
+    const bookings = [];
+    for (let i = 0; i < 6; i++) bookings.push(await sim.create({ firstName: `Ventana${i}` }));
+    try {
+      const windowStart = Date.now();
+      await sim.config({ exhaustCreditsForSeconds: 120 });
+      const sent = [];
+      for (const b of bookings) sent.push(await storeAndEnqueue(db, producer, b.id, 'MODIFY'));
+      const done = await Promise.all(
+        sent.map(({ job }) =>
+          waitFor(
+            async () => {
+              const state = await producer.queue(QUEUES.beds24Sync).getJobState(job.id!);
+              if (state !== 'completed' && state !== 'failed') return null;
+              return Job.fromId(producer.queue(QUEUES.beds24Sync), job.id!);
+            },
+            { message: `job ${job.id} finished`, timeoutMs: 200_000 },
+          ),
+        ),
+      );
+      for (const j of done) {
+        expect(await j!.getState()).toBe('completed');
+        expect(j!.attemptsMade).toBe(1); // the successful attempt only: the window cost none
+        expect(j!.finishedOn!).toBeGreaterThanOrEqual(windowStart + 120_000);
+      }
+      const jobIds = sent.map(({ job }) => job.id!);
+      expect(await db.jobFailure.count({ where: { jobId: { in: jobIds } } })).toBe(0);
+      for (const { event } of sent)
+        expect((await db.webhookEvent.findUnique({ where: { id: event.id } }))?.status).toBe('processed');
+      for (const b of bookings)
+        expect((await db.booking.findUnique({ where: { bookingId: String(b.id) } }))?.guestName).toMatch(
+          /^Ventana/,
+        );
+      const metrics = `http://127.0.0.1:${worker.port}/metrics`;
+      expect(await scrape(metrics, 'jobs_rate_limited_total', { queue: QUEUES.beds24Sync })).toBeGreaterThan(
+        0,
+      );
+    } finally {
+      await redis.del(`${env.prefix}:beds24:credits-pause-until`);
+      await sim.config({ resetCredits: true });
+    }
+  }, 240_000);
+
   it('honours 429 Retry-After from Beds24 inside the call when it is short', async () => {
     const config = bookingsConfig(env, sim, { BEDS24_HTTP_RETRIES: '2' });
     const s = createBookingsService({

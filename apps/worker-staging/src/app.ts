@@ -2,8 +2,7 @@ import { createPgPool } from '@cauce/db';
 import { JOBS, QUEUES, type StagingSyncJob, type StagingUnifyJob, type WebhookEventJob } from '@cauce/queues';
 import {
   handleWebhookEventJob,
-  isLastAttempt,
-  isPermanent,
+  isFinalFailure,
   PermanentError,
   type QueueHandler,
   type WorkerAppOptions,
@@ -44,11 +43,12 @@ export function stagingWorkerOptions(
 
   const wrapRun =
     (fn: (runId: string, ctx: WorkerContext<StagingConfig>) => Promise<unknown>) =>
-    async (runId: string, ctx: WorkerContext<StagingConfig>, final: boolean) => {
+    async (runId: string, ctx: WorkerContext<StagingConfig>, job: Job) => {
       try {
         return await fn(runId, ctx);
       } catch (err) {
-        await failRun(pool, runId, (err as Error).message, final || isPermanent(err)).catch(() => {});
+        const final = isFinalFailure(job, err, config);
+        await failRun(pool, runId, (err as Error).message, final).catch(() => {});
         throw err;
       }
     };
@@ -81,12 +81,14 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingGhl,
         concurrency: 2,
         process: async (job, ctx) => {
-          const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(job as Job<WebhookEventJob>, events, (e) =>
-              handleGhlWebhook(pool, config, e),
+            return handleWebhookEventJob(
+              job as Job<WebhookEventJob>,
+              events,
+              (e) => handleGhlWebhook(pool, config, e),
+              config,
             );
-          if (job.name === JOBS.stagingSync) return syncGhl((job.data as StagingSyncJob).runId, ctx, final);
+          if (job.name === JOBS.stagingSync) return syncGhl((job.data as StagingSyncJob).runId, ctx, job);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingGhl}`);
         },
       },
@@ -94,13 +96,14 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingStripe,
         concurrency: 2,
         process: async (job, ctx) => {
-          const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(job as Job<WebhookEventJob>, events, (e) =>
-              handleStripeWebhook(pool, config, e),
+            return handleWebhookEventJob(
+              job as Job<WebhookEventJob>,
+              events,
+              (e) => handleStripeWebhook(pool, config, e),
+              config,
             );
-          if (job.name === JOBS.stagingSync)
-            return syncStripe((job.data as StagingSyncJob).runId, ctx, final);
+          if (job.name === JOBS.stagingSync) return syncStripe((job.data as StagingSyncJob).runId, ctx, job);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingStripe}`);
         },
       },
@@ -108,13 +111,14 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingPaypal,
         concurrency: 2,
         process: async (job, ctx) => {
-          const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(job as Job<WebhookEventJob>, events, (e) =>
-              handlePaypalWebhook(pool, e),
+            return handleWebhookEventJob(
+              job as Job<WebhookEventJob>,
+              events,
+              (e) => handlePaypalWebhook(pool, e),
+              config,
             );
-          if (job.name === JOBS.stagingSync)
-            return syncPaypal((job.data as StagingSyncJob).runId, ctx, final);
+          if (job.name === JOBS.stagingSync) return syncPaypal((job.data as StagingSyncJob).runId, ctx, job);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingPaypal}`);
         },
       },
@@ -122,13 +126,15 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingManychat,
         concurrency: 2,
         process: async (job, ctx) => {
-          const final = isLastAttempt(job);
           if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(job as Job<WebhookEventJob>, events, (e) =>
-              handleManychatWebhook(pool, config, e),
+            return handleWebhookEventJob(
+              job as Job<WebhookEventJob>,
+              events,
+              (e) => handleManychatWebhook(pool, config, e),
+              config,
             );
           if (job.name === JOBS.stagingSync)
-            return syncManychat((job.data as StagingSyncJob).runId, ctx, final);
+            return syncManychat((job.data as StagingSyncJob).runId, ctx, job);
           throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingManychat}`);
         },
       },
@@ -136,8 +142,7 @@ export function stagingWorkerOptions(
         queue: QUEUES.stagingUnify,
         concurrency: 1,
         process: async (job, ctx) => {
-          const final = isLastAttempt(job);
-          return unify((job.data as StagingUnifyJob).runId, ctx, final);
+          return unify((job.data as StagingUnifyJob).runId, ctx, job);
         },
       },
     ],

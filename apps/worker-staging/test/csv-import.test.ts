@@ -79,6 +79,29 @@ describe('CSV import into staging (multipart, streamed)', () => {
     ]);
   });
 
+  it('a CSV that fails part-way ends its run failed with the error; the rows before it stay', async () => {
+    // PostgreSQL itself refuses row 3 001 (in the second batch of 2 000): a real failure mid-import.
+    await db.$executeRawUnsafe(
+      `ALTER TABLE csv_imports_raw ADD CONSTRAINT test_no_poison CHECK (name IS DISTINCT FROM 'Poison')`,
+    );
+    try {
+      const lines = ['email,name'];
+      for (let i = 0; i < 5_000; i++)
+        lines.push(`row${i}@example.org,${i === 3_000 ? 'Poison' : `Row ${i}`}`);
+      const res = await upload(ingress.base, ingress.token, '', lines.join('\n'));
+      expect(res.status).toBe(500);
+      expect(res.body).toMatchObject({ error: 'import_failed', stored: 2_000 });
+      expect(res.body.message).toMatch(/test_no_poison/);
+      const run = await db.syncRun.findUnique({ where: { id: BigInt(res.body.runId) } });
+      expect(run).toMatchObject({ source: 'csv', status: 'failed' });
+      expect(run!.error).toMatch(/test_no_poison/);
+      expect(run!.finishedAt).not.toBeNull();
+      expect(await db.csvImportRaw.count({ where: { importId: res.body.importId } })).toBe(2_000);
+    } finally {
+      await db.$executeRawUnsafe('ALTER TABLE csv_imports_raw DROP CONSTRAINT test_no_poison');
+    }
+  });
+
   it('needs the admin role and a multipart body', async () => {
     const anon = await fetch(`${ingress.base}/api/sync/csv`, { method: 'POST' });
     expect(anon.status).toBe(401);

@@ -38,6 +38,7 @@ const handle = <R>(
     { data: { webhookEventId }, attemptsMade: 0, opts: { attempts: 1 } } as unknown as Job<WebhookEventJob>,
     webhookEventStore(pool),
     (e) => handler(pool, config, e),
+    config,
   );
 
 let n = 0;

@@ -31,17 +31,22 @@ export type WebhookResult =
 export async function handleWebhookEvent(s: StockService, job: Job<WebhookEventJob>): Promise<WebhookResult> {
   let label = 'unknown';
   try {
-    const out = await handleWebhookEventJob(job, webhookEventStore(s.db), (event) => {
-      label = topicLabel(event.eventType);
-      return checkProduct(s, event);
-    });
+    const out = await handleWebhookEventJob(
+      job,
+      webhookEventStore(s.db),
+      (event) => {
+        label = topicLabel(event.eventType);
+        return checkProduct(s, event);
+      },
+      s.config,
+    );
     if (out.status === 'already') return { outcome: 'already', status: out.settledAs };
     s.metrics.webhookEvents.inc({ topic: label, outcome: out.status });
     return out.status === 'ignored'
       ? { outcome: 'ignored', reason: out.reason }
       : { outcome: 'processed', stockChanged: out.result! };
   } catch (err) {
-    if (isFinalFailure(job, err as Error)) s.metrics.webhookEvents.inc({ topic: label, outcome: 'failed' });
+    if (isFinalFailure(job, err, s.config)) s.metrics.webhookEvents.inc({ topic: label, outcome: 'failed' });
     throw err;
   }
 }

@@ -11,7 +11,7 @@ export {
   PRISMA_ADVISORY_LOCK_ID,
   readMigrations,
 } from './migrator.ts';
-export { createPgPool, type PgPool } from './pg-pool.ts';
+export { createPgPool, type PgPool, type PgTimeouts, pgTimeoutConfig } from './pg-pool.ts';
 export {
   isScalarType,
   type PrismaField,

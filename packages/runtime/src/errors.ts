@@ -32,3 +32,14 @@ export class PermanentError extends ProviderError {
 export function isPermanent(err: unknown): boolean {
   return err instanceof PermanentError || (err instanceof Error && err.name === 'UnrecoverableError');
 }
+
+/**
+ * How long the provider asked us to wait, when the error is a provider time window: a 429/503
+ * with Retry-After, or Beds24's exhausted credit window. Workers hand such a job back to its
+ * queue for that long without counting an attempt (worker-app.ts).
+ */
+export function providerWindowMs(err: unknown): number | undefined {
+  if (!(err instanceof RetryableError)) return undefined;
+  const ms = err.details.retryAfterMs;
+  return ms !== undefined && ms > 0 ? ms : undefined;
+}

@@ -30,6 +30,12 @@ export function createJobMetrics(registry: Registry) {
       labelNames: ['queue', 'type'] as const,
       registers: [registry],
     }),
+    rateLimited: new Counter({
+      name: 'jobs_rate_limited_total',
+      help: 'Job attempts handed back to the queue because the provider asked to wait (Retry-After, credits); no attempt counted',
+      labelNames: ['queue', 'type'] as const,
+      registers: [registry],
+    }),
     duration: new Histogram({
       name: 'job_duration_seconds',
       help: 'Time spent processing one job attempt',

@@ -1,7 +1,7 @@
 import type { WebhookEventJob } from '@cauce/queues';
 import type { Job } from 'bullmq';
 import type { StoredWebhookEvent, WebhookEventStore } from './webhook-events.ts';
-import { isFinalFailure } from './worker-app.ts';
+import { isFinalFailure, type ProviderWindowConfig } from './worker-app.ts';
 
 /** What a worker's handler did with one stored event. */
 export type WebhookHandled<R = undefined> =
@@ -32,6 +32,8 @@ export async function handleWebhookEventJob<R = undefined>(
   job: Job<WebhookEventJob>,
   store: WebhookEventStore,
   handler: (event: StoredWebhookEvent) => Promise<WebhookHandled<R>>,
+  /** The worker's config: a failure that only waits out a provider window is not final. */
+  windows: ProviderWindowConfig,
 ): Promise<WebhookEventResult<R>> {
   const event = await store.load(job.data.webhookEventId);
   if (SETTLED_STATUSES.has(event.status)) return { status: 'already', settledAs: event.status };
@@ -42,7 +44,8 @@ export async function handleWebhookEventJob<R = undefined>(
     return out;
   } catch (raw) {
     const err = raw instanceof Error ? raw : new Error(String(raw));
-    if (isFinalFailure(job, err)) await store.settle({ id: event.id, status: 'failed', error: err.message });
+    if (isFinalFailure(job, err, windows))
+      await store.settle({ id: event.id, status: 'failed', error: err.message });
     throw err;
   }
 }

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { backoffDelay } from './backoff.ts';
 import { recordDeadLetter } from './dead-letter.ts';
-import { isPermanent } from './errors.ts';
+import { isPermanent, providerWindowMs } from './errors.ts';
 import { type HealthReport, startHealthServer } from './health-server.ts';
 import { createLogger, type LazyLogger, type Logger, lazyChild } from './logger.ts';
 import { createJobMetrics, createRegistry, type JobMetrics } from './metrics.ts';
@@ -18,9 +18,48 @@ import type { WorkerConfig } from './worker-config.ts';
 /** This attempt is the job's last: failing it dead-letters the job. */
 export const isLastAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
-/** Failing this attempt with `err` ends the job: no retry follows (it is dead-lettered). */
-export const isFinalFailure = (job: Job, err: Error) =>
-  isPermanent(err) || err.name === 'ZodError' || isLastAttempt(job);
+/**
+ * Times this job went back to its queue without an attempt counted: provider windows (and the
+ * rare stall). BullMQ counts every start in attemptsStarted and only failures in attemptsMade.
+ */
+const deferralsOf = (job: Job) => Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1);
+
+/** The settings that bound how long a job may wait out provider windows. */
+export type ProviderWindowConfig = Pick<
+  WorkerConfig,
+  'PROVIDER_WINDOW_MAX_MS' | 'PROVIDER_WINDOW_MAX_DEFERRALS'
+>;
+
+/**
+ * The window to wait before trying this job again when `err` is a provider time window
+ * (Retry-After, Beds24 credits) the job may still wait for without counting an attempt, capped at
+ * PROVIDER_WINDOW_MAX_MS; undefined for every other error, and once the job has waited
+ * PROVIDER_WINDOW_MAX_DEFERRALS windows (a provider that never stops asking ends like any outage).
+ */
+export function deferralWindowMs(job: Job, err: unknown, config: ProviderWindowConfig): number | undefined {
+  const ms = providerWindowMs(err);
+  if (ms === undefined || deferralsOf(job) >= config.PROVIDER_WINDOW_MAX_DEFERRALS) return undefined;
+  return Math.min(ms, config.PROVIDER_WINDOW_MAX_MS);
+}
+
+/**
+ * This failure ends the job: a permanent error, or the last attempt failing for another reason
+ * than a provider window (such a job goes back to its queue instead). Handlers that settle
+ * their own records `failed` ask this, so they agree with the dead-lettering.
+ */
+export const isFinalFailure = (job: Job, err: unknown, config: ProviderWindowConfig) =>
+  isPermanent(err) ||
+  (err instanceof Error && err.name === 'ZodError') ||
+  (deferralWindowMs(job, err, config) === undefined && isLastAttempt(job));
+
+/**
+ * Workers without a limiter of their own get one that never limits: BullMQ only honours a manual
+ * rate limit (`queue.rateLimit`, how a provider window pauses a queue) on workers with a limiter.
+ */
+const NO_LIMIT = { max: 1_000_000_000, duration: 1_000 };
+
+/** Largest limiter value: what `queue.rateLimit` stores, so a TTL read with it sees only manual windows. */
+const MANUAL_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** What a job handler can use: one of each, shared by every handler of the app. */
 export interface WorkerContext<C extends WorkerConfig = WorkerConfig> {
@@ -187,9 +226,22 @@ function createWorker<C extends WorkerConfig>(
         return result;
       } catch (raw) {
         const err = raw instanceof Error ? raw : new Error(String(raw));
+        const windowMs = deferralWindowMs(job, err, config);
+        if (windowMs !== undefined) {
+          // The provider asked the whole account to wait (one queue per provider): pause the
+          // queue for the window and hand this job back without counting an attempt.
+          await pauseQueue(ctx, h.queue, windowMs);
+          end({ outcome: 'rate_limited' });
+          metrics.rateLimited.inc(labels);
+          jobLog.warn(
+            { err: err.message, windowMs },
+            'provider asked to wait; queue paused, attempt not counted',
+          );
+          throw Worker.RateLimitError();
+        }
         end({ outcome: 'failed' });
         const permanent = isPermanent(err) || err.name === 'ZodError';
-        const final = isFinalFailure(job, err);
+        const final = isFinalFailure(job, err, config);
         metrics.failed.inc({ ...labels, final: String(final) });
         if (final) {
           // Written before BullMQ marks the job failed, so a crash right here cannot lose it.
@@ -210,7 +262,7 @@ function createWorker<C extends WorkerConfig>(
       connection: ctx.redis,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY ?? h.concurrency ?? 5,
-      limiter: h.limiter,
+      limiter: h.limiter ?? NO_LIMIT,
       lockDuration: config.JOB_LOCK_MS,
       stalledInterval: config.STALLED_INTERVAL_MS,
       settings: {
@@ -236,6 +288,12 @@ function createWorker<C extends WorkerConfig>(
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   return worker;
+}
+
+/** Starts (or extends, never shortens) the queue's manual rate limit: no replica takes its jobs meanwhile. */
+async function pauseQueue(ctx: WorkerContext, queueName: string, ms: number) {
+  const queue = ctx.producer.queue(queueName);
+  if ((await queue.getRateLimitTtl(MANUAL_LIMIT)) < ms) await queue.rateLimit(ms);
 }
 
 const deadLetterRetryLog = (log: Logger | LazyLogger) => (err: unknown, attempt: number) =>

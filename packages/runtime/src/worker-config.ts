@@ -17,5 +17,12 @@ export const workerEnv = baseEnv.extend({
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   /** How often (ms) workers look for stalled jobs of crashed workers. */
   STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+  /**
+   * Longest provider time window honoured (ms): a Retry-After or a Beds24 credit pause pauses the
+   * job's queue for at most this long, so a bogus Retry-After cannot stop a queue for days.
+   */
+  PROVIDER_WINDOW_MAX_MS: z.coerce.number().int().min(1000).default(900_000),
+  /** Times a job may be handed back for a provider window without counting an attempt; later windows count. */
+  PROVIDER_WINDOW_MAX_DEFERRALS: z.coerce.number().int().min(0).default(50),
 });
 export type WorkerConfig = z.infer<typeof workerEnv>;

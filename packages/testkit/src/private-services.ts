@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './process.ts';
@@ -14,6 +14,13 @@ export interface PrivateServices {
   redisUrl: string;
   stopPostgres(): void;
   startPostgres(): void;
+  /**
+   * Freezes PostgreSQL without closing anything (SIGSTOP on the postmaster and every backend):
+   * connections stay open and TCP connects still succeed, but nothing answers — a hung server.
+   */
+  pausePostgres(): void;
+  /** SIGCONT: the frozen server carries on where it stopped. */
+  resumePostgres(): void;
   stopRedis(): Promise<void>;
   /** `empty`: Redis comes back without its data (a restart that lost its AOF, a failover, a flush). */
   startRedis(opts?: { empty?: boolean }): Promise<void>;
@@ -63,6 +70,26 @@ export async function startPrivateServices(): Promise<PrivateServices> {
       'start',
     ]);
   const pgStop = () => runPg('pg_ctl', ['-D', pgData, '-m', 'fast', '-w', 'stop']);
+  // The postmaster alone is not enough: existing backends would keep answering their clients.
+  // It is stopped first, so it cannot start a backend between the listing and the signals.
+  const postmasterPid = () =>
+    Number(readFileSync(join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]!.trim());
+  const backendPids = (postmaster: number) =>
+    execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)])
+      .toString()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  const pgPause = () => {
+    const postmaster = postmasterPid();
+    process.kill(postmaster, 'SIGSTOP');
+    for (const pid of backendPids(postmaster)) process.kill(pid, 'SIGSTOP');
+  };
+  const pgResume = () => {
+    const postmaster = postmasterPid();
+    for (const pid of backendPids(postmaster)) process.kill(pid, 'SIGCONT');
+    process.kill(postmaster, 'SIGCONT');
+  };
   pgStart();
 
   const redisPort = await freePort();
@@ -113,6 +140,8 @@ export async function startPrivateServices(): Promise<PrivateServices> {
     redisUrl: `redis://127.0.0.1:${redisPort}`,
     stopPostgres: pgStop,
     startPostgres: pgStart,
+    pausePostgres: pgPause,
+    resumePostgres: pgResume,
     stopRedis: redisStop,
     startRedis: redisStart,
     async restartPostgres(downMs) {
@@ -127,6 +156,11 @@ export async function startPrivateServices(): Promise<PrivateServices> {
     },
     async stop() {
       await redisStop();
+      try {
+        pgResume(); // a test that failed while paused must not block the stop
+      } catch {
+        // not running
+      }
       try {
         pgStop();
       } catch {

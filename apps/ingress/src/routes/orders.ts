@@ -100,8 +100,21 @@ export async function ordersRoutes(app: FastifyInstance, { db, producer, config,
         });
       return reply.code(200).send({ id: existing.id, duplicate: true, synced: existing.syncedToBigin });
     };
+    // Not stored, so not acknowledged: 503 + Retry-After within INGRESS_DB_TIMEOUT_MS, never a held request.
+    const unavailable = (err: unknown) => {
+      req.log.error({ err: (err as Error).message }, 'order not stored: PostgreSQL unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(config.WEBHOOK_RETRY_AFTER_SECONDS))
+        .send({ error: 'unavailable', message: 'the order could not be stored; please retry' });
+    };
     if (key.data) {
-      const existing = await db.order.findUnique({ where: { idempotencyKey: key.data } });
+      let existing: OrderRow | null;
+      try {
+        existing = await db.order.findUnique({ where: { idempotencyKey: key.data } });
+      } catch (err) {
+        return unavailable(err);
+      }
       if (existing) return replay(existing);
     }
     let order: OrderRow;
@@ -124,10 +137,10 @@ export async function ordersRoutes(app: FastifyInstance, { db, producer, config,
     } catch (err) {
       // Two identical requests raced: the loser answers like a replay.
       if (key.data && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const existing = await db.order.findUnique({ where: { idempotencyKey: key.data } });
+        const existing = await db.order.findUnique({ where: { idempotencyKey: key.data } }).catch(() => null);
         if (existing) return replay(existing);
       }
-      throw err;
+      return unavailable(err);
     }
     const queued = await enqueue(order.id, 'intake', `order-${order.id}`);
     req.log.info({ orderId: order.id, queued }, 'order stored');

@@ -117,57 +117,88 @@ export async function csvImportRoutes(app: FastifyInstance, db: Db) {
 
     let rowNumber = 0;
     let stored = 0;
-    let batch: unknown[] = [];
-    for await (const rec of parser as AsyncIterable<Record<string, string>>) {
-      rowNumber++;
-      const c = cols as unknown as Record<'email' | 'phone' | 'name' | 'id', string | undefined>;
-      const rawEmail = c.email ? rec[c.email]?.trim() : undefined;
-      const rawPhone = c.phone ? rec[c.phone]?.trim() : undefined;
-      const e = email(rawEmail);
-      const p = phone(rawPhone, region);
-      if (rawEmail && !e) fail(rowNumber, `invalid email "${rawEmail.slice(0, 100)}"`);
-      if (rawPhone && !p) fail(rowNumber, `invalid phone "${rawPhone.slice(0, 40)}"`);
-      const externalId = c.id ? rec[c.id]?.trim() || null : null;
-      if (target === 'manychat' && !externalId) {
-        fail(rowNumber, 'no subscriber id');
-        continue;
+    try {
+      let batch: unknown[] = [];
+      for await (const rec of parser as AsyncIterable<Record<string, string>>) {
+        rowNumber++;
+        const c = cols as unknown as Record<'email' | 'phone' | 'name' | 'id', string | undefined>;
+        const rawEmail = c.email ? rec[c.email]?.trim() : undefined;
+        const rawPhone = c.phone ? rec[c.phone]?.trim() : undefined;
+        const e = email(rawEmail);
+        const p = phone(rawPhone, region);
+        if (rawEmail && !e) fail(rowNumber, `invalid email "${rawEmail.slice(0, 100)}"`);
+        if (rawPhone && !p) fail(rowNumber, `invalid phone "${rawPhone.slice(0, 40)}"`);
+        const externalId = c.id ? rec[c.id]?.trim() || null : null;
+        if (target === 'manychat' && !externalId) {
+          fail(rowNumber, 'no subscriber id');
+          continue;
+        }
+        if (!e && !p && target === 'csv') {
+          fail(rowNumber, 'no usable email or phone');
+          continue;
+        }
+        batch.push({
+          import_id: importId,
+          row_number: rowNumber,
+          email: e,
+          phone_e164: p,
+          name: c.name ? rec[c.name]?.trim() || null : null,
+          external_id: externalId,
+          payload: rec,
+        });
+        if (batch.length >= BATCH) {
+          await writeBatch(db, target, batch);
+          stored += batch.length;
+          batch = [];
+          await db.syncRun.update({ where: { id: run.id }, data: { processed: rowNumber } });
+        }
       }
-      if (!e && !p && target === 'csv') {
-        fail(rowNumber, 'no usable email or phone');
-        continue;
-      }
-      batch.push({
-        import_id: importId,
-        row_number: rowNumber,
-        email: e,
-        phone_e164: p,
-        name: c.name ? rec[c.name]?.trim() || null : null,
-        external_id: externalId,
-        payload: rec,
+      await writeBatch(db, target, batch);
+      stored += batch.length;
+      const truncated = file.file.truncated;
+      if (truncated) fail(rowNumber, 'file larger than the upload limit: the rest was not read');
+      const counters = { rows: rowNumber, stored, errors: errorCount };
+      await db.syncRun.update({
+        where: { id: run.id },
+        data: {
+          status: 'succeeded',
+          processed: rowNumber,
+          total: rowNumber,
+          counters,
+          error: errorCount ? `${errorCount} rows with errors` : null,
+          finishedAt: new Date(),
+        },
       });
-      if (batch.length >= BATCH) {
-        await writeBatch(db, target, batch);
-        stored += batch.length;
-        batch = [];
-        await db.syncRun.update({ where: { id: run.id }, data: { processed: rowNumber } });
-      }
+      return { importId, runId: String(run.id), target, ...counters, rowErrors: errors };
+    } catch (err) {
+      // A failure part-way (PostgreSQL refused a batch, went away, the upload broke off) ends the
+      // run 'failed' with the error: rows already committed stay, and the run says where it stopped.
+      const message = `import failed at row ${rowNumber} (${stored} rows stored before it): ${(err as Error).message.slice(0, 1_500)}`;
+      file.file.unpipe(parser);
+      file.file.resume(); // drain the rest of the upload so the answer reaches the client
+      await db.syncRun
+        .update({
+          where: { id: run.id },
+          data: {
+            status: 'failed',
+            processed: rowNumber,
+            counters: { rows: rowNumber, stored, errors: errorCount },
+            error: message,
+            finishedAt: new Date(),
+          },
+        })
+        .catch((e) =>
+          req.log.error({ err: e, runId: String(run.id) }, 'could not record the failed CSV import'),
+        );
+      req.log.error({ err, runId: String(run.id), row: rowNumber }, 'CSV import failed part-way');
+      return reply.code(500).send({
+        error: 'import_failed',
+        message,
+        importId,
+        runId: String(run.id),
+        rows: rowNumber,
+        stored,
+      });
     }
-    await writeBatch(db, target, batch);
-    stored += batch.length;
-    const truncated = file.file.truncated;
-    if (truncated) fail(rowNumber, 'file larger than the upload limit: the rest was not read');
-    const counters = { rows: rowNumber, stored, errors: errorCount };
-    await db.syncRun.update({
-      where: { id: run.id },
-      data: {
-        status: 'succeeded',
-        processed: rowNumber,
-        total: rowNumber,
-        counters,
-        error: errorCount ? `${errorCount} rows with errors` : null,
-        finishedAt: new Date(),
-      },
-    });
-    return { importId, runId: String(run.id), target, ...counters, rowErrors: errors };
   });
 }

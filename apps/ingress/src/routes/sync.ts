@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Db, Prisma } from '@cauce/db';
-import { JOBS, QUEUES } from '@cauce/queues';
+import { type FlowJob, JOBS, QUEUES } from '@cauce/queues';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
@@ -16,6 +16,8 @@ import { csvImportRoutes } from './sync-csv.ts';
 
 export const SYNC_SOURCES = ['ghl', 'manychat', 'stripe', 'paypal'] as const;
 type SyncSource = (typeof SYNC_SOURCES)[number];
+/** What the ManyChat lookup reads (ghl_contacts_raw, stripe_customers_raw; CSV imports are uploads). */
+const LOOKUP_SOURCES = ['ghl', 'stripe'] as const satisfies readonly SyncSource[];
 const SOURCE_QUEUE: Record<SyncSource, string> = {
   ghl: QUEUES.stagingGhl,
   manychat: QUEUES.stagingManychat,
@@ -110,8 +112,9 @@ export async function syncRoutes(app: FastifyInstance, { db, producer }: Ingress
    * One live run per source: a second request gets the run already under way. A run silent for
    * STALE_RUN_MS (its job lost with Redis) no longer blocks. A new run continues from the
    * checkpoint of a run that failed for good (provider outage), so nothing is fetched twice.
+   * Returns the run and, when it is new, the job to enqueue for it.
    */
-  async function startRun(source: string, kind: 'sync' | 'unify', queue: string) {
+  async function createRun(source: string, kind: 'sync' | 'unify', queue: string) {
     const live = await db.syncRun.findFirst({
       where: {
         source,
@@ -120,7 +123,7 @@ export async function syncRoutes(app: FastifyInstance, { db, producer }: Ingress
       },
       orderBy: { startedAt: 'desc' },
     });
-    if (live) return { run: runView(live), started: false };
+    if (live) return { run: runView(live), started: false, job: null };
     const last = await db.syncRun.findFirst({ where: { source }, orderBy: { startedAt: 'desc' } });
     const resume = kind === 'sync' && last?.status === 'failed' && last.checkpoint !== null ? last : null;
     const run = await db.syncRun.create({
@@ -139,10 +142,35 @@ export async function syncRoutes(app: FastifyInstance, { db, producer }: Ingress
       },
     });
     const runId = String(run.id);
-    const name = kind === 'unify' ? JOBS.stagingUnify : JOBS.stagingSync;
-    const data = kind === 'unify' ? { runId } : { runId, source };
-    await producer.add(queue, name, data, { dedupeKey: `${kind}-${runId}` });
-    return { run: runView(run), started: true };
+    const job: FlowJob =
+      kind === 'unify'
+        ? { queue, name: JOBS.stagingUnify, data: { runId }, dedupeKey: `${kind}-${runId}` }
+        : { queue, name: JOBS.stagingSync, data: { runId, source }, dedupeKey: `${kind}-${runId}` };
+    return { run: runView(run), started: true, job };
+  }
+
+  async function startRun(source: string, kind: 'sync' | 'unify', queue: string) {
+    const { job, ...out } = await createRun(source, kind, queue);
+    if (job) await producer.add(job.queue, job.name, job.data, { dedupeKey: job.dedupeKey });
+    return out;
+  }
+
+  /**
+   * Sync All: the ManyChat lookup asks ManyChat about what the other sources staged, so it is the
+   * parent of a BullMQ flow whose children are those sources' new runs: it starts only once each
+   * has finished (succeeded or failed for good). PayPal feeds no lookup and runs alongside.
+   */
+  async function startAll() {
+    const created = new Map<SyncSource, Awaited<ReturnType<typeof createRun>>>();
+    for (const s of SYNC_SOURCES) created.set(s, await createRun(s, 'sync', SOURCE_QUEUE[s]));
+    const lookup = created.get('manychat')?.job;
+    const feeding = LOOKUP_SOURCES.flatMap((s) => created.get(s)?.job ?? []);
+    const inFlow = new Set<FlowJob>(lookup ? [lookup, ...feeding] : []);
+    if (lookup) await producer.addFlow(lookup, feeding);
+    for (const { job } of created.values())
+      if (job && !inFlow.has(job))
+        await producer.add(job.queue, job.name, job.data, { dedupeKey: job.dedupeKey });
+    return [...created.values()].map(({ job: _job, ...out }) => out);
   }
 
   app.post('/api/sync/unify', admin, async (_req, reply) => {
@@ -153,11 +181,10 @@ export async function syncRoutes(app: FastifyInstance, { db, producer }: Ingress
   app.post('/api/sync/:source', admin, async (req, reply) => {
     const p = sourceParams.safeParse(req.params);
     if (!p.success) return badRequest(reply, p.error);
-    const sources = p.data.source === 'all' ? [...SYNC_SOURCES] : [p.data.source];
-    const runs = [];
-    for (const s of sources) runs.push(await startRun(s, 'sync', SOURCE_QUEUE[s]));
-    if (p.data.source !== 'all' && !runs[0]?.started) return reply.code(409).send(runs[0]);
-    return reply.code(202).send({ runs });
+    if (p.data.source === 'all') return reply.code(202).send({ runs: await startAll() });
+    const out = await startRun(p.data.source, 'sync', SOURCE_QUEUE[p.data.source]);
+    if (!out.started) return reply.code(409).send(out);
+    return reply.code(202).send({ runs: [out] });
   });
 
   app.get('/api/sync/runs', viewer, async (req, reply) => {

@@ -24,11 +24,14 @@ export class WebhookIntake {
     this.metrics = createWebhookMetrics(registry);
     this.pool = createPgPool(config.DATABASE_URL, {
       max: config.WEBHOOK_DB_POOL_MAX,
+      connectTimeoutMs: config.WEBHOOK_DB_TIMEOUT_MS,
+      queryTimeoutMs: config.WEBHOOK_DB_TIMEOUT_MS,
       onError: (err) => log.warn({ err: err.message }, 'webhook intake: idle PostgreSQL connection lost'),
     });
     this.store = new GroupCommit(this.pool, {
       maxBatch: config.WEBHOOK_BATCH_MAX,
       concurrency: config.WEBHOOK_BATCH_CONCURRENCY,
+      timeoutMs: config.WEBHOOK_DB_TIMEOUT_MS,
       onBatch: (n) => this.metrics.batchSize.observe(n),
     });
     this.enqueuer = new BatchEnqueuer(producer, this.pool, log, config.WEBHOOK_ENQUEUE_TIMEOUT_MS);

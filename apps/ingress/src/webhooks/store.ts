@@ -22,6 +22,14 @@ export interface Stored {
   duplicate: boolean;
 }
 
+/** PostgreSQL did not commit the row in time (stopped, hung): the caller must not acknowledge it. */
+export class StoreTimeoutError extends Error {
+  override name = 'StoreTimeoutError';
+  constructor(ms: number) {
+    super(`PostgreSQL did not commit the event within ${ms} ms`);
+  }
+}
+
 /** PostgreSQL refused this payload itself (bad Unicode escape, nesting too deep): the sender's fault. */
 export class PayloadRejectedError extends Error {
   override name = 'PayloadRejectedError';
@@ -80,12 +88,42 @@ export class GroupCommit {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly opts: { maxBatch: number; concurrency: number; onBatch?: (rows: number) => void },
+    private readonly opts: {
+      maxBatch: number;
+      concurrency: number;
+      /**
+       * Longest wait for the commit (ms). The pool's own timeouts free its connections; this bounds
+       * the wait for a free INSERT slot as well. A row that commits after it was refused is a
+       * duplicate when the provider redelivers, and the redrive enqueues it.
+       */
+      timeoutMs?: number;
+      onBatch?: (rows: number) => void;
+    },
   ) {}
 
   insert(row: EventRow): Promise<Stored> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ row, resolve, reject });
+      let timer: NodeJS.Timeout | undefined;
+      const waiter: Waiter = {
+        row,
+        resolve: (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const { timeoutMs } = this.opts;
+      if (timeoutMs)
+        timer = setTimeout(() => {
+          // Not yet written: leave it out of the next INSERT, nobody will acknowledge it.
+          const i = this.pending.indexOf(waiter);
+          if (i >= 0) this.pending.splice(i, 1);
+          reject(new StoreTimeoutError(timeoutMs));
+        }, timeoutMs);
+      this.pending.push(waiter);
       this.kick();
     });
   }

@@ -422,12 +422,18 @@ const beds24: SimProvider = (app, ctx: SimContext) => {
         /** Expire every issued access token now (the next call gets 401). */
         expireTokens: z.boolean().optional(),
         resetCredits: z.boolean().optional(),
+        /** Spend every credit now, in a 5-minute window that resets in this many seconds. */
+        exhaustCreditsForSeconds: z.number().min(1).max(300).optional(),
       })
       .parse(req.body ?? {});
-    const { expireTokens, resetCredits, ...rest } = c;
+    const { expireTokens, resetCredits, exhaustCreditsForSeconds, ...rest } = c;
     Object.assign(state.config, rest);
     if (expireTokens) for (const k of state.tokens.keys()) state.tokens.set(k, 0);
     if (resetCredits) state.creditsUsed = 0;
+    if (exhaustCreditsForSeconds) {
+      state.windowStart = Date.now() + exhaustCreditsForSeconds * 1000 - 300_000;
+      state.creditsUsed = state.config.creditLimit;
+    }
     return { config: state.config, creditsUsed: state.creditsUsed };
   });
 
