@@ -106,6 +106,24 @@ export async function settleWebhookEvents(on: SqlRunner, items: readonly Webhook
   });
 }
 
+/**
+ * Settles an event `failed` unless a worker already settled it: for jobs that end without our
+ * processor running (BullMQ fails a job that stalled too often), so the row still reaches a final
+ * state an operator sees, and a write that did commit is never overwritten.
+ */
+export async function failUnsettledWebhookEvent(
+  on: SqlRunner,
+  id: string | bigint,
+  error: string,
+): Promise<void> {
+  await run(on, {
+    name: 'webhook-events-fail-unsettled',
+    text: `UPDATE webhook_events w SET status = 'failed', error = $2, ${SETTLED}
+           WHERE w.id = $1::bigint AND w.status NOT IN ('processed', 'ignored', 'failed')`,
+    values: [String(id), error],
+  });
+}
+
 /** How a worker reads and settles its events (see handleWebhookEventJob). */
 export interface WebhookEventStore {
   load(id: string | bigint): Promise<StoredWebhookEvent>;

@@ -1,5 +1,5 @@
 import { createDb, type Db } from '@cauce/db';
-import { Producer, parseJobData } from '@cauce/queues';
+import { JOBS, Producer, parseJobData } from '@cauce/queues';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -13,6 +13,7 @@ import { createJobMetrics, createRegistry, type JobMetrics } from './metrics.ts'
 import { registerQueueMetrics } from './queue-metrics.ts';
 import { createRedis, warnIfEvicting } from './redis.ts';
 import { createScrubber, secretValues } from './secrets.ts';
+import { failUnsettledWebhookEvent } from './webhook-events.ts';
 import type { WorkerConfig } from './worker-config.ts';
 
 /** This attempt is the job's last: failing it dead-letters the job. */
@@ -284,6 +285,11 @@ function createWorker<C extends WorkerConfig>(
         scrub,
       }).catch((e) => log.error({ err: e }, 'dead-letter write failed'));
       metrics.deadLettered.inc({ queue: h.queue, type: job.name });
+      // Its stored webhook event never got the lifecycle's final settle: give it one.
+      if (job.name === JOBS.webhookEvent && job.data?.webhookEventId !== undefined)
+        failUnsettledWebhookEvent(db, job.data.webhookEventId, err.message).catch((e) =>
+          log.error({ err: e }, "could not settle the stalled job's webhook event"),
+        );
     }
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));

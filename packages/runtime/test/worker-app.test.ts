@@ -175,4 +175,63 @@ describe('graceful shutdown', () => {
       await slow.close();
     }
   });
+
+  it('a webhook-event job that stalls more than BullMQ allows is dead-lettered and its event settled failed', async () => {
+    const slow = new Queue('slow', { connection: { url: env.redisUrl }, prefix: env.prefix });
+    try {
+      const event = await db.webhookEvent.create({
+        data: {
+          provider: 'beds24',
+          eventType: 'MODIFY',
+          dedupeKey: 'stall-1',
+          status: 'queued',
+          payload: {},
+        },
+      });
+      await slow.add(
+        'webhook-event',
+        { webhookEventId: event.id.toString(), provider: 'beds24', eventType: 'MODIFY' },
+        { jobId: 'stall-1' },
+      );
+      // Each worker takes the job and never finishes it (60 s), and is killed while it holds it.
+      const childEnv = {
+        ...env.env,
+        WORKER_PORT: '0',
+        SLOW_JOB_MS: '60000',
+        JOB_LOCK_MS: '1000',
+        STALLED_INTERVAL_MS: '1000',
+      };
+      for (let started = 1; started <= 2; started++) {
+        const w = await startApp('packages/runtime/test/fixtures/slow-worker.ts', childEnv);
+        await waitFor(
+          async () => {
+            const job = await slow.getJob('stall-1');
+            return (await job?.isActive()) && (job?.attemptsStarted ?? 0) >= started;
+          },
+          { message: `job taken for the ${started}. time` },
+        );
+        await w.stop('SIGKILL');
+      }
+      // The third worker finds the second stall: BullMQ fails the job without running a processor.
+      const third = await startApp('packages/runtime/test/fixtures/slow-worker.ts', childEnv);
+      try {
+        await expect
+          .poll(async () => (await db.webhookEvent.findUniqueOrThrow({ where: { id: event.id } })).status, {
+            timeout: 30_000,
+          })
+          .toBe('failed');
+        const row = await db.webhookEvent.findUniqueOrThrow({ where: { id: event.id } });
+        expect(row.error).toMatch(/stalled/i);
+        await expect
+          .poll(async () => db.jobFailure.count({ where: { queue: 'slow', jobId: 'stall-1' } }), {
+            timeout: 30_000,
+          })
+          .toBe(1);
+      } finally {
+        await third.stop('SIGTERM');
+      }
+    } finally {
+      await slow.close();
+    }
+  });
 });
