@@ -1,8 +1,11 @@
 /**
  * The local launcher's children: each app runs as its own process with prefixed output; one that
  * exits while the stack is not stopping is restarted after a backoff (1 s, 2 s, 4 s … at most
- * 30 s), and says so. After MAX_CRASHES exits within CRASH_WINDOW_MS it stops retrying and reports
- * it loudly: a crash loop (a bad variable, a port in use) needs a person, not more restarts.
+ * 30 s), and says so. A crash less than CRASH_WINDOW_MS after its start counts as a quick crash;
+ * after MAX_CRASHES quick crashes in a row it stops retrying and reports it loudly: a crash loop
+ * (a bad variable, a port in use) needs a person, not more restarts. A run that lasted longer
+ * starts the count again. (Counted per run, not per wall-clock window, so a slow machine that
+ * takes long to start a child still gives up.)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 
@@ -16,7 +19,9 @@ interface Supervised {
   entry: string;
   env: Record<string, string | undefined>;
   child: ChildProcess | null;
-  crashes: number[];
+  /** Quick crashes in a row. */
+  crashes: number;
+  startedAt: number;
   timer: NodeJS.Timeout | null;
 }
 
@@ -36,7 +41,7 @@ export class Supervisor {
   }
 
   run(label: string, entry: string, env: Record<string, string | undefined>) {
-    const app: Supervised = { label, entry, env, child: null, crashes: [], timer: null };
+    const app: Supervised = { label, entry, env, child: null, crashes: 0, startedAt: 0, timer: null };
     this.apps.push(app);
     this.spawn(app);
   }
@@ -51,6 +56,7 @@ export class Supervisor {
       detached: true,
     });
     app.child = child;
+    app.startedAt = Date.now();
     this.log(`${prefix} started (pid ${child.pid})`);
     for (const stream of [child.stdout, child.stderr]) {
       let buf = '';
@@ -64,21 +70,20 @@ export class Supervisor {
     child.on('exit', (code, signal) => {
       this.log(`${prefix} exited (${signal ?? code})`);
       if (this.stopping) return;
-      const now = Date.now();
-      app.crashes = [...app.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
-      if (app.crashes.length >= MAX_CRASHES) {
+      app.crashes = Date.now() - app.startedAt < CRASH_WINDOW_MS ? app.crashes + 1 : 1;
+      if (app.crashes >= MAX_CRASHES) {
         const bar = '!'.repeat(72);
         this.log(
-          `\n${bar}\n${prefix} CRASHED ${app.crashes.length} TIMES IN ${CRASH_WINDOW_MS / 1000} s: NOT RESTARTING IT.\n` +
+          `\n${bar}\n${prefix} CRASHED ${app.crashes} TIMES IN A ROW, EACH WITHIN ${CRASH_WINDOW_MS / 1000} s OF STARTING: NOT RESTARTING IT.\n` +
             `${prefix} Read its last lines above, fix the cause, then restart the stack.\n` +
             `${prefix} The rest of the stack keeps running; /api/ready shows it missing.\n${bar}\n`,
         );
         app.child = null;
         return;
       }
-      const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (app.crashes.length - 1));
+      const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (app.crashes - 1));
       this.log(
-        `${prefix} stopped unexpectedly (crash ${app.crashes.length} of ${MAX_CRASHES} allowed in ${CRASH_WINDOW_MS / 1000} s): restarting in ${delay / 1000} s`,
+        `${prefix} stopped unexpectedly (quick crash ${app.crashes} of ${MAX_CRASHES} in a row): restarting in ${delay / 1000} s`,
       );
       app.timer = setTimeout(() => {
         app.timer = null;
