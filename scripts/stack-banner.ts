@@ -13,6 +13,8 @@ export interface BannerInput {
   /** Prefix for every npm command (the demo points the CLIs at its own settings file). */
   npmPrefix?: string;
   demo?: boolean;
+  /** false for --print-config: nothing is being started. */
+  starting?: boolean;
 }
 
 /** A single-quoted shell word. */
@@ -104,10 +106,10 @@ export function flowCommands({ env, ingress, npmPrefix = '' }: BannerInput): Flo
 
 /** The whole text: URLs, login, the flows. */
 export function stackBanner(input: BannerInput): string {
-  const { ingress, settingsFile, npmPrefix = '', demo } = input;
+  const { ingress, settingsFile, npmPrefix = '', demo, starting = true } = input;
   const token = `${npmPrefix}npm run --silent token -- --role admin --sub you`;
   const lines = [
-    `Cauce${demo ? ' DEMO' : ''} is starting (settings: ${settingsFile}; print again: npm run ${demo ? 'demo' : 'stack'} -- --print-config)`,
+    `Cauce${demo ? ' DEMO' : ''} ${starting ? 'is starting' : '(not started)'} (settings: ${settingsFile}; print again: npm run ${demo ? 'demo' : 'stack'} -- --print-config)`,
     `  ingress        ${ingress}/api/ready   (webhooks under /api/webhooks/<provider>)`,
     `  Bull Board     ${ingress}/api/admin/queues/ui`,
     `  Sync Center    ${ingress}/admin/sync`,
@@ -121,8 +123,7 @@ export function stackBanner(input: BannerInput): string {
     '',
     'Try each source flow (paste as is):',
     ...flowCommands(input).flatMap((f) => [`  # ${f.title}`, `  ${f.command}`]),
-    '',
-    'Ctrl-C stops everything gracefully.',
+    ...(starting ? ['', 'Ctrl-C stops everything gracefully.'] : []),
   ];
   return `\n${lines.join('\n')}\n`;
 }

@@ -80,10 +80,11 @@ async function ensureDatabase(url: string) {
 
 const port = env.PORT ?? '3001';
 const ingressUrl = `http://127.0.0.1:${port}`;
-const printBanner = () =>
+const printBanner = (starting = true) =>
   console.log(
     stackBanner({
       env,
+      starting,
       ingress: ingressUrl,
       settingsFile,
       demo: args.demo,
@@ -98,7 +99,7 @@ const useSim = args.demo || unconfigured.length === PROVIDERS.length;
 const demoAuth = args.demo ? demoSenderAuth(env, SIM) : null;
 
 if (args['print-config']) {
-  printBanner();
+  printBanner(false);
   process.exit(0);
 }
 

@@ -68,6 +68,8 @@ describe('launcher supervision', () => {
       .toBe('up');
     // The rest of the stack never went down.
     expect(await readyWorkers(ingress)).toMatchObject({ 'worker-orders': 'up', 'worker-staging': 'up' });
+    // The next case shares this file's queue prefix: its workers must be the only ones.
+    await launched.stop();
   });
 
   it('stops restarting a worker after 5 quick crashes in a row and says so loudly', {
