@@ -77,7 +77,8 @@ export function flowCommands({ env, ingress, npmPrefix = '' }: BannerInput): Flo
     out.push({
       flow: 'order',
       title: 'an order (POST /api/orders)',
-      command: `curl --fail-with-body -sS ${ingress}/api/orders -H ${sq(`X-Api-Key: ${apiKey}`)} -H 'Content-Type: application/json' -d ${json(order)}`,
+      // The Idempotency-Key makes a second paste answer 200 duplicate, not a second order.
+      command: `curl --fail-with-body -sS ${ingress}/api/orders -H ${sq(`X-Api-Key: ${apiKey}`)} -H 'Idempotency-Key: first-steps-1' -H 'Content-Type: application/json' -d ${json(order)}`,
     });
   }
   const siigo = env.SIIGO_WEBHOOK_TOKEN;
