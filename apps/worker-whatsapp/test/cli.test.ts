@@ -90,7 +90,7 @@ describe('sync CLI', () => {
     // The file of the previous case: applying it would deactivate Ventas.
     const before = await db.crmWhatsappNumber.findMany({ orderBy: { id: 'asc' } });
     const refused = await cli(['--file', files.file]);
-    expect(refused.code).toBe(3);
+    expect(refused.code, refused.stderr).toBe(3);
     expect(refused.stderr).toContain('refusing to deactivate');
     expect(refused.stderr).toContain('Ventas (406540352242901)');
     expect(refused.stderr).toContain('--yes');
@@ -98,7 +98,7 @@ describe('sync CLI', () => {
     expect(await db.crmWhatsappNumber.findMany({ orderBy: { id: 'asc' } })).toEqual(before);
 
     const forced = await cli(['--file', files.file, '--yes']);
-    expect(forced.code).toBe(0);
+    expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toMatch(/deactivated\s+\d+ {2}.*Ventas \(406540352242901\)/);
     const ventas = await db.crmWhatsappNumber.findFirst({ where: { numberId: '406540352242901' } });
     expect(ventas?.isActive).toBe(false);
