@@ -13,6 +13,8 @@ export interface BannerInput {
   /** Prefix for every npm command (the demo points the CLIs at its own settings file). */
   npmPrefix?: string;
   demo?: boolean;
+  /** Where the workers' /metrics listen, as told to the reader. */
+  workerPorts?: string;
   /** false for --print-config: nothing is being started. */
   starting?: boolean;
 }
@@ -108,6 +110,7 @@ export function flowCommands({ env, ingress, npmPrefix = '' }: BannerInput): Flo
 /** The whole text: URLs, login, the flows. */
 export function stackBanner(input: BannerInput): string {
   const { ingress, settingsFile, npmPrefix = '', demo, starting = true } = input;
+  const workerPorts = input.workerPorts ?? 'WORKER_PORT, 9101..9105 by default';
   const token = `${npmPrefix}npm run --silent token -- --role admin --sub you`;
   const lines = [
     `Cauce${demo ? ' DEMO' : ''} ${starting ? 'is starting' : '(not started)'} (settings: ${settingsFile}; print again: npm run ${demo ? 'demo' : 'stack'} -- --print-config)`,
@@ -115,7 +118,7 @@ export function stackBanner(input: BannerInput): string {
     `  Bull Board     ${ingress}/api/admin/queues/ui`,
     `  Sync Center    ${ingress}/admin/sync`,
     `  API docs       ${ingress}/docs`,
-    `  metrics        ${ingress}/metrics   (each worker on its own port: WORKER_PORT, 9101..9105 by default)`,
+    `  metrics        ${ingress}/metrics   (each worker on its own port: ${workerPorts})`,
     `  stock events   ${ingress}/api/stock/events   (Server-Sent Events)`,
     '',
     'Log in: mint an admin token and paste it on the Bull Board or Sync Center login',

@@ -85,6 +85,7 @@ const printBanner = (starting = true) =>
     stackBanner({
       env,
       starting,
+      workerPorts: args.demo ? `${DEMO.firstWorkerPort}..${DEMO.firstWorkerPort + 4}` : undefined,
       ingress: ingressUrl,
       settingsFile,
       demo: args.demo,
