@@ -1,35 +1,55 @@
 /**
- * `pnpm start` (and `npm run stack`): creates and migrates the database, starts provider-sim
- * when no provider credentials are configured (and says so loudly), then runs the ingress and
- * every worker as child processes with prefixed output. Ctrl-C stops them gracefully.
- * `pnpm demo` does the same with provider-sim forced on and prints where to look.
+ * `pnpm start` (and `npm run stack`): reads (or on the first run creates) the local settings file
+ * .cauce/local.env with the stack's secrets, creates and migrates the database, starts
+ * provider-sim when no provider credentials are configured (and says so loudly), then runs the
+ * ingress and every worker as supervised child processes (scripts/supervisor.ts: restarted with
+ * backoff when they crash) and prints how to use it (scripts/stack-banner.ts). Ctrl-C stops them
+ * gracefully. `--print-config` prints the banner without starting; `--rotate` regenerates the
+ * secrets. `pnpm demo` (--demo) runs the separate demo (scripts/demo.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrate } from '@cauce/db';
+import { ensureSettingsFile, LOCAL_DEFAULTS, writeSimSettings } from '@cauce/runtime';
 import pg from 'pg';
 import { simEnv, simProviders } from '../apps/provider-sim/src/sim-env.ts';
-import { createSenderAuth, extraSenders } from '../apps/provider-sim/src/traffic/senders.ts';
-import { Traffic } from '../apps/provider-sim/src/traffic/traffic.ts';
+import { applyDemoEnv, DEMO, demoPace, demoSenderAuth, playProviders } from './demo.ts';
+import { stackBanner } from './stack-banner.ts';
+import { Supervisor } from './supervisor.ts';
 
-const { values: args } = parseArgs({ options: { demo: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: {
+    demo: { type: 'boolean', default: false },
+    'print-config': { type: 'boolean', default: false },
+    rotate: { type: 'boolean', default: false },
+  },
+});
 const env: Record<string, string | undefined> = { ...process.env };
-env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/cauce';
-env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+if (args.demo) applyDemoEnv(env);
+// Generated secrets, kept across runs; a variable already set in the environment wins.
+const settings = ensureSettingsFile(env, { rotate: args.rotate });
+for (const [k, v] of Object.entries(settings.values)) if (!env[k]) env[k] = v;
+env.DATABASE_URL ??= LOCAL_DEFAULTS.DATABASE_URL;
+env.REDIS_URL ??= LOCAL_DEFAULTS.REDIS_URL;
 env.LOG_LEVEL ??= 'info';
 // A local stack listens on loopback only (ingress, workers' /metrics, provider-sim); set HOST,
 // WORKER_HOST or SIM_HOST (e.g. 0.0.0.0) to open it to the network.
 env.HOST ??= '127.0.0.1';
 env.WORKER_HOST ??= '127.0.0.1';
 env.SIM_HOST ??= '127.0.0.1';
+// SIIGO is subscribed (POST /api/webhooks/setup) to the route with its secret segment.
+if (env.SIIGO_WEBHOOK_TOKEN) env.SIIGO_SUBSCRIPTION_PATH ??= `/api/webhooks/siigo/${env.SIIGO_WEBHOOK_TOKEN}`;
+const settingsFile = relative(process.cwd(), settings.path) || settings.path;
+if (settings.generated.length)
+  console.log(
+    `${args.rotate ? 'rotated' : 'generated'} ${settings.generated.join(', ')} in ${settingsFile} (mode 0600; kept across restarts)`,
+  );
 
 const SIM_PORT = env.SIM_PORT ?? '4010';
 const SIM = `http://127.0.0.1:${SIM_PORT}`;
 
 const PROVIDERS = simProviders(SIM);
-
 const APPS = [
   'apps/ingress/src/main.ts',
   'apps/worker-bookings/src/main.ts',
@@ -63,69 +83,51 @@ async function ensureDatabase(url: string) {
   }
 }
 
-const children: ChildProcess[] = [];
-function run(label: string, entry: string) {
-  // Own process group: a terminal's Ctrl-C reaches only this launcher, which sends each child
-  // exactly one SIGTERM (a second signal means "force" to the worker runtime).
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const prefix = `[${label}]`.padEnd(18);
-  for (const stream of [child.stdout, child.stderr]) {
-    let buf = '';
-    stream?.on('data', (d) => {
-      buf += d;
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const line of lines) console.log(prefix, line);
-    });
-  }
-  child.on('exit', (code, signal) => {
-    console.log(prefix, `exited (${signal ?? code})`);
-    if (!stopping && code !== 0)
-      console.log(prefix, 'stopped unexpectedly; the rest of the stack keeps running');
-  });
-  children.push(child);
-  return child;
+const port = env.PORT ?? '3001';
+const ingressUrl = `http://127.0.0.1:${port}`;
+const printBanner = (starting = true) =>
+  console.log(
+    stackBanner({
+      env,
+      starting,
+      workerPorts: args.demo ? `${DEMO.firstWorkerPort}..${DEMO.firstWorkerPort + 4}` : undefined,
+      ingress: ingressUrl,
+      settingsFile,
+      demo: args.demo,
+      // The printed token command must read the same settings file as this stack.
+      npmPrefix: env.CAUCE_SETTINGS_FILE ? `CAUCE_SETTINGS_FILE=${env.CAUCE_SETTINGS_FILE} ` : '',
+    }),
+  );
+
+const unconfigured = PROVIDERS.filter((p) => !p.credentials.some((v) => env[v]));
+const useSim = args.demo || unconfigured.length === PROVIDERS.length;
+// The demo plays the providers: it signs with keys only provider-sim holds (set before the banner).
+const demoAuth = args.demo ? demoSenderAuth(env, SIM) : null;
+
+if (args['print-config']) {
+  printBanner(false);
+  process.exit(0);
 }
 
-let stopping = false;
-function stopAll() {
-  if (stopping) return;
-  stopping = true;
+const supervisor = new Supervisor();
+const stopAll = () => {
+  if (supervisor.isStopping) return;
   console.log('\nstopping: letting active jobs finish…');
-  for (const c of children) c.kill('SIGTERM');
-  Promise.all(
-    children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),
-  ).then(() => process.exit(0));
-}
+  supervisor.stopAll().then(() => process.exit(0));
+};
 process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);
-// Detached children would outlive a launcher that dies of an error: take them down with it.
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-});
 
 await ensureDatabase(env.DATABASE_URL);
 const res = await migrate({ databaseUrl: env.DATABASE_URL, log: (l) => console.log(`migrate: ${l}`) });
 console.log(`database ready (${res.applied.length} applied, ${res.alreadyApplied.length} already applied)`);
 
-if (!env.JWT_SECRET) {
-  env.JWT_SECRET = randomBytes(32).toString('hex');
-  console.log('JWT_SECRET is not set: using a random one for this run (admin tokens die with it).');
-  // Local stack only: the operator needs the secret to mint a token for Bull Board and the admin API.
-  console.log(
-    `  mint a token for this run: JWT_SECRET=${env.JWT_SECRET} pnpm --silent token --role admin --sub you`,
-  );
-}
-
-const unconfigured = PROVIDERS.filter((p) => !p.credentials.some((v) => env[v]));
-const useSim = args.demo || unconfigured.length === PROVIDERS.length;
 if (useSim) {
   // The demo never talks to real providers; a plain start keeps any real value already set.
-  Object.assign(env, simEnv(SIM, args.demo ? {} : env));
+  const sim = simEnv(SIM, args.demo ? {} : env);
+  Object.assign(env, sim);
+  // The CLIs (backfill, …) read these while the stack simulates the providers.
+  writeSimSettings(env, sim);
   banner([
     args.demo ? 'DEMO MODE' : 'NO PROVIDER CREDENTIALS CONFIGURED',
     `Every provider API is SIMULATED by provider-sim on ${SIM}.`,
@@ -133,70 +135,37 @@ if (useSim) {
     'Set the provider variables (see README, Configuration) to use the real APIs.',
   ]);
   env.SIM_PORT = SIM_PORT;
-  run('provider-sim', 'apps/provider-sim/src/main.ts');
-} else if (unconfigured.length) {
-  console.log(
-    `not configured (their workers will report it on /health): ${unconfigured.map((p) => p.name).join(', ')}`,
-  );
+  supervisor.run('provider-sim', 'apps/provider-sim/src/main.ts', env);
+} else {
+  writeSimSettings(env, null);
+  if (unconfigured.length)
+    console.log(
+      `not configured (their workers will report it on /health): ${unconfigured.map((p) => p.name).join(', ')}`,
+    );
 }
 
-// The demo plays the providers too: it configures the webhook secrets it then signs with.
-const senderAuth = createSenderAuth(SIM);
-if (args.demo) for (const [k, v] of Object.entries(senderAuth.env)) env[k] ??= v;
-// The demo's WhatsApp connections: a sample file, so worker-whatsapp has something to sync.
-if (args.demo) env.WHATSAPP_CONNECTIONS_FILE ??= 'apps/provider-sim/fixtures/whatsapp-connections.json';
+APPS.forEach((entry, i) => {
+  // The demo's workers listen next to each other, away from the stack's 9101..9105.
+  const own = args.demo && i > 0 ? { ...env, WORKER_PORT: String(DEMO.firstWorkerPort + i - 1) } : env;
+  supervisor.run(entry.split('/')[1]!, entry, own);
+});
 
-for (const entry of APPS) run(entry.split('/')[1]!, entry);
+printBanner();
 
-const port = env.PORT ?? '3001';
-console.log(`
-Cauce is starting:
-  ingress        http://127.0.0.1:${port}/api/health   (webhooks under /api/webhooks/<provider>)
-  Bull Board     http://127.0.0.1:${port}/api/admin/queues/ui   (mint a token: pnpm token --role admin --sub you)
-  API docs       http://127.0.0.1:${port}/docs
-  metrics        http://127.0.0.1:${port}/metrics and each worker on :9101..9105/metrics
-  Sync Center    http://127.0.0.1:${port}/admin/sync
-  stock events   http://127.0.0.1:${port}/api/stock/events   (Server-Sent Events)
-Listening on ${env.HOST} (workers on ${env.WORKER_HOST}${useSim ? `, provider-sim on ${env.SIM_HOST}` : ''}).
-Ctrl-C stops everything gracefully.
-`);
-
-if (args.demo) await sendDemoTraffic(`http://127.0.0.1:${port}`);
-
-/** A realistic mixed stream, a few events per second, until Ctrl-C; a summary every 30 s. */
-async function sendDemoTraffic(ingress: string) {
-  await waitFor(`${ingress}/api/ready`);
+if (demoAuth) {
+  await waitFor(`${ingressUrl}/api/ready`);
   await waitFor(`${SIM}/__sim/health`);
-  const seeded = await Traffic.seed(SIM, 60, 60);
-  const traffic = new Traffic(
-    {
-      ingress,
-      sim: SIM,
-      beds24Token: env.BEDS24_WEBHOOK_TOKEN ?? senderAuth.beds24Token,
-      siigoPath: senderAuth.siigoPath,
-      ordersApiKey: env.ORDERS_API_KEYS?.split(',')[0] ?? senderAuth.ordersApiKey,
-      extra: extraSenders(senderAuth),
-    },
-    seeded.bookingIds,
-    seeded.productIds,
-  );
-  console.log('demo: sending Beds24, SIIGO, order, Stripe, PayPal, GHL and ManyChat events (3/s)');
-  let last = Date.now();
-  while (!stopping) {
-    void traffic.next();
-    await new Promise((r) => setTimeout(r, 333));
-    if (Date.now() - last > 30_000) {
-      last = Date.now();
-      const by: Record<string, number> = {};
-      for (const d of traffic.deliveries)
-        by[`${d.kind} ${d.status}`] = (by[`${d.kind} ${d.status}`] ?? 0) + 1;
-      console.log(`demo: sent so far ${JSON.stringify(by)}`);
-    }
-  }
+  await playProviders({
+    ingress: ingressUrl,
+    sim: SIM,
+    auth: demoAuth,
+    pace: demoPace(env),
+    stopped: () => supervisor.isStopping,
+  });
 }
 
 async function waitFor(url: string) {
-  for (let i = 0; i < 300 && !stopping; i++) {
+  for (let i = 0; i < 300 && !supervisor.isStopping; i++) {
     try {
       if ((await fetch(url)).ok) return;
     } catch {

@@ -125,6 +125,7 @@ describe('Prometheus scraping the ingress', () => {
         'JobsFailingWithoutSuccess',
         'QueueBacklogStale',
         'QueueFailureRateHigh',
+        'QueueWithoutWorker',
         'ScheduledSyncStale',
         'WebhookUnauthorizedSpike',
       ].sort(),

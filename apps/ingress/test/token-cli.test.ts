@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, setupTestEnv } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +21,12 @@ afterAll(async () => {
 });
 
 async function token(args: string[], envOverride: Record<string, string | undefined> = { JWT_SECRET }) {
-  const childEnv = { ...process.env, ...envOverride };
+  // No stack settings file unless the case gives one: only the variables under test count.
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    CAUCE_SETTINGS_FILE: '/nonexistent/cauce-settings.env',
+    ...envOverride,
+  };
   for (const [k, v] of Object.entries(envOverride)) if (v === undefined) delete childEnv[k];
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], {
@@ -86,14 +93,28 @@ describe('token CLI', () => {
     expect(noSecret.stdout).toBe('');
   });
 
-  it('runs as `pnpm --silent token` from the repository root', async () => {
+  it('reads JWT_SECRET from the stack settings file when the environment has none', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cauce-token-'));
+    const file = join(dir, 'local.env');
+    await writeFile(file, `# test\nJWT_SECRET=${JWT_SECRET}\n`);
+    const out = await token(['--role', 'viewer', '--sub', 'from-file'], {
+      JWT_SECRET: undefined,
+      CAUCE_SETTINGS_FILE: file,
+    });
+    expect(out.code, out.stderr).toBe(0);
+    expect((await call(ingress.app, 'GET', '/api/admin/failures', out.stdout.trim())).status).toBe(200);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs verbatim as `npm run --silent token -- …` from the repository root, with no terminal', async () => {
+    // npm, not npx pnpm: `npm run token` must not need a global pnpm (nor npm's own `token` command).
     const { stdout } = await run(
-      'npx',
-      ['-y', 'pnpm@10.34.9', '--silent', 'token', '--role', 'viewer', '--sub', 'via-pnpm', '--ttl', '5m'],
+      'npm',
+      ['run', '--silent', 'token', '--', '--role', 'viewer', '--sub', 'via-npm', '--ttl', '5m'],
       { cwd: REPO_ROOT, env: { ...outerNpxFree(process.env), JWT_SECRET }, timeout: 60_000 },
     );
     const jwt = stdout.trim();
-    expect(claims(jwt)).toMatchObject({ sub: 'via-pnpm', role: 'viewer' });
+    expect(claims(jwt)).toMatchObject({ sub: 'via-npm', role: 'viewer' });
     expect((await call(ingress.app, 'GET', '/api/admin/queues/stats', jwt)).status).toBe(200);
   });
 });

@@ -1,13 +1,21 @@
 import { parseArgs } from 'node:util';
 import { createDb } from '@cauce/db';
-import { createLogger, createRedis, createRegistry, loadConfig, secretValues } from '@cauce/runtime';
+import {
+  createLogger,
+  createRedis,
+  createRegistry,
+  loadConfig,
+  secretValues,
+  withLocalSettings,
+} from '@cauce/runtime';
 import { backfillParams, createBackfillRun, findUnfinishedRun, runBackfill } from './backfill.ts';
 import { beds24DisabledReason, bookingsEnv } from './config.ts';
 import { createBookingsService } from './service.ts';
 
 /**
- * pnpm --filter @cauce/worker-bookings backfill --from 2026-01-01 --to 2026-12-31 [--property 123]
+ * npm run backfill -- --from 2026-01-01 --to 2026-12-31 [--property 123]
  *   [--by arrival|modified] [--resume <runId>] [--new]
+ * Settings come from the environment or, locally, the stack's (.cauce/local.env, provider-sim).
  * Runs the backfill in this process. An unfinished run with the same parameters is resumed from
  * its checkpoint unless --new is given.
  */
@@ -23,7 +31,7 @@ const { values } = parseArgs({
   },
 });
 
-const config = loadConfig(bookingsEnv);
+const config = loadConfig(bookingsEnv, withLocalSettings());
 const disabled = beds24DisabledReason(config);
 if (disabled) {
   process.stderr.write(`${disabled}\n`);

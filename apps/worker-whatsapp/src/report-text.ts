@@ -8,7 +8,7 @@ export function formatReport(r: SyncReport): string {
   const row = (label: string, n: number, detail = '') =>
     `  ${label.padEnd(16)}${String(n).padStart(4)}${detail ? `  ${detail}` : ''}`;
   return [
-    `WhatsApp numbers sync: ${r.file} (${r.entries} entries, ${r.durationMs} ms)`,
+    `WhatsApp numbers sync${r.dryRun ? ' (DRY RUN: nothing was changed; this is what it would do)' : ''}: ${r.file} (${r.entries} entries, ${r.durationMs} ms)`,
     row('added', r.counts.added, list(r.added.map((n) => `${n.displayName} (${n.numberId})`))),
     row('updated', r.counts.updated, list(r.updated.map((n) => `${n.numberId}: ${n.fields.join('/')}`))),
     row(

@@ -25,6 +25,8 @@ export interface NumberRef {
 
 export interface SyncReport {
   file: string;
+  /** A dry run: the changes below were computed and rolled back. */
+  dryRun: boolean;
   /** Entries in the file's list (valid or not). */
   entries: number;
   added: NumberRef[];
@@ -56,6 +58,30 @@ export interface SyncOptions {
   file: string;
   defaultCountry: CountryCode;
   log: Logger;
+  /** Compute the report, then roll everything back. */
+  dryRun?: boolean;
+  /**
+   * Deactivate only these numbers: a run that would deactivate any other is rolled back with
+   * DeactivationNotConfirmed (the CLI confirms a dry run's list, then applies exactly that).
+   */
+  confirmedDeactivations?: ReadonlySet<string>;
+}
+
+/** The run would deactivate numbers nobody confirmed; nothing was changed. */
+export class DeactivationNotConfirmed extends Error {
+  constructor(readonly numbers: NumberRef[]) {
+    super(
+      `would also deactivate ${numbers.map((n) => `${n.displayName} (${n.numberId})`).join(', ')}, which was not confirmed; nothing changed`,
+    );
+    this.name = 'DeactivationNotConfirmed';
+  }
+}
+
+/** Thrown inside the transaction to roll a dry run back, carrying what it computed. */
+class DryRunRollback<T> extends Error {
+  constructor(readonly result: T) {
+    super('dry run');
+  }
 }
 
 const FIELDS = ['phoneNumber', 'displayName', 'wabaId', 'isActive'] as const;
@@ -69,21 +95,32 @@ const FIELDS = ['phoneNumber', 'displayName', 'wabaId', 'isActive'] as const;
 export async function syncWhatsappNumbers(opts: SyncOptions): Promise<SyncReport> {
   const started = performance.now();
   const parsed = await readConnectionsFile(opts.file, opts.defaultCountry);
-  const changes = await opts.db.$transaction(
-    async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SYNC_LOCK_KEY})`;
-      const applied = await applyConnections(tx, parsed, opts.defaultCountry);
-      const unassigned = await tx.crmWhatsappNumber.findMany({
-        where: { isActive: true, queueId: null },
-        select: { numberId: true, displayName: true },
-        orderBy: { numberId: 'asc' },
-      });
-      return { ...applied, unassigned };
-    },
-    { maxWait: 10_000, timeout: 60_000 },
-  );
+  const run = () =>
+    opts.db.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SYNC_LOCK_KEY})`;
+        const applied = await applyConnections(tx, parsed, opts.defaultCountry);
+        const confirmed = opts.confirmedDeactivations;
+        const unconfirmed = confirmed ? applied.deactivated.filter((n) => !confirmed.has(n.numberId)) : [];
+        if (unconfirmed.length) throw new DeactivationNotConfirmed(unconfirmed);
+        const unassigned = await tx.crmWhatsappNumber.findMany({
+          where: { isActive: true, queueId: null },
+          select: { numberId: true, displayName: true },
+          orderBy: { numberId: 'asc' },
+        });
+        const result = { ...applied, unassigned };
+        if (opts.dryRun) throw new DryRunRollback(result);
+        return result;
+      },
+      { maxWait: 10_000, timeout: 60_000 },
+    );
+  const changes = await run().catch((err: unknown) => {
+    if (err instanceof DryRunRollback) return err.result as Awaited<ReturnType<typeof run>>;
+    throw err;
+  });
   const report: SyncReport = {
     file: opts.file,
+    dryRun: !!opts.dryRun,
     entries: parsed.total,
     ...changes,
     invalid: parsed.invalid,
@@ -100,7 +137,7 @@ export async function syncWhatsappNumbers(opts: SyncOptions): Promise<SyncReport
     },
     durationMs: Math.round(performance.now() - started),
   };
-  logReport(opts.log, report);
+  if (!report.dryRun) logReport(opts.log, report);
   return report;
 }
 

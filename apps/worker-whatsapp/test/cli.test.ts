@@ -18,7 +18,14 @@ function cli(args: string[], extraEnv: Record<string, string> = {}) {
       ['--import', 'tsx', resolve(REPO_ROOT, 'apps/worker-whatsapp/src/cli.ts'), ...args],
       {
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH ?? '', DATABASE_URL: env.databaseUrl, LOG_LEVEL: 'warn', ...extraEnv },
+        // No stack settings file: only what the test gives.
+        env: {
+          PATH: process.env.PATH ?? '',
+          DATABASE_URL: env.databaseUrl,
+          LOG_LEVEL: 'warn',
+          CAUCE_SETTINGS_FILE: '/nonexistent/cauce-settings.env',
+          ...extraEnv,
+        },
         timeout: 30_000,
       },
       (err, stdout, stderr) =>
@@ -63,6 +70,41 @@ describe('sync CLI', () => {
     expect(res.stderr).toContain(`${files.file}: malformed JSON`);
     expect(res.stdout).toBe('');
     expect(await db.crmWhatsappNumber.findMany({ orderBy: { id: 'asc' } })).toEqual(before);
+  });
+
+  it('--dry-run shows what it would add and deactivate and changes nothing', async () => {
+    await files.write({ connections: [connection('406540352242901', '+57 315 111 1111', 'Ventas')] });
+    expect((await cli(['--file', files.file, '--yes'])).code).toBe(0);
+    const before = await db.crmWhatsappNumber.findMany({ orderBy: { id: 'asc' } });
+    expect(before.filter((r) => r.isActive).map((r) => r.numberId)).toContain('406540352242901');
+    await files.write({ connections: [connection('406540352242903', '+57 315 333 3333', 'Nuevo')] });
+    const res = await cli(['--file', files.file, '--dry-run']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('DRY RUN: nothing was changed');
+    expect(res.stdout).toMatch(/added\s+1 {2}Nuevo \(406540352242903\)/);
+    expect(res.stdout).toMatch(/deactivated\s+\d+ {2}.*Ventas \(406540352242901\)/);
+    expect(await db.crmWhatsappNumber.findMany({ orderBy: { id: 'asc' } })).toEqual(before);
+  });
+
+  it('refuses to deactivate without a terminal unless --yes, and says so', async () => {
+    // The file of the previous case: applying it would deactivate Ventas.
+    const before = await db.crmWhatsappNumber.findMany({ orderBy: { id: 'asc' } });
+    const refused = await cli(['--file', files.file]);
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(refused.stderr).toContain('refusing to deactivate');
+    expect(refused.stderr).toContain('Ventas (406540352242901)');
+    expect(refused.stderr).toContain('--yes');
+    expect(refused.stdout).toBe('');
+    expect(await db.crmWhatsappNumber.findMany({ orderBy: { id: 'asc' } })).toEqual(before);
+
+    const forced = await cli(['--file', files.file, '--yes']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toMatch(/deactivated\s+\d+ {2}.*Ventas \(406540352242901\)/);
+    const ventas = await db.crmWhatsappNumber.findFirst({ where: { numberId: '406540352242901' } });
+    expect(ventas?.isActive).toBe(false);
+    expect(await db.crmWhatsappNumber.findFirst({ where: { numberId: '406540352242903' } })).toMatchObject({
+      isActive: true,
+    });
   });
 
   it('names the missing variable when no file is given', async () => {

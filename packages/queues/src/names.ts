@@ -41,3 +41,12 @@ export const JOBS = {
 } as const;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
+
+/** The worker apps (one per domain): /api/ready reports each as up or missing. */
+export const WORKER_APPS = [
+  'worker-bookings',
+  'worker-orders',
+  'worker-stock',
+  'worker-staging',
+  'worker-whatsapp',
+] as const;

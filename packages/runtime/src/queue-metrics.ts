@@ -15,7 +15,8 @@ export const QUEUE_STATES = [
 /**
  * Per-queue depth by state and the age of the oldest waiting job, read from Redis at scrape
  * time (so every replica reports the same, current numbers). The oldest-waiting age is the
- * backlog signal operators alert on.
+ * backlog signal operators alert on; queue_workers (from BullMQ's worker registry) says whether
+ * anything consumes the queue at all.
  */
 export function registerQueueMetrics(
   registry: Registry,
@@ -24,6 +25,9 @@ export function registerQueueMetrics(
   prefix?: string,
 ): { close(): Promise<void> } {
   const queues = queueNames.map((name) => new Queue(name, { connection, prefix }));
+  // While Redis is away its commands queue up: a scrape then skips these series instead of hanging.
+  const status = () => (connection as { status?: string }).status;
+  const redisUp = () => status() === undefined || status() === 'ready';
   new Gauge({
     name: 'queue_jobs',
     help: 'Jobs in the queue by state',
@@ -31,6 +35,7 @@ export function registerQueueMetrics(
     registers: [registry],
     async collect() {
       this.reset();
+      if (!redisUp()) return;
       await Promise.all(
         queues.map(async (q) => {
           const counts = await q.getJobCounts(...QUEUE_STATES);
@@ -45,6 +50,8 @@ export function registerQueueMetrics(
     labelNames: ['queue'] as const,
     registers: [registry],
     async collect() {
+      this.reset();
+      if (!redisUp()) return;
       const now = Date.now();
       await Promise.all(
         queues.map(async (q) => {
@@ -52,6 +59,17 @@ export function registerQueueMetrics(
           this.set({ queue: q.name }, oldest ? Math.max(0, (now - oldest.timestamp) / 1000) : 0);
         }),
       );
+    },
+  });
+  new Gauge({
+    name: 'queue_workers',
+    help: 'BullMQ workers connected to the queue (0: nothing consumes it)',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (!redisUp()) return;
+      await Promise.all(queues.map(async (q) => this.set({ queue: q.name }, await q.getWorkersCount())));
     },
   });
   return { close: async () => void (await Promise.all(queues.map((q) => q.close()))) };

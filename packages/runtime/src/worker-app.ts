@@ -15,6 +15,7 @@ import { createRedis, warnIfEvicting } from './redis.ts';
 import { createScrubber, secretValues } from './secrets.ts';
 import { failUnsettledWebhookEvent } from './webhook-events.ts';
 import type { WorkerConfig } from './worker-config.ts';
+import { appConnectionName } from './worker-registry.ts';
 
 /** This attempt is the job's last: failing it dead-letters the job. */
 export const isLastAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -123,7 +124,10 @@ export async function startWorkerApp<C extends WorkerConfig>(
   const log = createLogger(opts.name, config.LOG_LEVEL, { secrets });
   const registry = createRegistry(opts.name);
   const metrics = createJobMetrics(registry);
-  const redis = createRedis(config.REDIS_URL);
+  // Named, so the ingress's /api/ready sees this app alive (worker-registry.ts).
+  const redis = createRedis(config.REDIS_URL, {
+    connectionName: appConnectionName(config.QUEUE_PREFIX, opts.name),
+  });
   const db = createDb(config.DATABASE_URL);
   const producer = new Producer(redis, config.QUEUE_PREFIX);
   const ctx: WorkerContext<C> = { name: opts.name, config, db, redis, producer, log, registry, metrics };
@@ -262,6 +266,8 @@ function createWorker<C extends WorkerConfig>(
     {
       connection: ctx.redis,
       prefix: config.QUEUE_PREFIX,
+      // Listed by queue.getWorkers() under this app's name (the queue_workers gauge).
+      name: ctx.name,
       concurrency: config.WORKER_CONCURRENCY ?? h.concurrency ?? 5,
       limiter: h.limiter ?? NO_LIMIT,
       lockDuration: config.JOB_LOCK_MS,

@@ -1,16 +1,18 @@
 /**
- * Mints an admin JWT: `pnpm --silent token --role admin|viewer --sub NAME [--ttl 12h]`.
- * Prints only the token on stdout (so `TOKEN=$(pnpm --silent token …)` works); what it minted
- * goes to stderr. Signed with JWT_SECRET exactly as the ingress verifies it.
+ * Mints an admin JWT: `npm run --silent token -- --role admin|viewer --sub NAME [--ttl 12h]`.
+ * Prints only the token on stdout (so `TOKEN=$(npm run --silent token -- …)` works); what it minted
+ * goes to stderr. Signed with JWT_SECRET exactly as the ingress verifies it (from the environment
+ * or, locally, the stack's settings file .cauce/local.env).
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '@cauce/runtime';
+import { loadConfig, withLocalSettings } from '@cauce/runtime';
 import Fastify from 'fastify';
 import { z } from 'zod';
 import { ingressEnv } from '../config.ts';
 import { authPlugin, mintToken, ROLES } from '../plugins/auth.ts';
 
-const USAGE = 'usage: pnpm --silent token --role admin|viewer --sub NAME [--ttl 12h]  (ttl: <n>s|m|h|d)';
+const USAGE =
+  'usage: npm run --silent token -- --role admin|viewer --sub NAME [--ttl 12h]  (ttl: <n>s|m|h|d)';
 
 const TTL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 export const MAX_TTL_SECONDS = 90 * 86400;
@@ -59,7 +61,7 @@ if (values.help) {
 const args = argsSchema.safeParse(values);
 if (!args.success) fail(args.error.issues.map((i) => i.message).join('; '));
 
-const { JWT_SECRET } = loadConfig(ingressEnv.pick({ JWT_SECRET: true }));
+const { JWT_SECRET } = loadConfig(ingressEnv.pick({ JWT_SECRET: true }), withLocalSettings());
 const app = Fastify({ logger: false });
 await app.register(authPlugin, { secret: JWT_SECRET });
 await app.ready();

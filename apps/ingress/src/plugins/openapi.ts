@@ -128,7 +128,7 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
         title: 'Cauce ingress',
         version: '1.0.0',
         description:
-          'Webhook intake, order intake and the operator API. Admin tokens: `pnpm --silent token --role admin|viewer --sub NAME`.',
+          'Webhook intake, order intake and the operator API. Admin tokens: `npm run --silent token -- --role admin|viewer --sub NAME`.',
       },
       components: {
         securitySchemes: {

@@ -46,7 +46,7 @@ button{padding:8px 16px}.error{color:#b00020}code{background:#eee;padding:1px 4p
 </style></head>
 <body><main>
 <h1>Cauce admin</h1>
-<p>Paste an admin or viewer token (<code>pnpm --silent token --role viewer --sub you</code>).</p>
+<p>Paste an admin or viewer token (<code>npm run --silent token -- --role admin --sub you</code>).</p>
 ${error ? `<p class="error" id="login-error" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="${LOGIN_PATH}">
 <label for="token">Token</label>
