@@ -155,7 +155,10 @@ describe('graceful shutdown', () => {
       for (const n of [1, 2, 3]) await slow.add('slow', { n }, { jobId: `s${n}` });
       const childEnv = { ...env.env, WORKER_PORT: '0', SLOW_JOB_MS: '1500' };
       const first = await startApp('packages/runtime/test/fixtures/slow-worker.ts', childEnv);
-      await waitFor(async () => (await slow.getJob('s1'))?.isActive(), { message: 'job s1 active' });
+      await waitFor(async () => (await slow.getJob('s1'))?.isActive(), {
+        message: 'job s1 active',
+        timeoutMs: 30_000,
+      });
       const code = await first.stop('SIGTERM');
       expect(code).toBe(0);
       expect(await (await slow.getJob('s1'))!.getState()).toBe('completed');
@@ -208,7 +211,7 @@ describe('graceful shutdown', () => {
             const job = await slow.getJob('stall-1');
             return (await job?.isActive()) && (job?.attemptsStarted ?? 0) >= started;
           },
-          { message: `job taken for the ${started}. time` },
+          { message: `job taken for the ${started}. time`, timeoutMs: 30_000 },
         );
         await w.stop('SIGKILL');
       }
