@@ -28,7 +28,7 @@ export async function handleGhlWebhook(db: Db, pool: pg.Pool, config: StagingCon
     return { ignored: true };
   }
   const { type: _type, webhookId: _wid, timestamp: _ts, ...contact } = body;
-  await upsertRaw(pool, RAW_TABLES.ghl, [ghlRow(contact as ghl.GhlContact, config.DEFAULT_PHONE_REGION)]);
+  await upsertRaw(pool, RAW_TABLES.ghl, [ghlRow(contact as ghl.GhlContact, config)]);
   await settleWebhookEvent(db, webhookEventId, 'processed');
   return { upserted: body.id };
 }
@@ -133,7 +133,7 @@ export async function handleManychatWebhook(
   const subscriber = (
     body.subscriber && typeof body.subscriber === 'object' ? body.subscriber : body
   ) as Record<string, unknown>;
-  const row = manychatRow(subscriber, 'flow', config.DEFAULT_PHONE_REGION);
+  const row = manychatRow(subscriber, 'flow', config);
   if (!row) {
     await settleWebhookEvent(db, webhookEventId, 'ignored', 'no subscriber id');
     return { ignored: true };
