@@ -32,12 +32,12 @@ export async function assignClients(c: pg.Client, counters: UnifyCounters, timed
     await c.query('DROP TABLE IF EXISTS u_votes, u_best, u_grp');
     await c.query(
       `CREATE TEMP TABLE u_votes AS
-       SELECT grp, prev_client AS cid, count(*) AS n FROM u_work
+       SELECT grp, prev_client AS cid, count(*) AS n, min(rank) AS r FROM u_work
         WHERE grp IS NOT NULL AND prev_client IS NOT NULL GROUP BY grp, prev_client`,
     );
-    // Each client goes to the group holding most of its records (ties: the lower group).
+    // Each client goes to the group holding most of its records (ties: its best-ranked record's).
     await c.query(
-      `CREATE TEMP TABLE u_best AS SELECT DISTINCT ON (cid) cid, grp, n FROM u_votes ORDER BY cid, n DESC, grp`,
+      `CREATE TEMP TABLE u_best AS SELECT DISTINCT ON (cid) cid, grp, n, r FROM u_votes ORDER BY cid, n DESC, r`,
     );
     const cols = KEYS.map((k) => `NULL::text AS ${k.work}`).join(', ');
     await c.query(
@@ -47,11 +47,12 @@ export async function assignClients(c: pg.Client, counters: UnifyCounters, timed
          FROM u_work WHERE grp IS NOT NULL GROUP BY grp`,
     );
     await c.query('CREATE UNIQUE INDEX ON u_grp (grp)');
-    // Of the clients whose best group it is, a group keeps the one with most records (ties: lowest id).
+    // Of the clients whose best group it is, a group keeps the one with most of its records (ties:
+    // the one of its best-ranked record, so a client follows its Stripe customer before its GHL contact).
     await c.query(
       `UPDATE u_grp g SET client = p.cid FROM (
          SELECT DISTINCT ON (b.grp) b.grp, b.cid FROM u_best b JOIN clients cl ON cl.id = b.cid
-          ORDER BY b.grp, b.n DESC, b.cid) p
+          ORDER BY b.grp, b.n DESC, b.r, b.cid) p
         WHERE g.grp = p.grp`,
     );
     await c.query(
