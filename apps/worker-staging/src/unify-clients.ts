@@ -47,6 +47,8 @@ export async function assignClients(c: pg.Client, counters: UnifyCounters, timed
          FROM u_work WHERE grp IS NOT NULL GROUP BY grp`,
     );
     await c.query('CREATE UNIQUE INDEX ON u_grp (grp)');
+    await c.query('ANALYZE u_grp');
+    await c.query('ANALYZE u_votes');
     // Of the clients whose best group it is, a group keeps the one with most of its records (ties:
     // the one of its best-ranked record, so a client follows its Stripe customer before its GHL contact).
     await c.query(
@@ -59,6 +61,7 @@ export async function assignClients(c: pg.Client, counters: UnifyCounters, timed
       `UPDATE u_grp SET client = nextval(pg_get_serial_sequence('clients', 'id')), new = true WHERE client IS NULL`,
     );
     await c.query('CREATE UNIQUE INDEX ON u_grp (client)');
+    await c.query('ANALYZE u_grp');
     await c.query('UPDATE u_work w SET client_id = g.client FROM u_grp g WHERE w.grp = g.grp');
     // Keys: the client's current value while a record carries it, else the best-ranked record's.
     for (const k of KEYS) {
@@ -169,6 +172,7 @@ async function recordConflicts(c: pg.Client): Promise<number> {
      SELECT DISTINCT w.grp, w.phone, g.anchored FROM u_work w JOIN u_grp g ON g.grp = w.grp
       WHERE w.phone IS NOT NULL AND NOT w.split`,
   );
+  await c.query('ANALYZE u_gph');
   const households = await c.query(
     `${INSERT_CONFLICT}
      SELECT DISTINCT ON (a.grp, b.grp) ga.client, 'email', ga.email, ga.email_src, gb.email,

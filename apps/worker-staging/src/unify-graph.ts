@@ -61,6 +61,8 @@ export async function resolveGroups(c: pg.Client, counters: UnifyCounters, maxRo
   );
   await propagate(c, 'u_edge', maxRounds);
   await c.query('UPDATE u_work w SET comp = l.lab FROM u_lab l WHERE w.rank = l.node AND w.comp <> l.lab');
+  // Temp tables have no statistics until analysed: without them the joins below go quadratic.
+  await c.query('ANALYZE u_work');
 
   // 2. Phones. A split record joins nothing by phone either.
   await c.query(
@@ -68,6 +70,7 @@ export async function resolveGroups(c: pg.Client, counters: UnifyCounters, maxRo
      SELECT comp, bool_or(email IS NOT NULL) AS anchored FROM u_work WHERE comp IS NOT NULL GROUP BY comp`,
   );
   await c.query('CREATE UNIQUE INDEX ON u_comp (comp)');
+  await c.query('ANALYZE u_comp');
   await c.query(
     `CREATE TEMP TABLE u_ph AS
      SELECT p.comp, p.phone, cm.anchored FROM (
@@ -75,6 +78,7 @@ export async function resolveGroups(c: pg.Client, counters: UnifyCounters, maxRo
          FROM (SELECT DISTINCT comp, phone FROM u_work WHERE phone IS NOT NULL AND comp IS NOT NULL AND NOT split) d
      ) p JOIN u_comp cm USING (comp) WHERE p.n > 1`,
   );
+  await c.query('ANALYZE u_ph');
   // Email-less groups that share a phone are one person (nothing says otherwise).
   await c.query('DROP TABLE IF EXISTS u_wedge');
   await c.query(
@@ -94,14 +98,21 @@ export async function resolveGroups(c: pg.Client, counters: UnifyCounters, maxRo
         WHERE NOT w.anchored) x
       GROUP BY g`,
   );
+  await c.query('ANALYZE u_attach');
+  // Group of every strong group: itself (with an email), else its anchor if it has one, else the
+  // email-less phone group it is part of.
+  await c.query('DROP TABLE IF EXISTS u_cgrp');
   await c.query(
-    `UPDATE u_work w SET grp = COALESCE(CASE WHEN a.n = 1 THEN a.anchor END, g.g, w.comp)
-       FROM (SELECT cm.comp, COALESCE(l.lab, cm.comp) AS g FROM u_comp cm
-               LEFT JOIN u_lab l ON l.node = cm.comp WHERE NOT cm.anchored) g
-       LEFT JOIN u_attach a ON a.g = g.g
-      WHERE w.comp = g.comp`,
+    `CREATE TEMP TABLE u_cgrp AS
+     SELECT cm.comp, CASE WHEN cm.anchored THEN cm.comp
+                          ELSE COALESCE(CASE WHEN a.n = 1 THEN a.anchor END, l.lab, cm.comp) END AS grp
+       FROM u_comp cm
+       LEFT JOIN u_lab l ON NOT cm.anchored AND l.node = cm.comp
+       LEFT JOIN u_attach a ON NOT cm.anchored AND a.g = COALESCE(l.lab, cm.comp)`,
   );
-  await c.query('UPDATE u_work SET grp = comp WHERE grp IS NULL AND comp IS NOT NULL');
+  await c.query('CREATE UNIQUE INDEX ON u_cgrp (comp)');
+  await c.query('ANALYZE u_cgrp');
+  await c.query('UPDATE u_work w SET grp = g.grp FROM u_cgrp g WHERE w.comp = g.comp');
   await c.query('CREATE INDEX ON u_work (grp)');
   counters.groups = Number((await c.query('SELECT count(DISTINCT grp) AS n FROM u_work')).rows[0].n);
 }
