@@ -50,7 +50,7 @@ interface Scores {
 
 async function measure(generator: string, people: number): Promise<Scores> {
   const ds: Dataset = generator === 'a' ? generateA(people, SEED) : generateB(people, SEED + 1000);
-  const sim = await startSimProcess({ LOG_LEVEL: 'silent' });
+  await sim.json('POST', '/__sim/reset');
   const database = await createTestDatabase(adminUrl, await ensureTemplateDatabase(adminUrl));
   const prefix = `benchid${randomBytes(4).toString('hex')}`;
   const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' };
@@ -151,7 +151,6 @@ async function measure(generator: string, people: number): Promise<Scores> {
     await worker.close();
     await ingress.close();
     await deps.close();
-    await sim.app.stop();
     await database.drop();
   }
 }
@@ -261,8 +260,15 @@ async function score(pool: pg.Pool, ds: Dataset, generator: string, people: numb
   };
 }
 
+// One simulator for every measurement (reset between them).
+const sim = await startSimProcess({ LOG_LEVEL: 'silent' });
 const results: Scores[] = [];
-for (const people of SIZES) for (const g of GENERATORS) results.push(await measure(g, people));
+for (const people of SIZES)
+  for (const g of GENERATORS) {
+    results.push(await measure(g, people));
+    console.log(JSON.stringify(results.at(-1)));
+  }
+await sim.app.stop();
 console.table(results);
 const figures: Record<string, number> = {};
 for (const r of results) {
