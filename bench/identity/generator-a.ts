@@ -126,7 +126,15 @@ export function generateA(people: number, seed: number): Dataset {
       ds.twoPhones.push(base.id);
     } else if (roll < 0.12) {
       base.foreign = true;
-      base.phones = [pick(['+1 415 555 ', '+34 612 34', '+52 55 1234 ']) + String(1000 + n).slice(-4)];
+      // Unique per person (only households share a phone on purpose).
+      const digits = String(n).padStart(8, '0');
+      base.phones = [
+        pick([
+          `+1 415 ${200 + (n % 700)} ${String(Math.floor(n / 700)).padStart(4, '0')}`,
+          `+34 6${digits}`,
+          `+52 55 ${digits}`,
+        ]),
+      ];
     }
     persons.push(base);
   }
