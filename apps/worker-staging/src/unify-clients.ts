@@ -42,7 +42,7 @@ export async function assignClients(c: pg.Client, counters: UnifyCounters, timed
     const cols = KEYS.map((k) => `NULL::text AS ${k.work}`).join(', ');
     await c.query(
       `CREATE TEMP TABLE u_grp AS
-       SELECT grp, min(rank) AS lead, bool_or(email IS NOT NULL) AS anchored, NULL::bigint AS client,
+       SELECT grp, min(rank) AS lead, count(*) AS size, bool_or(email IS NOT NULL) AS anchored, NULL::bigint AS client,
               false AS new, ${cols}, NULL::text AS email_src, NULL::text AS phone_src
          FROM u_work WHERE grp IS NOT NULL GROUP BY grp`,
     );
@@ -64,15 +64,26 @@ export async function assignClients(c: pg.Client, counters: UnifyCounters, timed
     await c.query('ANALYZE u_grp');
     await c.query('UPDATE u_work w SET client_id = g.client FROM u_grp g WHERE w.grp = g.grp');
     // Keys: the client's current value while a record carries it, else the best-ranked record's.
+    // Most groups are one record: their keys are that record's, in one pass.
+    const keep = (k: (typeof KEYS)[number]) =>
+      `CASE WHEN w.${k.work} = cl.${k.client} AND cl.${k.source} IS NOT NULL THEN cl.${k.source} ELSE ${REC} END`;
+    await c.query(
+      `UPDATE u_grp g SET ${KEYS.map((k) => `${k.work} = v.${k.work}`).join(', ')},
+              email_src = v.email_src, phone_src = v.phone_src FROM (
+         SELECT g2.grp, ${KEYS.map((k) => `w.${k.work}`).join(', ')},
+                CASE WHEN w.email IS NOT NULL THEN ${keep(KEYS[1])} END AS email_src,
+                CASE WHEN w.phone IS NOT NULL THEN ${keep(KEYS[2])} END AS phone_src
+           FROM u_grp g2 JOIN u_work w ON w.rank = g2.lead LEFT JOIN clients cl ON cl.id = g2.client
+          WHERE g2.size = 1) v
+        WHERE g.grp = v.grp`,
+    );
     for (const k of KEYS) {
-      const src = k.source
-        ? `, CASE WHEN w.${k.work} = cl.${k.client} AND cl.${k.source} IS NOT NULL THEN cl.${k.source} ELSE ${REC} END AS s`
-        : ', NULL AS s';
+      const src = k.source ? `, ${keep(k)} AS s` : ', NULL AS s';
       await c.query(
         `UPDATE u_grp g SET ${k.work} = v.val${k.source ? `, ${k.work}_src = v.s` : ''} FROM (
            SELECT DISTINCT ON (w.grp) w.grp, w.${k.work} AS val ${src}
              FROM u_work w JOIN u_grp g2 ON g2.grp = w.grp LEFT JOIN clients cl ON cl.id = g2.client
-            WHERE w.${k.work} IS NOT NULL
+            WHERE w.${k.work} IS NOT NULL AND g2.size > 1
             ORDER BY w.grp, (w.${k.work} = cl.${k.client}) IS TRUE DESC, w.rank) v
           WHERE g.grp = v.grp`,
       );
