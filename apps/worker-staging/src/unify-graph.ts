@@ -44,16 +44,17 @@ export async function resolveGroups(c: pg.Client, counters: UnifyCounters, maxRo
                                      UNION SELECT other_record FROM u_dec WHERE kind = 'merge')`,
   );
 
-  // 1. Strong groups. Only keys held by two or more records can join anything.
+  // 1. Strong groups. Only keys held by two or more records can join anything: a source's own id
+  // is unique in its table, so it counts only where another record carries it as a cross-reference.
   await c.query(
     `CREATE TEMP TABLE u_edge AS
      SELECT node, k FROM (
        SELECT node, k, count(*) OVER (PARTITION BY k) AS n FROM (
          SELECT rank AS node, 'e' || email AS k FROM u_work WHERE email IS NOT NULL AND NOT split
          UNION ALL SELECT rank, 's' || stripe_id FROM u_work WHERE stripe_id IS NOT NULL AND NOT split
+           AND (src <> 'stripe' OR stripe_id IN (SELECT stripe_id FROM u_work WHERE src <> 'stripe' AND stripe_id IS NOT NULL))
          UNION ALL SELECT rank, 'g' || ghl_id FROM u_work WHERE ghl_id IS NOT NULL AND NOT split
-         UNION ALL SELECT rank, 'm' || mc_id FROM u_work WHERE mc_id IS NOT NULL AND NOT split
-         UNION ALL SELECT rank, 'p' || pp_id FROM u_work WHERE pp_id IS NOT NULL AND NOT split
+           AND (src <> 'ghl' OR ghl_id IN (SELECT ghl_id FROM u_work WHERE src <> 'ghl' AND ghl_id IS NOT NULL))
          UNION ALL SELECT w.rank, 'd' || d.id FROM u_dec d JOIN u_work w
                      ON w.src || ':' || w.src_id IN (d.record, d.other_record) WHERE d.kind = 'merge'
        ) keys) counted
