@@ -55,8 +55,18 @@ export const stagingEnv = workerEnv.extend({
   UNIFY_MAX_IDENTIFIER_CARDINALITY: int(25, 1),
   /** work_mem and temp_buffers of the unify session (a number: MB). */
   UNIFY_WORK_MEM_MB: z.coerce.number().int().min(4).max(4096).default(256),
-  /** Safety bound on seeding waves per unify run. */
+  /** An email seen with more distinct phones than this is a shared placeholder, no key. */
+  UNIFY_MAX_PHONES_PER_EMAIL: int(3, 1),
+  /** An email or phone carried by more different first names than this is no key. */
+  UNIFY_MAX_NAMES_PER_IDENTIFIER: int(4, 1),
+  /** Safety bound on label-propagation rounds per grouping step (each round also jumps pointers). */
   UNIFY_MAX_WAVES: int(50, 1),
+  /** ManyChat custom field id carrying a Stripe customer id (cus_…): a merge key when set. */
+  MANYCHAT_STRIPE_CUSTOMER_FIELD_ID: z.string().optional(),
+  /** ManyChat custom field id carrying a GoHighLevel contact id: a merge key when set. */
+  MANYCHAT_GHL_CONTACT_FIELD_ID: z.string().optional(),
+  /** GoHighLevel custom field id carrying a Stripe customer id: a merge key when set. */
+  GHL_STRIPE_CUSTOMER_FIELD_ID: z.string().optional(),
   /** Rows per multi-row upsert statement. */
   STAGING_BATCH_SIZE: int(1000, 1),
 });

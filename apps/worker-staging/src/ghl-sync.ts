@@ -2,7 +2,7 @@ import { ghl } from '@cauce/providers';
 import type { Logger } from '@cauce/runtime';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
-import { normalizeEmail, normalizePhone } from './normalize.ts';
+import { customFieldValue, normalizeEmail, normalizePhone } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, startRun } from './runs.ts';
 
@@ -19,15 +19,22 @@ export function ghlClient(config: StagingConfig): ghl.GhlClient | null {
 }
 
 /** A GHL contact as a ghl_contacts_raw row (cursor field dropped: it is not part of the contact). */
-export function ghlRow(c: ghl.GhlContact, region: string) {
+export function ghlRow(
+  c: ghl.GhlContact,
+  config: Pick<StagingConfig, 'DEFAULT_PHONE_REGION' | 'GHL_STRIPE_CUSTOMER_FIELD_ID'>,
+) {
   const { searchAfter: _cursor, ...payload } = c;
   const k = ghl.contactKeys(c);
   return {
     ghl_contact_id: k.ghlContactId,
     location_id: k.locationId,
     email: normalizeEmail(k.email),
-    phone_e164: normalizePhone(k.phone, region),
+    phone_e164: normalizePhone(k.phone, config.DEFAULT_PHONE_REGION),
     name: k.name,
+    stripe_customer_ref: customFieldValue(
+      (c as Record<string, unknown>).customFields,
+      config.GHL_STRIPE_CUSTOMER_FIELD_ID,
+    ),
     payload,
   };
 }
@@ -71,7 +78,7 @@ export async function runGhlSync(
   // it is written, so this process and PostgreSQL work at the same time.
   const fetchPage = async (after: Array<string | number> | null) => {
     const page = await client.searchContacts(size, after);
-    return { page, rows: page.contacts.map((c) => ghlRow(c, config.DEFAULT_PHONE_REGION)) };
+    return { page, rows: page.contacts.map((c) => ghlRow(c, config)) };
   };
   let next = fetchPage(cursor);
   for (;;) {

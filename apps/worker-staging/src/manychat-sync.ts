@@ -3,7 +3,7 @@ import type { Logger } from '@cauce/runtime';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
-import { normalizeEmail, normalizePhone } from './normalize.ts';
+import { customFieldValue, normalizeEmail, normalizePhone } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, startRun } from './runs.ts';
 
@@ -19,15 +19,24 @@ export function manychatClient(config: StagingConfig): manychat.ManychatClient |
 }
 
 /** A subscriber as a manychat_contacts_raw row; `via` says how we learned of it. */
-export function manychatRow(s: Record<string, unknown>, via: 'flow' | 'lookup' | 'csv', region: string) {
+export function manychatRow(
+  s: Record<string, unknown>,
+  via: 'flow' | 'lookup' | 'csv',
+  config: Pick<
+    StagingConfig,
+    'DEFAULT_PHONE_REGION' | 'MANYCHAT_STRIPE_CUSTOMER_FIELD_ID' | 'MANYCHAT_GHL_CONTACT_FIELD_ID'
+  >,
+) {
   const k = manychat.subscriberKeys(s);
   if (!k.subscriberId) return null;
   return {
     subscriber_id: k.subscriberId,
     email: normalizeEmail(k.email),
-    phone_e164: normalizePhone(k.phone, region),
+    phone_e164: normalizePhone(k.phone, config.DEFAULT_PHONE_REGION),
     name: k.name,
     via,
+    stripe_customer_ref: customFieldValue(s.custom_fields, config.MANYCHAT_STRIPE_CUSTOMER_FIELD_ID),
+    ghl_contact_ref: customFieldValue(s.custom_fields, config.MANYCHAT_GHL_CONTACT_FIELD_ID),
     payload: s,
   };
 }
@@ -96,7 +105,7 @@ export async function runManychatLookup(
     const field = cp.field;
     const found = await Promise.all(toAsk.map((v) => client.findBySystemField(field, v)));
     const rows = found.flatMap((s) => {
-      const r = s ? manychatRow(s, 'lookup', config.DEFAULT_PHONE_REGION) : null;
+      const r = s ? manychatRow(s, 'lookup', config) : null;
       return r ? [r] : [];
     });
     const next: LookupCheckpoint = { field: cp.field, after: batch.at(-1) as string };

@@ -22,6 +22,24 @@ export function normalizePhone(raw: unknown, region: string): string | null {
   return p?.isValid() ? p.number : null;
 }
 
+/**
+ * The value of a custom field by its id, as ManyChat (`custom_fields: [{id, name, value}]`) and
+ * GoHighLevel (`customFields: [{id, value}]`) send them; null when the field is not configured,
+ * absent or empty. Used for cross-references (a Stripe customer id kept in a ManyChat field).
+ */
+export function customFieldValue(fields: unknown, fieldId: string | undefined): string | null {
+  if (!fieldId || !Array.isArray(fields)) return null;
+  for (const f of fields) {
+    if (!f || typeof f !== 'object') continue;
+    const { id, value } = f as { id?: unknown; value?: unknown };
+    if (String(id) !== fieldId) continue;
+    const v =
+      typeof value === 'string' || typeof value === 'number' ? String(value).replace(UNICODE_SPACE, '') : '';
+    return v || null;
+  }
+  return null;
+}
+
 /** A payment's normalised keys, as the PayPal and Stripe mappers produce them. */
 export interface TransactionKeys {
   source: string;

@@ -2,7 +2,7 @@ import { paypal } from '@cauce/providers';
 import type { Logger } from '@cauce/runtime';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
-import { transactionRow } from './normalize.ts';
+import { normalizeEmail, normalizePhone, transactionRow } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, lastSucceededCheckpoint, startRun } from './runs.ts';
 
@@ -23,6 +23,33 @@ export function paypalRows(items: Array<Record<string, unknown>>) {
     const k = paypal.transactionKeys(item);
     if (!k.sourceId) return [];
     return [transactionRow(k, item)];
+  });
+}
+
+/**
+ * The payers of a page as paypal_payers_raw rows (a contact source of its own): account id, email,
+ * phone (`country_code` + `national_number`) and name from `payer_info`; one row per payer.
+ */
+export function paypalPayerRows(items: Array<Record<string, unknown>>, region: string) {
+  return items.flatMap((item) => {
+    const p = (item.payer_info ?? {}) as Record<string, unknown>;
+    if (typeof p.account_id !== 'string' || !p.account_id) return [];
+    const phone = (p.phone_number ?? {}) as { country_code?: unknown; national_number?: unknown };
+    const national = typeof phone.national_number === 'string' ? phone.national_number : null;
+    const cc = typeof phone.country_code === 'string' ? phone.country_code.replace(/\D/g, '') : '';
+    const n = (p.payer_name ?? {}) as Record<string, unknown>;
+    const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
+    const name =
+      str(n.alternate_full_name) ?? ([str(n.given_name), str(n.surname)].filter(Boolean).join(' ') || null);
+    return [
+      {
+        payer_id: p.account_id,
+        email: normalizeEmail(p.email_address),
+        phone_e164: national ? normalizePhone(cc ? `+${cc}${national}` : national, region) : null,
+        name,
+        payload: p,
+      },
+    ];
   });
 }
 
@@ -75,10 +102,13 @@ export async function runPaypalSync(
       config.PAYPAL_PAGE_SIZE,
     );
     const rows = paypalRows(page.transaction_details);
+    const payers = paypalPayerRows(page.transaction_details, config.DEFAULT_PHONE_REGION);
     const last = cp.page >= page.total_pages || page.transaction_details.length === 0;
     const next: PaypalCheckpoint = last ? { ...cp, windowStart: end, page: 1 } : { ...cp, page: cp.page + 1 };
     await inTx(pool, async (tx) => {
       const n = await upsertRaw(tx, RAW_TABLES.transactions, rows);
+      const np = await upsertRaw(tx, RAW_TABLES.paypalPayers, payers);
+      counters.payers = (counters.payers ?? 0) + np.inserted + np.updated;
       counters.pages = (counters.pages ?? 0) + 1;
       counters.fetched = (counters.fetched ?? 0) + rows.length;
       counters.inserted = (counters.inserted ?? 0) + n.inserted;

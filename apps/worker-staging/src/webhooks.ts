@@ -38,7 +38,7 @@ export async function handleGhlWebhook(
     return { status: 'ignored', reason: 'another GHL location' };
   }
   const { type: _type, webhookId: _wid, timestamp: _ts, ...contact } = body;
-  await upsertRaw(pool, RAW_TABLES.ghl, [ghlRow(contact as ghl.GhlContact, config.DEFAULT_PHONE_REGION)]);
+  await upsertRaw(pool, RAW_TABLES.ghl, [ghlRow(contact as ghl.GhlContact, config)]);
   return { status: 'processed', result: { upserted: body.id } };
 }
 
@@ -134,7 +134,7 @@ export async function handleManychatWebhook(
   const subscriber = (
     body.subscriber && typeof body.subscriber === 'object' ? body.subscriber : body
   ) as Record<string, unknown>;
-  const row = manychatRow(subscriber, 'flow', config.DEFAULT_PHONE_REGION);
+  const row = manychatRow(subscriber, 'flow', config);
   if (!row) {
     return { status: 'ignored', reason: 'no subscriber id' };
   }

@@ -76,13 +76,20 @@ describe('Sync Command Center page (headless Chromium)', () => {
     await expect.poll(() => page.textContent('#pending-ghl_contacts_raw')).toBe('3002');
 
     await page.click('#unify-all');
-    await expect.poll(() => page.textContent('#clients-count'), { timeout: 30_000 }).toBe('3001');
+    // bob and robert share a phone but not an email: two clients and a conflict for review.
+    await expect.poll(() => page.textContent('#clients-count'), { timeout: 30_000 }).toBe('3002');
     await expect.poll(() => page.textContent('#pending-ghl_contacts_raw')).toBe('0');
     await expect.poll(() => page.locator('tr.conflict').count()).toBe(1);
     const row = await page.textContent('tr.conflict');
     expect(row).toContain('bob@x.com (ghl:g-bob)');
     expect(row).toContain('robert@x.com (ghl:g-bob-2)');
     await page.screenshot({ path: `${SHOTS}/3-unified-with-conflict.png`, fullPage: true });
+
+    // "Use incoming": robert@x.com belongs to the other client, so the page offers the merge.
+    await page.click('tr.conflict >> text=Use incoming');
+    await page.click('tr.conflict button.merge');
+    await expect.poll(() => page.textContent('#clients-count'), { timeout: 30_000 }).toBe('3001');
+    await expect.poll(() => page.textContent('#identity-result')).toContain('Merged');
 
     await page.click('tr.conflict >> text=Keep existing');
     await expect.poll(() => page.locator('tr.conflict').count()).toBe(0);

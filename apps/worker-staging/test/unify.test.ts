@@ -153,7 +153,8 @@ describe('unify: set-based merge into clients', () => {
     const run = await waitRun(u.body.run.id);
     const c = run.counters as Record<string, unknown>;
     // synthetic + alice + bob + 30 dummies + 30 shared-phone people + bobsmith (no dot stripping) + carol
-    const expected = SYNTHETIC + 2 + 30 + 30 + 1 + 1;
+    // + ManyChat's bob (same phone as GHL's bob, another email: two people) + 4 PayPal-only payers
+    const expected = SYNTHETIC + 2 + 30 + 30 + 1 + 1 + 1 + 4;
     expect(await db.client.count()).toBe(expected);
     expect(c.clientsCreated).toBe(expected);
     expect(c.blocked).toEqual(
@@ -179,11 +180,13 @@ describe('unify: set-based merge into clients', () => {
     expect(await db.client.count({ where: { phoneE164: '+573009990001' } })).toBe(0);
     expect(await db.client.findUnique({ where: { email: 'bobsmith@x.com' } })).not.toBeNull();
 
-    // Same phone, different emails (GHL vs ManyChat): a conflict, the client keeps its email.
+    // Same phone, different emails (GHL vs ManyChat): two clients and a conflict for review.
     const conflicts = await ingress.api('GET', '/api/sync/conflicts');
     expect(conflicts.body.conflicts).toHaveLength(1);
-    const bob = await db.client.findUnique({ where: { phoneE164: '+573001110002' } });
-    expect(bob!.email).toBe('bob.smith@x.com');
+    const bob = await db.client.findUnique({ where: { email: 'bob.smith@x.com' } });
+    const bob2 = await db.client.findUnique({ where: { email: 'bob2@x.com' } });
+    expect(bob!.phoneE164).toBe('+573001110002');
+    expect(bob2!.phoneE164).toBe('+573001110002');
     expect(conflicts.body.conflicts[0]).toMatchObject({
       clientId: String(bob!.id),
       field: 'email',
@@ -210,14 +213,30 @@ describe('unify: set-based merge into clients', () => {
     ).toEqual(snapshot.rows);
     expect(await db.mergeConflict.count()).toBe(1);
 
-    // The operator takes the incoming email.
-    const resolved = await ingress.api(
-      'POST',
-      `/api/sync/conflicts/${conflicts.body.conflicts[0].id}/resolve`,
-      {
-        choice: 'incoming',
-      },
-    );
+    // "Use incoming": another client holds that email, so the answer offers a merge.
+    const conflictId = conflicts.body.conflicts[0].id;
+    const held = await ingress.api('POST', `/api/sync/conflicts/${conflictId}/resolve`, {
+      choice: 'incoming',
+    });
+    expect(held.status).toBe(409);
+    expect(held.body).toMatchObject({
+      holderClientId: String(bob2!.id),
+      merge: { path: '/api/sync/clients/merge', body: { into: String(bob!.id), from: String(bob2!.id) } },
+    });
+    const merged = await ingress.api('POST', held.body.merge.path, held.body.merge.body);
+    expect(merged.status).toBe(200);
+    await waitRun(merged.body.unify.run.id);
+    expect(await db.client.findUnique({ where: { id: bob2!.id } })).toMatchObject({
+      mergedInto: bob!.id,
+      retiredAt: expect.any(Date),
+    });
+    expect(await db.manychatContactRaw.findUnique({ where: { subscriberId: 'mc-bob' } })).toMatchObject({
+      clientId: bob!.id,
+    });
+    // Now the operator can take the incoming email.
+    const resolved = await ingress.api('POST', `/api/sync/conflicts/${conflictId}/resolve`, {
+      choice: 'incoming',
+    });
     expect(resolved.status).toBe(200);
     expect((await db.client.findUnique({ where: { id: bob!.id } }))!.email).toBe('bob2@x.com');
     const again = await ingress.api('POST', `/api/sync/conflicts/${conflicts.body.conflicts[0].id}/resolve`, {
@@ -235,7 +254,9 @@ describe('unify: set-based merge into clients', () => {
     const u3 = await ingress.api('POST', '/api/sync/unify');
     const run3 = await waitRun(u3.body.run.id);
     expect(run3.counters).toMatchObject({ pendingRows: 1, merged: 1, clientsCreated: 0, conflicts: 0 });
-    expect(await db.client.count()).toBe(expected);
+    // The merge holds (one client fewer), and the email the operator chose stays.
+    expect(await db.client.count({ where: { retiredAt: null } })).toBe(expected - 1);
+    expect((await db.client.findUnique({ where: { id: bob!.id } }))!.email).toBe('bob2@x.com');
 
     // Payments follow their customer's client (Stripe id, else the receipt email).
     expect((await db.transaction.findFirst({ where: { sourceId: 'ch_1' } }))!.clientId).toBe(carol!.id);

@@ -7,6 +7,7 @@ import type { IngressDeps } from '../context.ts';
 import { badRequest } from '../http/bad-request.ts';
 import { pageCsp } from '../plugins/security-headers.ts';
 import { csvImportRoutes } from './sync-csv.ts';
+import { identityRoutes } from './sync-identity.ts';
 
 /**
  * Staging admin (docs/staging.md): start syncs per source, unify, follow runs, count what waits
@@ -69,6 +70,7 @@ export async function pendingCounts(db: Db): Promise<Record<string, number>> {
       (SELECT count(*) FROM manychat_contacts_raw WHERE merged_at IS NULL OR fetched_at > merged_at) AS manychat_contacts_raw,
       (SELECT count(*) FROM stripe_customers_raw WHERE merged_at IS NULL OR fetched_at > merged_at) AS stripe_customers_raw,
       (SELECT count(*) FROM csv_imports_raw WHERE merged_at IS NULL OR fetched_at > merged_at) AS csv_imports_raw,
+      (SELECT count(*) FROM paypal_payers_raw WHERE merged_at IS NULL OR fetched_at > merged_at) AS paypal_payers_raw,
       (SELECT count(*) FROM transactions WHERE merged_at IS NULL OR fetched_at > merged_at) AS transactions,
       (SELECT count(*) FROM invoices WHERE merged_at IS NULL OR fetched_at > merged_at) AS invoices,
       (SELECT count(*) FROM subscriptions WHERE merged_at IS NULL OR fetched_at > merged_at) AS subscriptions`;
@@ -82,10 +84,12 @@ async function totals(db: Db): Promise<Record<string, number>> {
       (SELECT count(*) FROM manychat_contacts_raw) AS manychat_contacts_raw,
       (SELECT count(*) FROM stripe_customers_raw) AS stripe_customers_raw,
       (SELECT count(*) FROM csv_imports_raw) AS csv_imports_raw,
+      (SELECT count(*) FROM paypal_payers_raw) AS paypal_payers_raw,
       (SELECT count(*) FROM transactions) AS transactions,
       (SELECT count(*) FROM invoices) AS invoices,
       (SELECT count(*) FROM subscriptions) AS subscriptions,
-      (SELECT count(*) FROM clients) AS clients,
+      (SELECT count(*) FROM clients WHERE retired_at IS NULL) AS clients,
+      (SELECT count(*) FROM clients WHERE retired_at IS NOT NULL) AS retired_clients,
       (SELECT count(*) FROM merge_conflicts WHERE status = 'open') AS open_conflicts`;
   return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([k, v]) => [k, Number(v)]));
 }
@@ -173,6 +177,8 @@ export async function syncRoutes(app: FastifyInstance, { db, producer }: Ingress
     return [...created.values()].map(({ job: _job, ...out }) => out);
   }
 
+  await identityRoutes(app, db, () => startRun('unify', 'unify', QUEUES.stagingUnify));
+
   app.post('/api/sync/unify', admin, async (_req, reply) => {
     const out = await startRun('unify', 'unify', QUEUES.stagingUnify);
     return reply.code(out.started ? 202 : 409).send(out);
@@ -237,14 +243,23 @@ export async function syncRoutes(app: FastifyInstance, { db, producer }: Ingress
     const field = conflict.field as keyof typeof CLIENT_FIELD;
     if (b.data.choice === 'incoming') {
       if (!(field in CLIENT_FIELD)) return reply.code(422).send({ error: 'unsupported_field' });
-      const holder = await db.client.findFirst({
-        where: { [CLIENT_FIELD[field]]: conflict.incomingValue, id: { not: conflict.clientId } },
-        select: { id: true },
-      });
+      // An email belongs to one client: when another holds it, the answer is a merge of the two.
+      const holder =
+        field === 'email'
+          ? await db.client.findFirst({
+              where: { email: conflict.incomingValue, id: { not: conflict.clientId }, retiredAt: null },
+              select: { id: true },
+            })
+          : null;
       if (holder)
         return reply.code(409).send({
           error: 'value_held_by_other_client',
-          message: `client ${holder.id} already has this ${field}; resolve that client first`,
+          message: `client ${holder.id} already has this ${field}: merge the two clients if they are one person`,
+          holderClientId: String(holder.id),
+          merge: {
+            path: '/api/sync/clients/merge',
+            body: { into: String(conflict.clientId), from: String(holder.id) },
+          },
         });
       await db.client.update({
         where: { id: conflict.clientId },
