@@ -78,6 +78,7 @@ export async function buildIngress(
     await app.register(rateLimitPlugin, {
       redis: deps.redis,
       prefix: deps.config.QUEUE_PREFIX,
+      redisTimeoutMs: deps.config.RATE_LIMIT_REDIS_TIMEOUT_MS,
       webhooks: {
         max: deps.config.RATE_LIMIT_WEBHOOKS_MAX,
         windowMs: deps.config.RATE_LIMIT_WEBHOOKS_WINDOW_MS,

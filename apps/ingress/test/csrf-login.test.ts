@@ -17,6 +17,7 @@ beforeAll(async () => {
     LOGIN_RATE_LIMIT_PER_ADDRESS: '4',
     LOGIN_RATE_LIMIT_PER_ACCOUNT: '2',
     LOGIN_RATE_LIMIT_WINDOW_MS: '600000',
+    RATE_LIMIT_REDIS_TIMEOUT_MS: '10000',
   });
 });
 afterAll(async () => {

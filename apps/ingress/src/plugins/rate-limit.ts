@@ -7,6 +7,8 @@ export interface RateLimitOptions {
   redis: Redis;
   /** Redis key namespace (the queue prefix, so tests and deployments do not share counters). */
   prefix: string;
+  /** Command timeout of the counters' connection: past it a request is let through uncounted. */
+  redisTimeoutMs: number;
   webhooks: { max: number; windowMs: number };
   admin: { max: number; windowMs: number };
   /** Login routes (config.loginAccount): attempts per client address and per account, per window. */
@@ -56,7 +58,7 @@ export const rateLimitPlugin = fp(async (app: FastifyInstance, opts: RateLimitOp
   const redis = opts.redis.duplicate({
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: 500,
+    commandTimeout: opts.redisTimeoutMs,
     // One counter per request: commands issued in the same tick share one write (a syscall each
     // was the largest single cost of the webhook path).
     enableAutoPipelining: true,
