@@ -302,6 +302,8 @@ async function seed(producer: Awaited<ReturnType<typeof createDeps>>['producer']
 async function paramValue(url: string, name: string): Promise<string | undefined> {
   if (name === 'id' && url.startsWith('/api/orders/'))
     return String((await db.order.findFirstOrThrow({ where: { sessionId: 'walk-session-1' } })).id);
+  if (name === 'id' && url.startsWith('/api/sync/clients/'))
+    return String((await db.client.findFirstOrThrow({ where: { name: 'Cliente GHL' } })).id);
   if (name === 'runId') {
     const run = await db.syncRun.create({
       data: { source: 'beds24', kind: 'backfill', status: 'succeeded', params: { note: EMAILS[0] } },

@@ -1,6 +1,6 @@
 import { createDb } from '@cauce/db';
 import { JOBS, Producer, QUEUES } from '@cauce/queues';
-import { createRedis, parseConfig, type WorkerApp } from '@cauce/runtime';
+import { createRedis, createRegistry, parseConfig, type WorkerApp } from '@cauce/runtime';
 import { freePort, setupTestEnv, waitFor } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIngress } from '../../ingress/src/app.ts';
@@ -319,7 +319,12 @@ describe('order intake and Bigin sync', () => {
     deadRedis.on('error', () => {}); // expected: nothing listens there
     const deadProducer = new Producer(deadRedis, env.prefix);
     deadProducer.queue(QUEUES.biginOrders).on('error', () => {});
-    const offline = await buildIngress({ ...deps, producer: deadProducer });
+    // Its own registry: the queue gauges are registered once per ingress.
+    const offline = await buildIngress({
+      ...deps,
+      registry: createRegistry('ingress-offline'),
+      producer: deadProducer,
+    });
     try {
       const started = Date.now();
       const res = await offline.inject({

@@ -54,6 +54,21 @@ export function rateLimitGroup(url: string): RateLimitGroup | null {
  * timeout) and errors are skipped: with Redis down a webhook must still be stored and answered,
  * not wait for a rate-limit counter.
  */
+const READY_WAIT_MS = 2_000;
+
+function connectedOrGivenUp(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done).off('error', done).off('end', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done).once('error', done).once('end', done);
+  });
+}
+
 export const rateLimitPlugin = fp(async (app: FastifyInstance, opts: RateLimitOptions) => {
   const redis = opts.redis.duplicate({
     enableOfflineQueue: false,
@@ -66,6 +81,10 @@ export const rateLimitPlugin = fp(async (app: FastifyInstance, opts: RateLimitOp
   });
   redis.on('error', () => {}); // reported by /api/ready and the main connection; skipOnError covers requests
   app.addHook('onClose', async () => redis.disconnect());
+  // Without an offline queue, counters sent before the connection is up fail and their requests go
+  // through uncounted: start counting from the first request when Redis answers, but never hold
+  // start-up for long (or at all when Redis refuses the connection).
+  app.addHook('onReady', () => connectedOrGivenUp(redis, READY_WAIT_MS));
 
   // Runs before @fastify/rate-limit's own onRoute hook (registered below), which reads config.rateLimit.
   app.addHook('onRoute', (route: RouteOptions) => {
