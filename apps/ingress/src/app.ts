@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { fastifyTrustProxy } from './config.ts';
 import type { IngressDeps } from './context.ts';
 import { strictUtf8Parser } from './http/utf8-body.ts';
@@ -44,20 +44,19 @@ declare module 'fastify' {
   }
 }
 
-/**
- * Builds the ingress without listening (tests call this; main.ts adds listen and shutdown).
- * `onRoute` sees every route as it is registered (the viewer-walk test enumerates them).
- */
-export async function buildIngress(
-  deps: IngressDeps,
-  opts: { onRoute?: (route: RouteOptions) => void } = {},
-): Promise<FastifyInstance> {
+/** Builds the ingress without listening (tests call this; main.ts adds listen and shutdown). */
+export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     trustProxy: fastifyTrustProxy(deps.config.TRUST_PROXY),
   });
-  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
+  // Every route as registered, plugins' included (the 4xx-contract and viewer-walk tests walk them).
+  const registered: Array<{ method: string; url: string }> = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) registered.push({ method: String(method), url: r.url });
+  });
+  app.decorate('registeredRoutes', registered);
   await app.register(requestMetricsPlugin, { registry: deps.registry });
   await app.register(errorRepliesPlugin);
   // Bodies are UTF-8 or refused (400/415) on every route (Fastify's parsers decode lossily);
@@ -95,12 +94,6 @@ export async function buildIngress(
   const intake = new WebhookIntake(deps);
   app.decorate('webhookIntake', intake);
   app.addHook('onClose', () => intake.close());
-  // Every route as registered: the 4xx contract test walks them all.
-  const registered: Array<{ method: string; url: string }> = [];
-  app.addHook('onRoute', (r) => {
-    for (const method of [r.method].flat()) registered.push({ method: String(method), url: r.url });
-  });
-  app.decorate('registeredRoutes', registered);
   for (const routes of ROUTES) await app.register(async (scope) => routes(scope, deps));
   return app;
 }

@@ -3,7 +3,6 @@ import { JOBS, QUEUES } from '@cauce/queues';
 import { createRedis, parseConfig } from '@cauce/runtime';
 import { setupTestEnv } from '@cauce/testkit';
 import { Worker } from 'bullmq';
-import type { RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIngress } from '../src/app.ts';
 import { ingressEnv } from '../src/config.ts';
@@ -21,7 +20,6 @@ import { JWT_SECRET } from './support.ts';
  */
 const env = await setupTestEnv();
 const db = createDb(env.databaseUrl, { max: 2 });
-const routes: Array<{ method: string; url: string }> = [];
 let app: Awaited<ReturnType<typeof buildIngress>>;
 let close: () => Promise<void>;
 let viewer: string;
@@ -58,11 +56,8 @@ const ADDRESSES = [
 beforeAll(async () => {
   const config = parseConfig(ingressEnv, { ...env.env, JWT_SECRET });
   const deps = await createDeps(config);
-  app = await buildIngress(deps, {
-    onRoute: (r: RouteOptions) => {
-      for (const m of Array.isArray(r.method) ? r.method : [r.method]) routes.push({ method: m, url: r.url });
-    },
-  });
+  app = await buildIngress(deps);
+
   viewer = mintToken(app, 'victor-viewer', 'viewer');
   close = async () => {
     await app.close();
@@ -359,7 +354,7 @@ function leaks(text: string): string[] {
 
 describe('viewer walk: no GET route gives a viewer unmasked contact data', () => {
   it('walks every registered GET route with seeded personal data', async () => {
-    const gets = routes.filter((r) => r.method === 'GET');
+    const gets = app.registeredRoutes.filter((r) => r.method === 'GET');
     // Sanity: the walk reaches the routes that read personal data.
     for (const u of ['/api/orders', '/api/actions', '/api/sync/conflicts', '/api/admin/failures'])
       expect(
