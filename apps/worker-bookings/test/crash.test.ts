@@ -48,8 +48,9 @@ describe('a worker killed with SIGKILL mid-job', () => {
       );
       const done = await waitFor(
         async () => {
-          const j = await Job.fromId(producer.queue(QUEUES.beds24Sync), job.id!);
-          return j && (await j.getState()) === 'completed' ? j : null;
+          // State first, then the job: a job read before it completes keeps a null returnvalue.
+          const state = await producer.queue(QUEUES.beds24Sync).getJobState(job.id!);
+          return state === 'completed' ? Job.fromId(producer.queue(QUEUES.beds24Sync), job.id!) : null;
         },
         { timeoutMs: 20_000, message: 'job completed by the second worker' },
       );
