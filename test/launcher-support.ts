@@ -58,10 +58,18 @@ export function childPid(output: string, label: string): number | null {
   return all.length ? Number(all[all.length - 1]![1]) : null;
 }
 
-/** Without the npm_config_* an outer `npx -c` leaves behind (an inner npx would take them as its own). */
+/**
+ * A newcomer's shell: without the npm_config_* an outer `npx -c` leaves behind (an inner npx would
+ * take them as its own), but with the machine's TLS and proxy settings. Under `npx -p node@24`,
+ * npm looks for its global npmrc next to that node, not /usr/etc/npmrc, so without
+ * NODE_EXTRA_CA_CERTS every registry fetch behind a TLS-inspecting proxy fails three times (about
+ * 70 s) before npx falls back to its cache: that is what timed out the clone's `npm run stack`.
+ */
 export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'XDG_CACHE_HOME', 'XDG_DATA_HOME'];
+  const machine = /^(NODE_EXTRA_CA_CERTS|SSL_CERT_(FILE|DIR)|(HTTPS?|NO|ALL)_PROXY)$/i;
   const out: NodeJS.ProcessEnv = {};
   for (const k of keep) if (process.env[k]) out[k] = process.env[k];
+  for (const [k, v] of Object.entries(process.env)) if (machine.test(k) && v) out[k] = v;
   return { ...out, ...extra };
 }
