@@ -19,3 +19,4 @@ export {
   parseSchema,
   SCHEMA_PATH,
 } from './schema-parser.ts';
+export * from './statuses.ts';

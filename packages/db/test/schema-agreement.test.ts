@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../src/client.ts';
 import { isScalarType, type PrismaField, type PrismaModel, parseSchema } from '../src/schema-parser.ts';
+import { STATE_COLUMNS } from '../src/statuses.ts';
 
 /**
  * schema.prisma and the hand-written migrations must agree: every model field is a column of
@@ -116,8 +117,11 @@ describe('schema.prisma and migrations agree', () => {
   });
 });
 
-function sample(f: PrismaField, n: number): unknown {
+function sample(f: PrismaField, n: number, table: string): unknown {
   if (schema.enums[f.type]) return schema.enums[f.type]![0];
+  // A state column takes one of its listed values (its CHECK constraint refuses anything else).
+  const states = (STATE_COLUMNS as Record<string, Record<string, readonly string[]>>)[table]?.[f.column];
+  if (states) return states[n % states.length];
   const value = (() => {
     switch (f.type) {
       case 'String':
@@ -169,7 +173,7 @@ async function createRow(
   for (const f of model.fields) {
     if (f.isRelation || fkFields.has(f.name) || (!isScalarType(f.type) && !schema.enums[f.type])) continue;
     if (f.hasDefault || f.updatedAt) continue;
-    data[f.name] = sample(f, ++counter);
+    data[f.name] = sample(f, ++counter, model.table);
   }
   const delegate = (
     db as unknown as Record<string, { create: (a: unknown) => Promise<Record<string, unknown>> }>
