@@ -1,4 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { parsePublicKey, verifyGhlSignature } from '../src/ghl/webhook.ts';
 import { signStripePayload, verifyStripeSignature } from '../src/stripe/webhook.ts';
@@ -29,6 +30,23 @@ describe('verifyStripeSignature', () => {
       reason: 'missing Stripe-Signature header',
     });
     expect(verifyStripeSignature(raw, header, []).ok).toBe(false);
+  });
+
+  it('agrees with the official library both ways, and refuses malformed or far-future headers', () => {
+    const official = Stripe.webhooks;
+    const theirs = official.generateTestHeaderString({ payload: raw.toString(), secret: 'whsec_x' });
+    expect(verifyStripeSignature(raw, theirs, ['whsec_x'])).toEqual({ ok: true });
+    const ours = signStripePayload(raw.toString(), 'whsec_x');
+    expect(() => official.signature.verifyHeader(raw, ours, 'whsec_x', 300)).not.toThrow();
+    // A header with several v1 values (Stripe sends one per active secret) and a v0.
+    const t = Math.floor(Date.now() / 1000);
+    const v1 = signStripePayload(raw.toString(), 'whsec_x', t).split(',')[1]!;
+    const multi = `t=${t},v1=${'0'.repeat(64)},${v1},v0=abc`;
+    expect(verifyStripeSignature(raw, multi, ['whsec_x'])).toEqual({ ok: true });
+    for (const bad of ['', 't=', 'v1=abc', `t=${t}`, `t=x,v1=${'a'.repeat(64)}`, 'garbage'])
+      expect(verifyStripeSignature(raw, bad, ['whsec_x']).ok, bad).toBe(false);
+    const future = signStripePayload(raw.toString(), 'whsec_x', t + 3600);
+    expect(verifyStripeSignature(raw, future, ['whsec_x'])).toMatchObject({ ok: false });
   });
 });
 
