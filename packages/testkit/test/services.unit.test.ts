@@ -17,7 +17,10 @@ describe('resolveServices', () => {
     );
   });
 
-  it('says how to start the services when neither is set and no Docker engine answers', async () => {
+  // testcontainers' first import and its engine probe take seconds on a loaded machine.
+  it('says how to start the services when neither is set and no Docker engine answers', {
+    timeout: 60_000,
+  }, async () => {
     // This machine has a Docker client but no engine; point it at a socket that does not exist.
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
