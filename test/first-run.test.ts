@@ -81,7 +81,7 @@ function printedCommands(output: string): string[] {
 }
 
 const sh = (command: string) =>
-  run('bash', ['-c', command], { cwd: clone, env: stackEnv, timeout: 120_000 }).then(
+  run('bash', ['-c', command], { cwd: clone, env: stackEnv, timeout: 300_000 }).then(
     (r) => ({ code: 0, ...r }),
     (e: { code: number; stdout: string; stderr: string }) => ({
       code: e.code,
