@@ -1,8 +1,8 @@
-import { ghl } from '@cauce/providers';
+import { ghl, toE164 } from '@cauce/providers';
 import type { Logger } from '@cauce/runtime';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
-import { customFieldValue, normalizeEmail, normalizePhone } from './normalize.ts';
+import { customFieldValue, normalizeEmail } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, startRun } from './runs.ts';
 
@@ -29,7 +29,7 @@ export function ghlRow(
     ghl_contact_id: k.ghlContactId,
     location_id: k.locationId,
     email: normalizeEmail(k.email),
-    phone_e164: normalizePhone(k.phone, config.DEFAULT_PHONE_REGION),
+    phone_e164: toE164(k.phone, [config.DEFAULT_PHONE_REGION]),
     name: k.name,
     stripe_customer_ref: customFieldValue(
       (c as Record<string, unknown>).customFields,

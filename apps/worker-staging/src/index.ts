@@ -5,7 +5,7 @@ import type { StagingConfig } from './config.ts';
 
 export { STAGING_PORT, stagingWorkerOptions } from './app.ts';
 export { type StagingConfig, stagingEnv } from './config.ts';
-export { normalizeEmail, normalizePhone } from './normalize.ts';
+export { normalizeEmail } from './normalize.ts';
 
 /** Starts worker-staging in-process (tests); close() also ends its pg pool. */
 export async function startStagingWorker(config: StagingConfig) {

@@ -1,9 +1,9 @@
-import { manychat } from '@cauce/providers';
+import { manychat, toE164 } from '@cauce/providers';
 import type { Logger } from '@cauce/runtime';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
-import { customFieldValue, normalizeEmail, normalizePhone } from './normalize.ts';
+import { customFieldValue, normalizeEmail } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, startRun } from './runs.ts';
 
@@ -32,7 +32,7 @@ export function manychatRow(
   return {
     subscriber_id: k.subscriberId,
     email: normalizeEmail(k.email),
-    phone_e164: normalizePhone(k.phone, config.DEFAULT_PHONE_REGION),
+    phone_e164: toE164(k.phone, [config.DEFAULT_PHONE_REGION]),
     name: k.name,
     via,
     stripe_customer_ref: customFieldValue(s.custom_fields, config.MANYCHAT_STRIPE_CUSTOMER_FIELD_ID),

@@ -1,8 +1,8 @@
-import { paypal } from '@cauce/providers';
+import { paypal, toE164 } from '@cauce/providers';
 import type { Logger } from '@cauce/runtime';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
-import { normalizeEmail, normalizePhone, transactionRow } from './normalize.ts';
+import { normalizeEmail, transactionRow } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, lastSucceededCheckpoint, startRun } from './runs.ts';
 
@@ -45,7 +45,7 @@ export function paypalPayerRows(items: Array<Record<string, unknown>>, region: s
       {
         payer_id: p.account_id,
         email: normalizeEmail(p.email_address),
-        phone_e164: national ? normalizePhone(cc ? `+${cc}${national}` : national, region) : null,
+        phone_e164: national ? toE164(cc ? `+${cc}${national}` : national, [region]) : null,
         name,
         payload: p,
       },

@@ -1,8 +1,8 @@
-import { stripe } from '@cauce/providers';
+import { stripe, toE164 } from '@cauce/providers';
 import type { Logger } from '@cauce/runtime';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
-import { normalizeEmail, normalizePhone, transactionRow } from './normalize.ts';
+import { normalizeEmail, transactionRow } from './normalize.ts';
 import { RAW_TABLES, type RawTable, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, lastSucceededCheckpoint, startRun } from './runs.ts';
 
@@ -27,7 +27,7 @@ export function stripeRows(list: stripe.StripeList, objs: stripe.StripeObject[],
         return {
           stripe_customer_id: k.stripeCustomerId,
           email: normalizeEmail(k.email),
-          phone_e164: normalizePhone(k.phone, region),
+          phone_e164: toE164(k.phone, [region]),
           name: k.name,
           source_created_at: k.createdAt,
           payload: o,

@@ -1,10 +1,11 @@
+import { toE164 } from '@cauce/providers';
 import { createLogger, parseConfig } from '@cauce/runtime';
 import { setupTestEnv, workerTestEnv } from '@cauce/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stagingEnv } from '../src/config.ts';
 import { manychatRow } from '../src/manychat-sync.ts';
-import { normalizeEmail, normalizePhone } from '../src/normalize.ts';
+import { normalizeEmail } from '../src/normalize.ts';
 import { paypalPayerRows } from '../src/paypal-sync.ts';
 import { RAW_TABLES, upsertRaw } from '../src/raw-upsert.ts';
 import { runUnify } from '../src/unify.ts';
@@ -29,7 +30,7 @@ const pool = new pg.Pool({ connectionString: env.databaseUrl, max: 2 });
 type Rec = { id: string; email?: string; phone?: string; name?: string };
 const keys = (r: Rec) => ({
   email: normalizeEmail(r.email),
-  phone_e164: normalizePhone(r.phone, 'CO'),
+  phone_e164: toE164(r.phone, ['CO']),
   name: r.name ?? null,
 });
 const stage = {

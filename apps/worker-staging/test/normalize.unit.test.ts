@@ -1,6 +1,6 @@
-import { stripe } from '@cauce/providers';
+import { stripe, toE164 } from '@cauce/providers';
 import { describe, expect, it } from 'vitest';
-import { normalizeEmail, normalizePhone } from '../src/normalize.ts';
+import { normalizeEmail } from '../src/normalize.ts';
 
 describe('identifier normalisation', () => {
   it('trims Unicode whitespace and lowercases emails, but keeps dots and +tags', () => {
@@ -11,9 +11,9 @@ describe('identifier normalisation', () => {
   });
 
   it('formats phones as E.164, national numbers in the default region', () => {
-    expect(normalizePhone('300 123 4567', 'CO')).toBe('+573001234567');
-    expect(normalizePhone('+1 (202) 555-0143', 'CO')).toBe('+12025550143');
-    expect(normalizePhone('12', 'CO')).toBeNull();
+    expect(toE164('300 123 4567', ['CO'])).toBe('+573001234567');
+    expect(toE164('+1 (202) 555-0143', ['CO'])).toBe('+12025550143');
+    expect(toE164('12', ['CO'])).toBeNull();
   });
 
   it('turns Stripe minor units into exact decimals', () => {

@@ -1,7 +1,6 @@
+import { type CountryCode, isCountryCode } from '@cauce/providers';
 import { baseEnv, bool, workerEnv } from '@cauce/runtime';
-import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
-import { isCountryCode } from './phone.ts';
 
 const country = z
   .string()

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { type CountryCode, toE164 } from '@cauce/providers';
 import { PermanentError } from '@cauce/runtime';
-import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
-import { toE164 } from './phone.ts';
 
 /**
  * The file as a whole cannot be used (missing, unreadable, not JSON, wrong top-level shape).
@@ -87,7 +86,7 @@ export function connectionSchema(defaultCountry: CountryCode) {
       updatedAt: optionalText,
     })
     .transform((c, ctx) => {
-      const phoneNumber = toE164(c.displayNumber, defaultCountry);
+      const phoneNumber = toE164(c.displayNumber, [defaultCountry], { acceptPossible: true });
       if (!phoneNumber) {
         ctx.addIssue({
           code: 'custom',

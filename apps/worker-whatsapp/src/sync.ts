@@ -1,6 +1,6 @@
 import type { CrmWhatsappNumberModel as CrmWhatsappNumber, Db, Prisma } from '@cauce/db';
+import { type CountryCode, toE164 } from '@cauce/providers';
 import type { Logger } from '@cauce/runtime';
-import type { CountryCode } from 'libphonenumber-js';
 import {
   type ConnectionEntry,
   type IdConflict,
@@ -8,7 +8,6 @@ import {
   type ParsedConnections,
   readConnectionsFile,
 } from './connections-file.ts';
-import { toE164 } from './phone.ts';
 
 /** Rows registered before Meta's id was known carry a generated id with this prefix. */
 export const GENERATED_ID_PREFIX = 'wsp-';
@@ -177,7 +176,7 @@ async function applyConnections(tx: Tx, parsed: ParsedConnections, defaultCountr
   // Generated-id rows by phone: stored phones predate normalisation, so normalise them the same way.
   const generated = rows
     .filter((r) => r.numberId.startsWith(GENERATED_ID_PREFIX))
-    .map((r) => ({ row: r, e164: toE164(r.phoneNumber, defaultCountry) }));
+    .map((r) => ({ row: r, e164: toE164(r.phoneNumber, [defaultCountry], { acceptPossible: true }) }));
   const consumed = new Set<number>(); // row ids that an entry claimed this run
   const out = {
     added: [] as NumberRef[],

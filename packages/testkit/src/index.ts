@@ -50,9 +50,14 @@ export async function setupTestEnv(): Promise<TestEnv> {
   };
 }
 
+/**
+ * Polls `fn` until it returns a truthy value. The default bound is generous (30 s) because it
+ * is a bound, not a latency claim: a loaded CI machine may take many seconds to start a child
+ * process, and a wait that fails there is a flaky test, not a finding.
+ */
 export async function waitFor<T>(
   fn: () => Promise<T> | T,
-  { timeoutMs = 10_000, intervalMs = 50, message = 'condition' } = {},
+  { timeoutMs = 30_000, intervalMs = 50, message = 'condition' } = {},
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '@cauce/db';
+import { toE164, UNICODE_SPACE } from '@cauce/providers';
 import multipart from '@fastify/multipart';
 import { parse } from 'csv-parse';
 import type { FastifyInstance } from 'fastify';
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
 
 /**
@@ -15,7 +15,6 @@ import { z } from 'zod';
 
 const BATCH = 2_000;
 const MAX_REPORTED = 200;
-const UNICODE_SPACE = /[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+/g;
 
 const query = z.object({
   target: z.enum(['csv', 'manychat']).default('csv'),
@@ -38,13 +37,6 @@ function email(raw: unknown): string | null {
   if (typeof raw !== 'string') return null;
   const e = raw.replace(UNICODE_SPACE, '').toLowerCase();
   return /^[^@]+@[^@]+\.[^@]+$/.test(e) ? e : null;
-}
-function phone(raw: unknown, region: string): string | null {
-  if (typeof raw !== 'string') return null;
-  const s = raw.replace(UNICODE_SPACE, '');
-  if (!s) return null;
-  const p = parsePhoneNumberFromString(s, region as CountryCode);
-  return p?.isValid() ? p.number : null;
 }
 
 async function writeBatch(db: Db, target: 'csv' | 'manychat', rows: unknown[]) {
@@ -125,7 +117,7 @@ export async function csvImportRoutes(app: FastifyInstance, db: Db) {
         const rawEmail = c.email ? rec[c.email]?.trim() : undefined;
         const rawPhone = c.phone ? rec[c.phone]?.trim() : undefined;
         const e = email(rawEmail);
-        const p = phone(rawPhone, region);
+        const p = toE164(rawPhone, [region]);
         if (rawEmail && !e) fail(rowNumber, `invalid email "${rawEmail.slice(0, 100)}"`);
         if (rawPhone && !p) fail(rowNumber, `invalid phone "${rawPhone.slice(0, 40)}"`);
         const externalId = c.id ? rec[c.id]?.trim() || null : null;
