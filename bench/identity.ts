@@ -5,10 +5,13 @@
  * syncs), ManyChat's CSV export and a contact CSV (uploaded through POST /api/sync/csv); then unify
  * runs twice. Prints pairwise precision and recall, wrong merges whose records share a placeholder
  * identifier, the share of planted conflicts (households, one email with two phones) reported,
- * unify seconds, and whether the second unify changed anything; a table, then one JSON line.
+ * missed pairs no identifier links (unlinkable_pairs: the generator asked for the impossible; it
+ * must be 0, see generator-a.ts), unify seconds, and whether the second unify changed anything;
+ * a table, then one JSON line.
  *
  * BENCH_IDENTITY_PEOPLE (default "2000,100000"), BENCH_IDENTITY_GENERATORS ("a,b"),
- * BENCH_IDENTITY_SEED (default 18; generator B uses seed + 1000).
+ * BENCH_IDENTITY_SEED (default 18; generator B uses seed + 1000). `--explain-misses N` prints, per
+ * measurement, the first N people unify split and why (bench/identity/explain.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { parseConfig } from '@cauce/runtime';
@@ -24,6 +27,7 @@ import { stagingEnv } from '../apps/worker-staging/src/config.ts';
 import { startStagingWorker } from '../apps/worker-staging/src/index.ts';
 import { createTestDatabase, ensureTemplateDatabase } from '../packages/testkit/src/database.ts';
 import type { Dataset } from './identity/dataset.ts';
+import { classifyMisses } from './identity/explain.ts';
 import { generateA } from './identity/generator-a.ts';
 import { generateB } from './identity/generator-b.ts';
 import { adminUrl, redisUrl, startSimProcess } from './sim-process.ts';
@@ -33,6 +37,8 @@ const GENERATORS = (process.env.BENCH_IDENTITY_GENERATORS ?? 'a,b').split(',');
 const SEED = Number(process.env.BENCH_IDENTITY_SEED ?? 18);
 const TIME_LIMIT_MS = 15 * 60_000;
 const CHUNK = 10_000;
+const explainAt = process.argv.indexOf('--explain-misses');
+const EXPLAIN = explainAt < 0 ? 0 : Number(process.argv[explainAt + 1] ?? 20);
 
 interface Scores {
   generator: string;
@@ -44,6 +50,8 @@ interface Scores {
   wrong_pairs: number;
   junk_wrong_merges: number;
   conflicts_reported: number;
+  /** Missed pairs no chain of usable identifiers joins: a generator bug, not unify's. */
+  unlinkable_pairs: number;
   unify_seconds: number;
   second_unify_changes: number;
 }
@@ -141,8 +149,10 @@ async function measure(generator: string, people: number): Promise<Scores> {
       (n, k) => n + (second[k] ?? 0),
       0,
     );
+    const misses = await classifyMisses(pool, ds, EXPLAIN);
     return {
       ...(await score(pool, ds, generator, people)),
+      unlinkable_pairs: misses.unlinkable,
       unify_seconds: round(first.seconds),
       second_unify_changes: changes,
     };
@@ -277,6 +287,7 @@ for (const r of results) {
   figures[`recall_${k}`] = r.recall;
   figures[`junk_merges_${k}`] = r.junk_wrong_merges;
   figures[`conflicts_reported_${k}`] = r.conflicts_reported;
+  figures[`unlinkable_pairs_${k}`] = r.unlinkable_pairs;
   figures[`unify_seconds_${k}`] = r.unify_seconds;
   figures[`second_unify_changes_${k}`] = r.second_unify_changes;
 }

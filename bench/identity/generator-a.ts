@@ -154,6 +154,35 @@ export function generateA(people: number, seed: number): Dataset {
     if (x < 0.75) return p;
     return `(${p.slice(0, 3)}) ${p.slice(3, 6)}-${p.slice(6)}`;
   };
+  /**
+   * A person's records stay linkable: no record may end with only placeholders or with
+   * identifiers none of the person's other records carry, or the ground truth would ask unify
+   * to join records no rule can join without also joining different people (a placeholder email
+   * next to a phone that only this record shows, beside a record with the email alone; an
+   * email-less record whose phone another record lost to a placeholder). So each degradation
+   * (email left out, a placeholder instead of the email or the phone) is drawn as before but
+   * applied only while the person's records stay connected through genuine, noised identifiers.
+   */
+  const JUNK_RAW = new Set<string>([...JUNK_EMAILS, ...JUNK_PHONES_RAW]);
+  type Draft = { email: string | null; phone: string | null };
+  const linked = (recs: Draft[]) => {
+    const keys = recs.map((d) =>
+      [d.email, d.phone].filter((v): v is string => v !== null && !JUNK_RAW.has(v)),
+    );
+    if (keys.some((k) => k.length === 0)) return false;
+    const reached = new Set(keys[0]);
+    const done = new Set([0]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      keys.forEach((k, i) => {
+        if (done.has(i) || !k.some((v) => reached.has(v))) return;
+        done.add(i);
+        for (const v of k) reached.add(v);
+        grew = true;
+      });
+    }
+    return done.size === recs.length;
+  };
   let recSeq = 0;
   for (const p of persons) {
     const sources = ['ghl', 'stripe', 'paypal', 'manychat', 'csv'].filter(
@@ -162,24 +191,32 @@ export function generateA(people: number, seed: number): Dataset {
     if (sources.length === 0) sources.push('ghl');
     const special = p.household || p.phones.length > 1;
     if (p.phones.length > 1 && sources.length < 2) sources.push(sources[0] === 'ghl' ? 'csv' : 'ghl');
+    // Every record starts with the person's email (so all are linked) and, mostly, a phone;
+    // households and two-phone people are never degraded (their plants need both identifiers).
+    const drafts: Draft[] = sources.map((_, i) => ({
+      email: p.email,
+      phone: r() < 0.8 || p.phones.length > 1 || i === 0 ? (p.phones[i % p.phones.length] as string) : null,
+    }));
+    const degrade = (i: number, change: Draft) => {
+      const before = drafts[i] as Draft;
+      drafts[i] = change;
+      if (!linked(drafts)) drafts[i] = before;
+    };
+    for (let i = 0; i < drafts.length && !special; i++) {
+      // Only a phone (the person's first), the email left out.
+      if (i > 0 && sources.length > 1 && r() < 0.12)
+        degrade(i, { email: null, phone: p.phones[0] as string });
+      const cur = drafts[i] as Draft;
+      // A placeholder typed instead of one identifier.
+      const x = cur.email !== null && cur.phone !== null ? r() : 1;
+      if (x < 0.03) degrade(i, { ...cur, email: pick(JUNK_EMAILS) });
+      else if (x < 0.06) degrade(i, { ...cur, phone: pick(JUNK_PHONES_RAW) });
+    }
     sources.forEach((src, i) => {
       recSeq++;
-      // Every record carries the person's email, or (never for a household) only a phone; a person
-      // whose records lack the email somewhere has it with a phone in another, so links exist.
-      const phone = p.phones[i % p.phones.length] as string;
-      let email: string | null = p.email;
-      let ph: string | null = r() < 0.8 || p.phones.length > 1 ? phone : null;
-      if (!special && i > 0 && r() < 0.12 && sources.length > 1) {
-        email = null;
-        ph = p.phones[0] as string;
-      }
-      if (i === 0 && ph === null) ph = phone;
-      // A placeholder typed instead of one identifier (the other one still links the record).
-      const junkEmail = !special && email !== null && ph !== null && r() < 0.03;
-      if (junkEmail) email = pick(JUNK_EMAILS);
-      let phoneOut = ph ? noisyPhone(ph, p.foreign) : null;
-      if (!special && !junkEmail && phoneOut && email && r() < 0.03) phoneOut = pick(JUNK_PHONES_RAW);
-      const emailOut = email ? noisyEmail(email) : null;
+      const { email, phone: ph } = drafts[i] as Draft;
+      const phoneOut = ph === null ? null : JUNK_RAW.has(ph) ? ph : noisyPhone(ph, p.foreign);
+      const emailOut = email === null ? null : noisyEmail(email);
       const name = `${p.first} ${p.last}`;
       if (src === 'ghl') {
         const id = `ghlA${recSeq}`;
@@ -198,7 +235,11 @@ export function generateA(people: number, seed: number): Dataset {
         ds.truth.set(`stripe:${id}`, p.id);
       } else if (src === 'paypal') {
         const id = `PAYA${recSeq}`;
-        const national = phoneOut && !p.foreign ? ph : null;
+        // PayPal's payer phone is a country code plus national digits (a foreign one too).
+        const foreign = ph?.match(/^\+(\d+) (.*)$/);
+        const cc = foreign ? (foreign[1] as string) : '57';
+        const national =
+          ph && (foreign ? (foreign[2] as string) : ph).replace(/\D/g, '').replace(/^57(?=\d{10}$)/, '');
         ds.paypal.push({
           transaction_info: {
             transaction_id: `TXA${recSeq}`,
@@ -211,7 +252,7 @@ export function generateA(people: number, seed: number): Dataset {
           payer_info: {
             account_id: id,
             email_address: emailOut,
-            ...(national ? { phone_number: { country_code: '57', national_number: national } } : {}),
+            ...(national ? { phone_number: { country_code: cc, national_number: national } } : {}),
             payer_name: { given_name: p.first, surname: p.last },
           },
         });
