@@ -39,13 +39,23 @@ function devOnlyPackages(): Set<string> {
   return new Set(manifests.flatMap((m) => Object.keys(m.devDependencies ?? {})).filter((n) => !prod.has(n)));
 }
 
-/** Package names in a deploy's virtual store (`@scope+name@1.0.0_peer…` → `@scope/name`). */
-function installedPackages(appDir: string): Set<string> {
-  return new Set(
-    readdirSync(join(appDir, 'node_modules/.pnpm'))
-      .map((e) => /^(@[^+]+\+[^@]+|[^@]+)@/.exec(e)?.[1]?.replace('+', '/'))
-      .filter((n): n is string => !!n),
-  );
+/**
+ * In a deploy's virtual store (`@scope+name@1.0.0_peer…/node_modules/@scope/name`): every package
+ * installed, and every name some installed third-party package depends on.
+ */
+function deployedPackages(appDir: string): { installed: Set<string>; required: Set<string> } {
+  const store = join(appDir, 'node_modules/.pnpm');
+  const installed = new Set<string>();
+  const required = new Set<string>();
+  for (const entry of readdirSync(store)) {
+    const name = /^(@[^+]+\+[^@]+|[^@]+)@/.exec(entry)?.[1]?.replace('+', '/');
+    if (!name) continue;
+    installed.add(name);
+    if (name.startsWith('@cauce/')) continue;
+    const m = readManifest(join(store, entry, 'node_modules', name));
+    for (const dep of Object.keys({ ...m.dependencies, ...m.optionalDependencies })) required.add(dep);
+  }
+  return { installed, required };
 }
 
 interface AppCheck {
@@ -129,8 +139,9 @@ try {
 
   const devOnly = devOnlyPackages();
   for (const folder of Object.keys(deployTargets())) {
-    const installed = installedPackages(join(out, folder));
-    const bad = [...installed].filter((n) => devOnly.has(n));
+    const { installed, required } = deployedPackages(join(out, folder));
+    // A dev-only name may still be a real dependency of a library (@types/pg of @prisma/adapter-pg).
+    const bad = [...installed].filter((n) => devOnly.has(n) && !required.has(n));
     if (installed.has('tsx') || bad.length)
       throw new Error(`${folder}: dev dependencies deployed: ${bad.join(', ')}`);
     if (existsSync(join(out, folder, 'src')))

@@ -4,10 +4,11 @@
  * only (`pnpm deploy --prod`), started with `node dist/main.js`; plus `<dir>/db`, the migrator
  * (`node dist/cli/migrate.js`). The Dockerfile and scripts/check-build.ts both deploy with this.
  *
- * Workspace packages point `exports` at src/*.ts (tsx and vitest run the source) and
- * `publishConfig.exports` at dist/*.js. pnpm applies publishConfig when it packs; `pnpm deploy
- * --legacy` (needed without inject-workspace-packages, which would break linking the source in
- * development) copies the manifests as they are, so this applies it to each deployed copy.
+ * pnpm 10 deploys from the shared lockfile (the versions the tests ran) only with
+ * inject-workspace-packages; it is set for the deploy alone, since injecting in development would
+ * copy the workspace packages instead of linking their source. Workspace packages point `exports`
+ * at src/*.ts (tsx and vitest run the source) and `publishConfig.exports` at dist/*.js; pnpm
+ * applies publishConfig when it packs, not when it deploys, so this applies it to each deployed copy.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -29,6 +30,7 @@ interface Manifest {
   publishConfig?: { exports?: Record<string, string> };
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
   packageManager?: string;
 }
 export const readManifest = (dir: string): Manifest =>
@@ -98,11 +100,11 @@ export async function deploy(outDir: string, log: (line: string) => void = (l) =
       await run('npx', [
         '-y',
         pnpm,
+        '--config.inject-workspace-packages=true',
         '--filter',
         readManifest(ws).name,
         'deploy',
         '--prod',
-        '--legacy',
         '--ignore-scripts',
         '--offline',
         target,
