@@ -1,5 +1,5 @@
 /**
- * `npm run deploy -- <dir>`, after `npm run build`: one folder per app under <dir>
+ * `npm run deploy:prod -- <dir>`, after `npm run build`: one folder per app under <dir>
  * (`<dir>/ingress`, `<dir>/worker-bookings`, …) holding its dist and its production dependencies
  * only (`pnpm deploy --prod`), started with `node dist/main.js`; plus `<dir>/db`, the migrator
  * (`node dist/cli/migrate.js`). The Dockerfile and scripts/check-build.ts both deploy with this.
@@ -46,7 +46,9 @@ export function deployTargets(): Record<string, string> {
 
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((ok, fail) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Under `npx -p node@24 -c …` (CI) npm exports its own -p/-c, which would hijack this npx.
+    const { npm_config_call, npm_config_package, ...env } = process.env;
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -119,7 +121,7 @@ export async function deploy(outDir: string, log: (line: string) => void = (l) =
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const out = process.argv[2];
   if (!out) {
-    console.error('usage: npm run deploy -- <dir>');
+    console.error('usage: npm run deploy:prod -- <dir>');
     process.exit(1);
   }
   await deploy(out);
