@@ -1,11 +1,15 @@
 # syntax=docker/dockerfile:1
-# One image for every Cauce app; the compose command picks the app. Node 24 LTS in production.
+# One image for every Cauce app, running compiled code with production dependencies only; each
+# compose service picks its app by working directory (/app/<app>) and runs `node dist/main.js`.
+# Node 24 LTS in production. The build stage does exactly what scripts/check-build.ts checks in
+# CI: install, `pnpm run build` (tsc to each workspace's dist), `pnpm run deploy:prod` (one
+# `pnpm deploy --prod` folder per app, plus the migrator in /app/db).
 
-FROM node:24-bookworm-slim AS deps
-WORKDIR /app
+FROM node:24-bookworm-slim AS build
+WORKDIR /repo
 RUN npm i -g pnpm@10.34.9
 # Manifests first, so source edits do not invalidate the dependency layer.
-COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .pnpmfile.cjs ./
 COPY apps/ingress/package.json apps/ingress/
 COPY apps/provider-sim/package.json apps/provider-sim/
 COPY apps/worker-bookings/package.json apps/worker-bookings/
@@ -23,15 +27,17 @@ COPY bench/package.json bench/
 # The db postinstall generates the Prisma client offline from the schema.
 COPY prisma prisma
 RUN pnpm install --frozen-lockfile
+# .dockerignore keeps host node_modules, dist and the generated Prisma client out of this copy.
+COPY . .
+RUN pnpm run build && pnpm run deploy:prod /deploy
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 # The apps listen on loopback by default; in a container they must answer on every interface.
 ENV HOST=0.0.0.0 WORKER_HOST=0.0.0.0 SIM_HOST=0.0.0.0
-WORKDIR /app
-COPY --from=deps /app /app
-# .dockerignore keeps node_modules and the generated Prisma client of the deps stage intact.
-COPY --chown=node:node . .
+# /app/ingress, /app/worker-bookings, … each with dist/ and its own node_modules; /app/db: the migrator.
+COPY --from=build /deploy /app
 USER node
+WORKDIR /app/ingress
 EXPOSE 3001
-CMD ["node", "--import", "tsx", "apps/ingress/src/main.ts"]
+CMD ["node", "dist/main.js"]

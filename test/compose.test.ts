@@ -13,6 +13,7 @@ import { STAGING_PORT } from '../apps/worker-staging/src/app.ts';
 import { STOCK_WORKER_PORT } from '../apps/worker-stock/src/app.ts';
 import { WHATSAPP_WORKER_PORT } from '../apps/worker-whatsapp/src/app.ts';
 import { workerEnv } from '../packages/runtime/src/worker-config.ts';
+import { deployTargets } from '../scripts/deploy.ts';
 
 /**
  * No Docker engine runs here, so docker-compose.yml, the Dockerfile and prometheus/prometheus.yml
@@ -24,6 +25,7 @@ interface Service {
   image?: string;
   build?: unknown;
   command?: string[];
+  working_dir?: string;
   container_name?: string;
   ports?: string[];
   profiles?: string[];
@@ -49,14 +51,22 @@ const workers = apps.filter((a) => a.startsWith('worker-'));
 const appServices = ['migrate', 'ingress', ...workers];
 
 describe('docker-compose.yml', () => {
-  it('has a service for every app, each running an entry point that exists', () => {
+  it('has a service for every app, each running its compiled entry point from its deploy folder', () => {
     for (const app of [...apps, 'migrate']) expect(services, app).toHaveProperty(app);
+    const folders = deployTargets();
     for (const name of [...appServices, 'provider-sim']) {
-      const cmd = services[name]!.command!;
-      expect(cmd.slice(0, 3), name).toEqual(['node', '--import', 'tsx']);
-      expect(existsSync(resolve(REPO_ROOT, cmd[3]!)), `${name}: ${cmd[3]}`).toBe(true);
+      const folder = name === 'migrate' ? 'db' : name;
+      const svc = services[name]!;
+      // The image holds scripts/deploy.ts's output under /app: one folder per app, plus the migrator.
+      expect(svc.working_dir, name).toBe(`/app/${folder}`);
+      expect(folders, name).toHaveProperty(folder);
+      const entry = name === 'migrate' ? 'dist/cli/migrate.js' : 'dist/main.js';
+      expect(svc.command, name).toEqual(['node', entry]);
+      // What the build emits it from (tsconfig.build.json: src → dist).
+      const source = resolve(folders[folder]!, entry.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'));
+      expect(existsSync(source), `${name}: ${source}`).toBe(true);
+      expect(existsSync(resolve(folders[folder]!, 'tsconfig.build.json')), name).toBe(true);
     }
-    expect(services.migrate!.command![3]).toBe('packages/db/src/cli/migrate.ts');
   });
 
   it('PostgreSQL and Redis have healthchecks; Redis persists with AOF and never evicts', () => {
@@ -174,17 +184,33 @@ describe('Dockerfile', () => {
     expect(docker).toContain('pnpm install --frozen-lockfile');
   });
 
+  it('builds and deploys as scripts/check-build.ts does; the runtime stage holds only the deploy', () => {
+    const [build, runtime] = docker.split(/^FROM .* AS runtime$/m);
+    expect(runtime, 'a stage named runtime').toBeDefined();
+    expect(build).toContain('RUN pnpm run build && pnpm run deploy:prod /deploy');
+    expect(runtime).toContain('COPY --from=build /deploy /app');
+    // Nothing installs, builds or runs TypeScript in the image that ships.
+    expect(runtime).not.toMatch(/pnpm|npm |tsx|COPY \. /);
+    expect(runtime).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+    const scripts = JSON.parse(file('package.json')).scripts;
+    expect(scripts.build).toBe('tsx scripts/build.ts');
+    expect(scripts['deploy:prod']).toBe('tsx scripts/deploy.ts');
+  });
+
   it('copies every workspace manifest before installing, so the lockfile install is complete', () => {
     const manifests = ['apps', 'packages']
       .flatMap((dir) => readdirSync(resolve(REPO_ROOT, dir)).map((d) => `${dir}/${d}/package.json`))
       .concat('bench/package.json')
       .filter((p) => existsSync(resolve(REPO_ROOT, p)));
     for (const m of manifests) expect(docker, m).toContain(`COPY ${m}`);
+    // The lockfile records .pnpmfile.cjs's checksum: a frozen install needs it.
+    expect(docker).toContain('COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .pnpmfile.cjs ./');
   });
 
-  it('.dockerignore keeps host node_modules and the generated client out of the image context', () => {
+  it('.dockerignore keeps host node_modules, builds and the generated client out of the image context', () => {
     const ignore = file('.dockerignore').split('\n');
     expect(ignore).toContain('**/node_modules');
     expect(ignore).toContain('packages/db/src/generated');
+    expect(ignore).toContain('**/dist');
   });
 });

@@ -15,10 +15,12 @@ import pg from 'pg';
 /** The advisory lock id Prisma's schema engine takes, so our migrator and Prisma exclude each other. */
 export const PRISMA_ADVISORY_LOCK_ID = 72707369;
 
-export const DEFAULT_MIGRATIONS_DIR = resolve(
-  fileURLToPath(new URL('.', import.meta.url)),
-  '../../../prisma/migrations',
-);
+// The build copies prisma/migrations beside the compiled migrator (dist/migrations), so a deployed
+// @cauce/db migrates without the repository; from source it reads the repository's folder.
+const BUILT_MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
+export const DEFAULT_MIGRATIONS_DIR = existsSync(BUILT_MIGRATIONS_DIR)
+  ? BUILT_MIGRATIONS_DIR
+  : resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../prisma/migrations');
 
 export interface LocalMigration {
   name: string;
