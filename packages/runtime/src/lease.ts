@@ -38,6 +38,8 @@ export class RedisLease {
   private readonly onLost?: () => void;
   private timer?: NodeJS.Timeout;
   private holding = false;
+  /** Bumped by release(): an acquire or renewal answered after it no longer says we hold the lease. */
+  private epoch = 0;
 
   constructor(opts: RedisLeaseOptions) {
     this.redis = opts.redis;
@@ -54,14 +56,17 @@ export class RedisLease {
 
   /** Takes the lease if nobody holds it (SET NX PX). False when someone else does. */
   async acquire(): Promise<boolean> {
+    const epoch = this.epoch;
     const ok = (await this.redis.set(this.key, this.token, 'PX', this.ttlMs, 'NX')) === 'OK';
-    if (ok) this.onHeld();
+    if (ok && epoch === this.epoch) this.onHeld();
     return ok;
   }
 
   /** Extends the lease by ttlMs if we still hold it; false (and held = false) when we no longer do. */
   async renew(): Promise<boolean> {
+    const epoch = this.epoch;
     const ok = Number(await this.redis.eval(RENEW, 1, this.key, this.token, String(this.ttlMs))) === 1;
+    if (epoch !== this.epoch) return ok;
     if (ok) this.onHeld();
     else this.onGone();
     return ok;
@@ -79,6 +84,7 @@ export class RedisLease {
   async release(): Promise<boolean> {
     this.stopRenewing();
     this.holding = false;
+    this.epoch++;
     return Number(await this.redis.eval(RELEASE, 1, this.key, this.token)) === 1;
   }
 
