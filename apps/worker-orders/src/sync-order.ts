@@ -1,7 +1,7 @@
 import type { Db } from '@cauce/db';
 import { bigin } from '@cauce/providers';
 import { JOBS, type Producer, QUEUES } from '@cauce/queues';
-import { acquireLock, type Logger, PermanentError, RetryableError } from '@cauce/runtime';
+import { type Logger, PermanentError, RedisLease, RetryableError } from '@cauce/runtime';
 import type { Redis } from 'ioredis';
 import { ACTIONS, jsonSafe, WORKFLOW_SYNC } from './audit.ts';
 import type { OrdersMetrics } from './metrics.ts';
@@ -32,8 +32,8 @@ export async function syncOrder(deps: SyncDeps, orderId: number, executionId: st
   const { db, log } = deps;
   const lockKey = `${deps.prefix}:lock:bigin-order:${orderId}`;
   const lockMs = deps.timeoutMs + 30_000;
-  const lock = await acquireLock(deps.redis, lockKey, lockMs);
-  if (!lock) throw new RetryableError(`order ${orderId} is being synced by another job`);
+  const lock = new RedisLease({ redis: deps.redis, key: lockKey, ttlMs: lockMs, autoRenew: true });
+  if (!(await lock.acquire())) throw new RetryableError(`order ${orderId} is being synced by another job`);
   try {
     const order = await db.order.findUnique({ where: { id: orderId } });
     if (!order) throw new PermanentError(`order ${orderId} does not exist`);

@@ -1,5 +1,5 @@
 import { siigo } from '@cauce/providers';
-import { acquireLock } from '@cauce/runtime';
+import { RedisLease } from '@cauce/runtime';
 import { publishStockEvents } from './events.ts';
 
 import type { StockService } from './service.ts';
@@ -46,8 +46,13 @@ export async function runScheduledSync(s: StockService, trigger = 'schedule'): P
     log.warn('scheduled sync skipped: SIIGO circuit breaker is open');
     return { outcome: 'skipped_circuit_open' };
   }
-  const lock = await acquireLock(s.redis, s.keys.syncLock, config.SIIGO_SYNC_LOCK_TTL_MS);
-  if (!lock) {
+  const lock = new RedisLease({
+    redis: s.redis,
+    key: s.keys.syncLock,
+    ttlMs: config.SIIGO_SYNC_LOCK_TTL_MS,
+    autoRenew: true,
+  });
+  if (!(await lock.acquire())) {
     metrics.syncRuns.inc({ outcome: 'skipped_overlap' });
     log.info('scheduled sync skipped: another run is still going');
     return { outcome: 'skipped_overlap' };

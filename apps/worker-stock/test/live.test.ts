@@ -304,6 +304,14 @@ describe('SIIGO webhooks to live stock events', () => {
   });
 
   it('webhook setup subscribes the three topics once, however often it runs', async () => {
+    // A setup in progress elsewhere (its lock, under the key deployed replicas share) refuses a second.
+    const lockKey = `${env.prefix}:siigo:webhook-setup:lock`;
+    await deps.redis.set(lockKey, 'another-replica', 'PX', 60_000);
+    const busy = await api('POST', '/api/webhooks/setup');
+    expect(busy.status).toBe(409);
+    expect(busy.body.error).toBe('busy');
+    expect(await deps.redis.get(lockKey)).toBe('another-replica');
+    await deps.redis.del(lockKey);
     await sim.faults([{ route: '^POST /siigo/v1/webhooks$', failNext: [500] }]);
     const failed = await api('POST', '/api/webhooks/setup');
     expect(failed.status).toBe(502);
@@ -331,6 +339,7 @@ describe('SIIGO webhooks to live stock events', () => {
     expect(listed.body.subscriptions).toHaveLength(3);
     expect(listed.body.subscriptions[0].companyKey).toBe('CauceSimCompany');
     expect((await api('GET', '/api/stock/stats')).body.webhooksConfigured).toBe(true);
+    expect(await deps.redis.exists(lockKey)).toBe(0); // each run released its lock
   });
 
   it('products.create brings in a product SIIGO just created, products.update its new details', async () => {

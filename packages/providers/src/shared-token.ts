@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { RedisLease } from '@cauce/runtime';
 import type { Redis } from 'ioredis';
 
 interface CachedToken {
@@ -23,7 +23,6 @@ export interface SharedTokenOptions {
   onRenew?: (reason: 'missing' | 'expiring') => void;
 }
 
-const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 /** Drops the cached token only if it is still the one the provider rejected (a replica may have renewed it). */
 const DELETE_IF_TOKEN = `local v = redis.call('get', KEYS[1])
 if v and cjson.decode(v).token == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -35,15 +34,16 @@ return 0`;
  * for one new token (tokens cost credits at Beds24 and are rate-limited at SIIGO).
  */
 export class SharedToken {
-  private readonly lockKey: string;
+  /** Held while this replica renews; it expires on its own if the renewal dies. */
+  private readonly lock: RedisLease;
   private readonly lockMs: number;
   /** Per-process copy, so most requests never touch Redis. */
   private local?: CachedToken;
   private inflight?: Promise<string>;
 
   constructor(private readonly opts: SharedTokenOptions) {
-    this.lockKey = `${opts.key}:lock`;
     this.lockMs = opts.lockMs ?? 15_000;
+    this.lock = new RedisLease({ redis: opts.redis, key: `${opts.key}:lock`, ttlMs: this.lockMs });
   }
 
   private fresh(t: CachedToken | undefined): t is CachedToken {
@@ -84,8 +84,7 @@ export class SharedToken {
         this.local = cached;
         return cached.token;
       }
-      const owner = randomUUID();
-      if ((await this.opts.redis.set(this.lockKey, owner, 'PX', this.lockMs, 'NX')) === 'OK') {
+      if (await this.lock.acquire()) {
         try {
           // Re-check under the lock: another replica may have renewed between our read and lock.
           const again = await this.read();
@@ -105,7 +104,7 @@ export class SharedToken {
           this.local = t;
           return token;
         } finally {
-          await this.opts.redis.eval(RELEASE_LOCK, 1, this.lockKey, owner);
+          await this.lock.release();
         }
       }
       if (Date.now() > deadline)

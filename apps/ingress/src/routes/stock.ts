@@ -8,6 +8,7 @@ import {
   createScrubber,
   Gauge,
   ProviderError,
+  RedisLease,
   type Registry,
   secretValues,
 } from '@cauce/runtime';
@@ -302,9 +303,12 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
     if (!config.WEBHOOK_BASE_URL)
       return reply.code(503).send({ error: 'not_configured', message: 'WEBHOOK_BASE_URL is not set' });
     const url = `${config.WEBHOOK_BASE_URL.replace(/\/+$/, '')}${config.SIIGO_SUBSCRIPTION_PATH}`;
-    const lockKey = `${config.QUEUE_PREFIX}:siigo:webhook-setup:lock`;
-    const owner = randomUUID();
-    if ((await redis.set(lockKey, owner, 'PX', 60_000, 'NX')) !== 'OK')
+    const lock = new RedisLease({
+      redis,
+      key: `${config.QUEUE_PREFIX}:siigo:webhook-setup:lock`,
+      ttlMs: 60_000,
+    });
+    if (!(await lock.acquire()))
       return reply.code(409).send({ error: 'busy', message: 'a webhook setup is already running' });
     try {
       const existing = await api.listWebhooks();
@@ -341,12 +345,7 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
       req.log.warn({ err: err.message, status: err.details.status }, 'SIIGO webhook setup failed');
       return reply.code(502).send({ error: 'siigo_error', message: err.message, status: err.details.status });
     } finally {
-      await redis.eval(
-        `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`,
-        1,
-        lockKey,
-        owner,
-      );
+      await lock.release();
     }
   });
 

@@ -1,17 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Producer } from '@cauce/queues';
-import type { Logger } from '@cauce/runtime';
+import { type Logger, RedisLease } from '@cauce/runtime';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { addJobs, enqueueStored, type StoredEvent } from './enqueue.ts';
 import { jobPresence } from './job-presence.ts';
-
-/** Renews the lock only while we still hold it. */
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
-return 0`;
-
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0`;
 
 export interface RedriveOptions {
   pool: pg.Pool;
@@ -45,19 +37,14 @@ const COLUMNS = 'id::text, provider, event_type, entity_id, queue, job_id';
  * skip settled events).
  */
 export function startRedrive(o: RedriveOptions) {
-  const key = `${o.prefix}:ingress:redrive-leader`;
-  const me = randomUUID();
-  const ttl = o.intervalMs * 3;
+  // Claimed on every tick, so a replica whose ticks stop loses the lead after three intervals.
+  const leader = new RedisLease({
+    redis: o.redis,
+    key: `${o.prefix}:ingress:redrive-leader`,
+    ttlMs: o.intervalMs * 3,
+  });
   let running = false;
-  let leading = false;
   const batch = o.batch ?? 500;
-
-  const isLeader = async () => {
-    leading =
-      (await o.redis.set(key, me, 'PX', ttl, 'NX')) === 'OK' ||
-      Number(await o.redis.eval(RENEW, 1, key, me, String(ttl))) === 1;
-    return leading;
-  };
 
   const toEvent = (r: EventRow): StoredEvent => ({
     id: r.id,
@@ -133,7 +120,7 @@ export function startRedrive(o: RedriveOptions) {
     if (running) return;
     running = true;
     try {
-      if (!(await isLeader())) return;
+      if (!(await leader.claim())) return;
       await redriveReceived();
       await reconcileQueued();
     } catch (err) {
@@ -149,9 +136,9 @@ export function startRedrive(o: RedriveOptions) {
     tick,
     async stop() {
       clearInterval(timer);
-      if (!leading) return;
+      if (!leader.held) return;
       // Hand leadership over at once instead of after the TTL (never waiting on a Redis that is down).
-      const release = o.redis.eval(RELEASE, 1, key, me).catch(() => {});
+      const release = leader.release().catch(() => {});
       await Promise.race([release, new Promise((r) => setTimeout(r, 500))]);
     },
   };

@@ -1,0 +1,76 @@
+import { Producer, QUEUES } from '@cauce/queues';
+import { createLogger, createRedis } from '@cauce/runtime';
+import { setupTestEnv, waitFor } from '@cauce/testkit';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startRedrive } from '../src/webhooks/redrive.ts';
+
+const env = await setupTestEnv();
+const pool = new pg.Pool({ connectionString: env.databaseUrl, max: 4 });
+const redis = createRedis(env.redisUrl);
+const producer = new Producer(redis, env.prefix);
+const log = createLogger('redrive-test', 'silent');
+afterAll(async () => {
+  await producer.close();
+  redis.disconnect();
+  await pool.end();
+});
+
+/** The key running deployments already use: a rename would let two versions lead at once. */
+const LEADER_KEY = `${env.prefix}:ingress:redrive-leader`;
+
+/** Stores an event that never reached its queue (what the redrive exists for). */
+const storeUnqueued = async (key: string) => {
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO webhook_events (provider, event_type, dedupe_key, status, queue, job_id, payload)
+     VALUES ('beds24', 'MODIFY', $1, 'received', $2, $1, '{}'::jsonb) RETURNING id::text`,
+    [key, QUEUES.beds24Sync],
+  );
+  return rows[0]!.id;
+};
+const statusOf = async (id: string) =>
+  (await pool.query<{ status: string }>('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]!
+    .status;
+
+describe('redrive leader', () => {
+  it('one replica redrives at a time; a stopped leader hands over at once', async () => {
+    const redriven: string[] = [];
+    // Ticks are driven by the test (an interval of a minute never fires on its own here).
+    const replica = (name: string) =>
+      startRedrive({
+        pool,
+        redis,
+        producer,
+        prefix: env.prefix,
+        intervalMs: 60_000,
+        graceMs: 0,
+        log,
+        onRedriven: () => redriven.push(name),
+      });
+    const a = replica('a');
+    const b = replica('b');
+    try {
+      await a.tick();
+      const ttl = await redis.pttl(LEADER_KEY);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(180_000);
+
+      const first = await storeUnqueued('lead-1');
+      await b.tick();
+      expect(await statusOf(first)).toBe('received');
+      await a.tick();
+      expect(await statusOf(first)).toBe('queued');
+      expect(redriven).toEqual(['a']);
+
+      await a.stop();
+      await waitFor(async () => (await redis.exists(LEADER_KEY)) === 0, { message: 'the lead released' });
+      const second = await storeUnqueued('lead-2');
+      await b.tick();
+      expect(await statusOf(second)).toBe('queued');
+      expect(redriven).toEqual(['a', 'b']);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
