@@ -41,7 +41,7 @@ const counters = (run: { counters: unknown }) => run.counters as Record<string, 
 let ingress: Awaited<ReturnType<typeof startIngress>>;
 let worker: WorkerApp | undefined;
 beforeAll(async () => {
-  ingress = await startIngress(env, { CSV_UPLOAD_MAX_BYTES: String(4 * 1024 * 1024) });
+  ingress = await startIngress(env, { CSV_UPLOAD_MAX_BYTES: String(10 * 1024 * 1024) });
 });
 afterAll(async () => {
   await worker?.close();
@@ -150,7 +150,7 @@ describe('CSV import: stored by the ingress, staged by worker-staging', () => {
   });
 
   it('refuses a file over CSV_UPLOAD_MAX_BYTES with 413, declared or streamed, and imports nothing', async () => {
-    const big = `email\n${'someone@example.org\n'.repeat(300_000)}`; // ~6 MB, the limit is 4 MB
+    const big = `email\n${'someone@example.org\n'.repeat(600_000)}`; // 12 MB, the limit is 10 MB
     // Declared too large: refused before a byte of the body is read, no run started.
     const runsBefore = await db.syncRun.count({ where: { source: 'csv' } });
     const early = request(`${ingress.base}/api/sync/csv`, {
@@ -158,7 +158,7 @@ describe('CSV import: stored by the ingress, staged by worker-staging', () => {
       headers: {
         authorization: `Bearer ${ingress.token}`,
         'content-type': 'multipart/form-data; boundary=x',
-        'content-length': String(6 * 1024 * 1024),
+        'content-length': String(12 * 1024 * 1024),
       },
     });
     early.on('error', () => {});
