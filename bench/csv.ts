@@ -179,6 +179,9 @@ try {
     rows_per_s: Math.round(ROWS / full.seconds),
     upload_seconds: r2(full.uploadSeconds),
     import_seconds: r2(full.importSeconds),
+    import_db_wait_seconds: r2(
+      Number((full.counters.timings as unknown as { dbWaitMs: number }).dbWaitMs) / 1000,
+    ),
     worker_peak_rss_mb: peakOf(worker.proc.pid),
     ingress_peak_rss_mb: peakOf(ingress.proc.pid),
   };
@@ -195,7 +198,7 @@ try {
   });
   const ratio = Number((figures.rows_per_s / baseline.rows_per_s).toFixed(3));
   console.log(
-    `upload ${figures.upload_seconds} s, import ${figures.import_seconds} s; ingress peak RSS ${figures.ingress_peak_rss_mb} MB; ` +
+    `upload ${figures.upload_seconds} s, import ${figures.import_seconds} s (of which waiting for PostgreSQL ${figures.import_db_wait_seconds} s); ingress peak RSS ${figures.ingress_peak_rss_mb} MB; ` +
       `full path / COPY = ${ratio}. Targets: under 60 s, worker RSS under 500 MB.`,
   );
   console.log(JSON.stringify({ bench: 'csv', figures, baseline, ratio }));

@@ -228,8 +228,13 @@ export async function runCsvImport(pool: pg.Pool, runId: string, log: Logger) {
         );
     });
   // One batch is written while the next is parsed; commits stay in order.
+  // Where the time goes: waiting for PostgreSQL (dbWaitMs) vs reading, parsing and normalising.
+  const startedAt = Date.now();
+  let dbWaitMs = 0;
   const flush = async (batch: unknown[], force: boolean) => {
+    const waitFrom = Date.now();
     await inflight;
+    dbWaitMs += Date.now() - waitFrom;
     const due = force || Date.now() - lastProgress >= PROGRESS_MS;
     if (due) lastProgress = Date.now();
     const snapshot = due ? { ...p, rowErrors: [...p.rowErrors] } : null;
@@ -279,9 +284,11 @@ export async function runCsvImport(pool: pg.Pool, runId: string, log: Logger) {
   }
   p.offset = bytes;
   await flush(batch, true);
+  const waitFrom = Date.now();
   await inflight;
+  dbWaitMs += Date.now() - waitFrom;
 
-  const counters = countersOf(p, bytes);
+  const counters = { ...countersOf(p, bytes), timings: { totalMs: Date.now() - startedAt, dbWaitMs } };
   await inTx(pool, async (c) => {
     await c.query(
       `UPDATE sync_runs SET status = 'succeeded', processed = $2, total = $2, counters = $3::jsonb,

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { createPgPool } from '@cauce/db';
 import { JOBS, QUEUES } from '@cauce/queues';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
@@ -66,25 +67,34 @@ const docs: { openapi: RouteDocs } = {
   },
 };
 
-export async function csvImportRoutes(app: FastifyInstance, { db, producer, config }: IngressDeps) {
+export async function csvImportRoutes(app: FastifyInstance, { db, producer, config, log }: IngressDeps) {
   const maxBytes = config.CSV_UPLOAD_MAX_BYTES;
+  // Chunks go through plain pg: Prisma's Bytes path costs ~20x more CPU per megabyte.
+  const pool = createPgPool(config.DATABASE_URL, {
+    max: 4,
+    connectTimeoutMs: config.INGRESS_DB_TIMEOUT_MS,
+    onError: (err) => log.warn({ err: err.message }, 'CSV uploads: idle PostgreSQL connection lost'),
+  });
+  app.addHook('onClose', () => pool.end());
   await app.register(multipart, {
     limits: { files: 1, fileSize: maxBytes, fields: 10 },
     // A file over the limit is reported by file.truncated and answered 413 here.
     throwFileSizeLimit: false,
   });
 
-  const tooLarge = { error: 'payload_too_large', message: `CSV uploads are limited to ${maxBytes} bytes` };
+  const tooLarge = { error: 'body_too_large', message: `CSV uploads are limited to ${maxBytes} bytes` };
 
   app.post('/api/sync/csv', { preHandler: app.requireRole('admin'), config: docs }, async (req, reply) => {
     const q = csvImportQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, q.error);
     if (!req.isMultipart())
-      return reply.code(415).send({ error: 'multipart/form-data with a file is required' });
+      return reply
+        .code(415)
+        .send({ error: 'unsupported_media_type', message: 'multipart/form-data with a file is required' });
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBytes + MULTIPART_OVERHEAD) return reply.code(413).send(tooLarge);
     const file = await req.file();
-    if (!file) return reply.code(400).send({ error: 'no file' });
+    if (!file) return reply.code(400).send({ error: 'bad_request', message: 'no file' });
     const { target, ...options } = q.data;
     const importId = randomUUID();
 
@@ -105,7 +115,7 @@ export async function csvImportRoutes(app: FastifyInstance, { db, producer, conf
     const runId = String(run.id);
     const fail = async (message: string) => {
       // No half upload is ever imported: the chunks go, the run says why it ended.
-      await db.csvUploadChunk.deleteMany({ where: { uploadId: upload.id } });
+      await pool.query('DELETE FROM csv_upload_chunks WHERE upload_id = $1', [String(upload.id)]);
       await db.syncRun.update({
         where: { id: run.id },
         data: { status: 'failed', error: message.slice(0, 2_000), finishedAt: new Date() },
@@ -123,7 +133,11 @@ export async function csvImportRoutes(app: FastifyInstance, { db, producer, conf
       const data = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await db.csvUploadChunk.create({ data: { uploadId: upload.id, seq: seq++, data } });
+      await pool.query('INSERT INTO csv_upload_chunks (upload_id, seq, data) VALUES ($1, $2, $3)', [
+        String(upload.id),
+        seq++,
+        data,
+      ]);
       if (Date.now() - lastProgress >= PROGRESS_MS) {
         lastProgress = Date.now();
         await db.syncRun.update({ where: { id: run.id }, data: { counters: { uploadedBytes: bytes } } });
