@@ -80,6 +80,7 @@ export function stagingWorkerOptions(
   });
   const unify = wrapRun((runId, ctx) => runUnify(pool, config, runId, ctx.log));
   const csvImport = wrapRun((runId, ctx) => runCsvImport(pool, runId, ctx.log));
+  let requeueTimer: NodeJS.Timeout | undefined;
 
   return {
     name: 'worker-staging',
@@ -161,11 +162,18 @@ export function stagingWorkerOptions(
         },
       },
     ],
-    // At start and after every Redis reconnect: imports committed while Redis was away get their job.
+    // At start, after every Redis reconnect and every CSV_REQUEUE_INTERVAL_MS: imports committed
+    // while Redis was away (or by an ingress that died before enqueueing) get their job.
     async onStart(ctx) {
-      await requeueCsvRuns(pool, ctx.producer, ctx.log).catch((err) =>
-        ctx.log.warn({ err: (err as Error).message }, 'could not enqueue waiting CSV imports'),
-      );
+      const requeue = () =>
+        requeueCsvRuns(pool, ctx.producer, ctx.log).catch((err) =>
+          ctx.log.warn({ err: (err as Error).message }, 'could not enqueue waiting CSV imports'),
+        );
+      await requeue();
+      requeueTimer ??= setInterval(requeue, config.CSV_REQUEUE_INTERVAL_MS).unref();
+    },
+    onStop() {
+      clearInterval(requeueTimer);
     },
     // After the last job: a page finishing during shutdown still needs its client.
     async onClosed() {

@@ -14,7 +14,12 @@ const env = await setupTestEnv();
 const ROWS = 20_000;
 const db = createDb(env.databaseUrl);
 const workerVars = (vars: Record<string, string> = {}) =>
-  workerTestEnv(env, { JOB_LOCK_MS: '10000', STALLED_INTERVAL_MS: '1000', ...vars });
+  workerTestEnv(env, {
+    JOB_LOCK_MS: '10000',
+    STALLED_INTERVAL_MS: '1000',
+    CSV_REQUEUE_INTERVAL_MS: '300',
+    ...vars,
+  });
 const startWorker = () => startStagingWorker(parseConfig(stagingEnv, workerVars()));
 
 async function upload(base: string, token: string, query: string, csv: string) {
@@ -300,4 +305,31 @@ describe('a worker killed with SIGKILL mid-import', () => {
       if (!killed) await child.stop('SIGKILL');
     }
   }, 240_000);
+});
+
+describe('a committed upload whose job never reached Redis', () => {
+  it("is enqueued by worker-staging's periodic sweep and imported", async () => {
+    worker ??= await startWorker();
+    // What an ingress that died right after the commit leaves: a queued run, a complete upload, no job.
+    const csv = Buffer.from('email,name\nlate@example.com,Late\n');
+    const run = await db.syncRun.create({
+      data: { source: 'csv', kind: 'import', status: 'queued', params: { importId: 'sweep-1' } },
+    });
+    const up = await db.csvUpload.create({
+      data: {
+        runId: run.id,
+        importId: 'sweep-1',
+        target: 'csv',
+        options: { region: 'CO' },
+        byteSize: BigInt(csv.length),
+        sha256: createHash('sha256').update(csv).digest('hex'),
+        chunkCount: 1,
+        completedAt: new Date(),
+      },
+    });
+    await db.csvUploadChunk.create({ data: { uploadId: up.id, seq: 0, data: new Uint8Array(csv) } });
+    const done = await waitRun(String(run.id), 'succeeded', 30_000);
+    expect(counters(done)).toMatchObject({ rows: 1, stored: 1, errors: 0 });
+    expect(await db.csvImportRaw.count({ where: { importId: 'sweep-1' } })).toBe(1);
+  });
 });
