@@ -135,7 +135,8 @@ async function measure(generator: string, people: number): Promise<Scores> {
         const form = new FormData();
         const part = `${header}\n${lines.slice(i, i + CHUNK).join('\n')}\n`;
         form.append('file', new Blob([part], { type: 'text/csv' }), 'export.csv');
-        await api('POST', `/api/sync/csv?${query}`, form);
+        const out = (await api('POST', `/api/sync/csv?${query}`, form)) as { runId: string };
+        await waitRun(out.runId); // worker-staging imports it after the 202
       }
     };
     await upload(ds.manychatCsv, 'target=manychat&id=id');

@@ -28,7 +28,10 @@ export interface FlowCommand {
   command: string;
 }
 
-/** One curl per source flow; each answers 2xx and leaves its row (webhook_events, orders, csv_imports_raw). */
+/**
+ * One curl per source flow; each answers 2xx and leaves its row (webhook_events, orders; the CSV
+ * upload answers 202 once stored, and worker-staging stages it into csv_imports_raw moments later).
+ */
 export function flowCommands({ env, ingress, npmPrefix = '' }: BannerInput): FlowCommand[] {
   const out: FlowCommand[] = [];
   const json = (o: unknown) => sq(JSON.stringify(o));
@@ -101,7 +104,7 @@ export function flowCommands({ env, ingress, npmPrefix = '' }: BannerInput): Flo
   }
   out.push({
     flow: 'csv',
-    title: 'a CSV upload into staging (admin token minted inline)',
+    title: 'a CSV upload into staging (admin token minted inline; 202, then worker-staging imports it)',
     command: `printf 'email,phone,name\\nana@example.com,+573001234567,Ana\\n' | curl --fail-with-body -sS ${ingress}/api/sync/csv -H "Authorization: Bearer $(${npmPrefix}npm run --silent token -- --role admin --sub you)" -F 'file=@-;filename=clients.csv'`,
   });
   return out;

@@ -134,7 +134,13 @@ describe('first run from a fresh clone', () => {
         `SELECT count(*) AS n FROM webhook_events WHERE provider = 'siigo' AND entity_id = 'first-steps-product-1'`,
       ),
     ).toBe(1);
-    expect(await count(`SELECT count(*) AS n FROM csv_imports_raw WHERE email = 'ana@example.com'`)).toBe(1);
+    // The upload answers 202 once stored; worker-staging imports it moments later.
+    await expect
+      .poll(() => count(`SELECT count(*) AS n FROM csv_imports_raw WHERE email = 'ana@example.com'`), {
+        timeout: 60_000,
+        interval: 200,
+      })
+      .toBe(1);
 
     // A token minted with the printed command, for after the restart.
     const minted = await sh('npm run --silent token -- --role viewer --sub before-restart');

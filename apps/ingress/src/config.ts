@@ -113,7 +113,13 @@ export const ingressEnv = baseEnv.extend({
   LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   /** Window of the login limits (ms). */
   LOGIN_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).default(900_000),
-  /** How long queue stats and replays wait for Redis before answering 503. */
+  /** Largest CSV upload (POST /api/sync/csv), bytes: beyond it the request is answered 413. */
+  CSV_UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(200 * 1024 * 1024),
+  /** How long queue stats, replays and the CSV import enqueue wait for Redis (503, or for a CSV upload 202 with `enqueued: false`). */
   ADMIN_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
 
   // Webhook intake (docs/webhooks.md). A provider whose secret is unset is answered 503 (429 for

@@ -1,5 +1,12 @@
 import { createPgPool } from '@cauce/db';
-import { JOBS, QUEUES, type StagingSyncJob, type StagingUnifyJob, type WebhookEventJob } from '@cauce/queues';
+import {
+  JOBS,
+  QUEUES,
+  type StagingCsvImportJob,
+  type StagingSyncJob,
+  type StagingUnifyJob,
+  type WebhookEventJob,
+} from '@cauce/queues';
 import {
   handleWebhookEventJob,
   isFinalFailure,
@@ -12,6 +19,7 @@ import {
 import type { Job } from 'bullmq';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
+import { requeueCsvRuns, runCsvImport } from './csv-import.ts';
 import { ghlClient, runGhlSync } from './ghl-sync.ts';
 import { manychatClient, runManychatLookup } from './manychat-sync.ts';
 import { paypalClient, runPaypalSync } from './paypal-sync.ts';
@@ -71,6 +79,8 @@ export function stagingWorkerOptions(
     return runManychatLookup(pool, ctx.redis, manychatApi, config, runId, ctx.log);
   });
   const unify = wrapRun((runId, ctx) => runUnify(pool, config, runId, ctx.log));
+  const csvImport = wrapRun((runId, ctx) => runCsvImport(pool, runId, ctx.log));
+  let requeueTimer: NodeJS.Timeout | undefined;
 
   return {
     name: 'worker-staging',
@@ -139,6 +149,12 @@ export function stagingWorkerOptions(
         },
       },
       {
+        // One import at a time: each is a long sequential write, and imports of one source queue up.
+        queue: QUEUES.stagingCsv,
+        concurrency: 1,
+        process: async (job, ctx) => csvImport((job.data as StagingCsvImportJob).runId, ctx, job),
+      },
+      {
         queue: QUEUES.stagingUnify,
         concurrency: 1,
         process: async (job, ctx) => {
@@ -146,6 +162,19 @@ export function stagingWorkerOptions(
         },
       },
     ],
+    // At start, after every Redis reconnect and every CSV_REQUEUE_INTERVAL_MS: imports committed
+    // while Redis was away (or by an ingress that died before enqueueing) get their job.
+    async onStart(ctx) {
+      const requeue = () =>
+        requeueCsvRuns(pool, ctx.producer, ctx.log).catch((err) =>
+          ctx.log.warn({ err: (err as Error).message }, 'could not enqueue waiting CSV imports'),
+        );
+      await requeue();
+      requeueTimer ??= setInterval(requeue, config.CSV_REQUEUE_INTERVAL_MS).unref();
+    },
+    onStop() {
+      clearInterval(requeueTimer);
+    },
     // After the last job: a page finishing during shutdown still needs its client.
     async onClosed() {
       await ghlApi?.close();

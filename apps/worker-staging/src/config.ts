@@ -67,6 +67,8 @@ export const stagingEnv = workerEnv.extend({
   MANYCHAT_GHL_CONTACT_FIELD_ID: z.string().optional(),
   /** GoHighLevel custom field id carrying a Stripe customer id: a merge key when set. */
   GHL_STRIPE_CUSTOMER_FIELD_ID: z.string().optional(),
+  /** How often (ms) worker-staging looks for committed CSV uploads whose job never reached Redis. */
+  CSV_REQUEUE_INTERVAL_MS: int(60_000, 100),
   /** Rows per multi-row upsert statement. */
   STAGING_BATCH_SIZE: int(1000, 1),
 });

@@ -64,8 +64,13 @@ export function stagingConfig(env: TestEnv, sim: Sim, overrides: Record<string, 
 }
 
 /** The real ingress (in-process, on a loopback port) with an admin token. */
-export async function startIngress(env: TestEnv) {
-  const config = parseConfig(ingressEnv, { ...env.env, JWT_SECRET: 'x'.repeat(40), PORT: '0' });
+export async function startIngress(env: TestEnv, overrides: Record<string, string> = {}) {
+  const config = parseConfig(ingressEnv, {
+    ...env.env,
+    JWT_SECRET: 'x'.repeat(40),
+    PORT: '0',
+    ...overrides,
+  });
   const deps = await createDeps(config);
   const app = await buildIngress(deps);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -88,6 +93,7 @@ export async function startIngress(env: TestEnv) {
     base,
     token,
     api,
+    deps,
     async close() {
       await app.close();
       await deps.close();

@@ -35,6 +35,10 @@ export type StagingSyncJob = z.infer<typeof stagingSyncJob>;
 export const stagingUnifyJob = z.object({ runId: z.string().regex(/^\d+$/) });
 export type StagingUnifyJob = z.infer<typeof stagingUnifyJob>;
 
+/** A CSV import: the run's csv_uploads row names the stored file, its target and column mapping. */
+export const stagingCsvImportJob = z.object({ runId: z.string().regex(/^\d+$/) });
+export type StagingCsvImportJob = z.infer<typeof stagingCsvImportJob>;
+
 /** A Beds24 backfill run: the sync_runs row holds its parameters and checkpoint. */
 export const beds24BackfillJob = z.object({ runId: z.string().regex(/^\d+$/) });
 export type Beds24BackfillJob = z.infer<typeof beds24BackfillJob>;
@@ -64,6 +68,7 @@ export const JOB_SCHEMAS: Partial<Record<JobName, z.ZodType>> = {
   [JOBS.beds24Backfill]: beds24BackfillJob,
   [JOBS.stagingSync]: stagingSyncJob,
   [JOBS.stagingUnify]: stagingUnifyJob,
+  [JOBS.stagingCsvImport]: stagingCsvImportJob,
   [JOBS.siigoScheduledSync]: siigoSyncJob,
   [JOBS.whatsappNumbersSync]: whatsappNumbersSyncJob,
   [JOBS.biginCreateOrder]: biginCreateOrderJob,

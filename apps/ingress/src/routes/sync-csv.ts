@@ -1,22 +1,29 @@
-import { randomUUID } from 'node:crypto';
-import type { Db } from '@cauce/db';
-import { toE164, UNICODE_SPACE } from '@cauce/providers';
+import { createHash, randomUUID } from 'node:crypto';
+import { createPgPool } from '@cauce/db';
+import { JOBS, QUEUES } from '@cauce/queues';
 import multipart from '@fastify/multipart';
-import { parse } from 'csv-parse';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { IngressDeps } from '../context.ts';
+import { badRequest } from '../http/bad-request.ts';
+import type { RouteDocs } from '../plugins/openapi.ts';
+import { withTimeout } from '../with-timeout.ts';
 
 /**
- * CSV import into staging (docs/staging.md): POST /api/sync/csv, multipart with one file. The
- * file is streamed through csv-parse and written in batches (never held whole in memory), so
- * any size works. Bad rows are reported (first MAX_REPORTED, plus a count), never fatal.
- * target=csv -> csv_imports_raw; target=manychat -> manychat_contacts_raw (ManyChat's export).
+ * CSV import, HTTP half (docs/staging.md, "CSV import"): POST /api/sync/csv streams the one file
+ * of a multipart body into csv_upload_chunks as it arrives (never whole in memory), then commits
+ * the upload complete together with its sync_runs row turning 'queued', enqueues the import on
+ * staging-csv and answers 202. worker-staging parses and stages it (apps/worker-staging/src/csv-import.ts).
  */
 
-const BATCH = 2_000;
-const MAX_REPORTED = 200;
+/** Bytes per stored chunk: large enough that a 100 MB file is a hundred inserts. */
+const CHUNK_BYTES = 1024 * 1024;
+/** Upload progress (counters.uploadedBytes) is written at most this often. */
+const PROGRESS_MS = 1_000;
+/** Multipart framing around the file: a Content-Length beyond limit + this is refused at once. */
+const MULTIPART_OVERHEAD = 64 * 1024;
 
-const query = z.object({
+export const csvImportQuery = z.object({
   target: z.enum(['csv', 'manychat']).default('csv'),
   /** Column mapping: the CSV header that holds each field (defaults: common header names). */
   email: z.string().max(200).optional(),
@@ -26,171 +33,175 @@ const query = z.object({
   region: z.string().length(2).default('CO'),
 });
 
-const DEFAULTS: Record<'email' | 'phone' | 'name' | 'id', string[]> = {
-  email: ['email', 'e-mail', 'correo', 'email address'],
-  phone: ['phone', 'telefono', 'teléfono', 'phone number', 'whatsapp phone', 'mobile'],
-  name: ['name', 'full name', 'nombre'],
-  id: ['id', 'subscriber id', 'user id', 'contact id', 'external id'],
+const error = z.object({ error: z.string(), message: z.string().optional() });
+const accepted = z.object({
+  runId: z.string(),
+  importId: z.string(),
+  target: z.enum(['csv', 'manychat']),
+  status: z.literal('queued'),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  enqueued: z.boolean().describe('false: Redis did not answer; worker-staging enqueues queued runs itself'),
+  poll: z.string().describe('where the run reports progress, counters and row errors'),
+});
+const docs: { openapi: RouteDocs } = {
+  openapi: {
+    tags: ['sync'],
+    summary: 'Upload a CSV into staging',
+    description:
+      'multipart/form-data with one file. The file is stored in PostgreSQL as it arrives, then ' +
+      'imported by worker-staging: csv_imports_raw (target=csv) or manychat_contacts_raw ' +
+      '(target=manychat, ManyChat’s dashboard export). Progress, counters and the first 200 row ' +
+      'errors are in the run (`GET /api/sync/runs?source=csv`).',
+    auth: 'admin',
+    querystring: csvImportQuery,
+    consumes: ['multipart/form-data'],
+    responses: {
+      202: { description: 'stored; the import run is queued', schema: accepted },
+      400: { description: 'bad query or no file', schema: error },
+      401: { description: 'missing or invalid token', schema: error },
+      403: { description: 'the token lacks the role', schema: error },
+      413: { description: 'file larger than CSV_UPLOAD_MAX_BYTES; nothing is imported', schema: error },
+      415: { description: 'not multipart/form-data', schema: error },
+    },
+  },
 };
 
-function email(raw: unknown): string | null {
-  if (typeof raw !== 'string') return null;
-  const e = raw.replace(UNICODE_SPACE, '').toLowerCase();
-  return /^[^@]+@[^@]+\.[^@]+$/.test(e) ? e : null;
-}
+export async function csvImportRoutes(app: FastifyInstance, { db, producer, config, log }: IngressDeps) {
+  const maxBytes = config.CSV_UPLOAD_MAX_BYTES;
+  // Chunks go through plain pg: Prisma's Bytes path costs ~20x more CPU per megabyte.
+  const pool = createPgPool(config.DATABASE_URL, {
+    max: 4,
+    connectTimeoutMs: config.INGRESS_DB_TIMEOUT_MS,
+    onError: (err) => log.warn({ err: err.message }, 'CSV uploads: idle PostgreSQL connection lost'),
+  });
+  app.addHook('onClose', () => pool.end());
+  await app.register(multipart, {
+    limits: { files: 1, fileSize: maxBytes, fields: 10 },
+    // A file over the limit is reported by file.truncated and answered 413 here.
+    throwFileSizeLimit: false,
+  });
 
-async function writeBatch(db: Db, target: 'csv' | 'manychat', rows: unknown[]) {
-  if (rows.length === 0) return;
-  const json = JSON.stringify(rows);
-  if (target === 'csv') {
-    await db.$executeRaw`
-      INSERT INTO csv_imports_raw (import_id, row_number, email, phone_e164, name, external_id, payload)
-      SELECT import_id, row_number, email, phone_e164, name, external_id, payload
-        FROM jsonb_to_recordset(${json}::jsonb) AS x(import_id text, row_number int, email text,
-             phone_e164 text, name text, external_id text, payload jsonb)
-      ON CONFLICT (import_id, row_number) DO NOTHING`;
-  } else {
-    await db.$executeRaw`
-      INSERT INTO manychat_contacts_raw (subscriber_id, email, phone_e164, name, via, payload)
-      SELECT DISTINCT ON (external_id) external_id, email, phone_e164, name, 'csv', payload
-        FROM jsonb_to_recordset(${json}::jsonb) AS x(row_number int, external_id text, email text,
-             phone_e164 text, name text, payload jsonb)
-       ORDER BY external_id, row_number DESC
-      ON CONFLICT (subscriber_id) DO UPDATE SET email = EXCLUDED.email, phone_e164 = EXCLUDED.phone_e164,
-        name = EXCLUDED.name, payload = EXCLUDED.payload, fetched_at = now()
-      WHERE manychat_contacts_raw.payload IS DISTINCT FROM EXCLUDED.payload`;
-  }
-}
+  const tooLarge = { error: 'body_too_large', message: `CSV uploads are limited to ${maxBytes} bytes` };
 
-export async function csvImportRoutes(app: FastifyInstance, db: Db) {
-  await app.register(multipart, { limits: { files: 1, fileSize: 2 * 1024 * 1024 * 1024, fields: 10 } });
-
-  app.post('/api/sync/csv', { preHandler: app.requireRole('admin') }, async (req, reply) => {
-    const q = query.safeParse(req.query);
-    if (!q.success) return reply.code(400).send({ error: 'bad_request', issues: q.error.issues });
+  app.post('/api/sync/csv', { preHandler: app.requireRole('admin'), config: docs }, async (req, reply) => {
+    const q = csvImportQuery.safeParse(req.query);
+    if (!q.success) return badRequest(reply, q.error);
     if (!req.isMultipart())
-      return reply.code(415).send({ error: 'multipart/form-data with a file is required' });
+      return reply
+        .code(415)
+        .send({ error: 'unsupported_media_type', message: 'multipart/form-data with a file is required' });
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBytes + MULTIPART_OVERHEAD) return reply.code(413).send(tooLarge);
     const file = await req.file();
-    if (!file) return reply.code(400).send({ error: 'no file' });
-    const { target, region } = q.data;
+    if (!file) return reply.code(400).send({ error: 'bad_request', message: 'no file' });
+    const { target, ...options } = q.data;
     const importId = randomUUID();
-    const run = await db.syncRun.create({
-      data: {
-        source: 'csv',
-        kind: 'import',
-        status: 'running',
-        params: { importId, target, file: file.filename },
-      },
-    });
 
-    const errors: Array<{ row: number; error: string }> = [];
-    let errorCount = 0;
-    const fail = (row: number, error: string) => {
-      errorCount++;
-      if (errors.length < MAX_REPORTED) errors.push({ row, error });
-    };
-    let cols: Record<'email' | 'phone' | 'name' | 'id', string | undefined> | null = null;
-    const parser = parse({
-      columns: (header: string[]) => {
-        const find = (k: keyof typeof DEFAULTS) =>
-          q.data[k] ?? header.find((h) => DEFAULTS[k].includes(h.trim().toLowerCase()));
-        cols = { email: find('email'), phone: find('phone'), name: find('name'), id: find('id') };
-        return header;
-      },
-      bom: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      skip_records_with_error: true,
-    });
-    parser.on('skip', (err: Error & { lines?: number }) =>
-      fail(err.lines ?? 0, `unreadable CSV: ${err.message}`),
-    );
-    file.file.pipe(parser);
-
-    let rowNumber = 0;
-    let stored = 0;
-    try {
-      let batch: unknown[] = [];
-      for await (const rec of parser as AsyncIterable<Record<string, string>>) {
-        rowNumber++;
-        const c = cols as unknown as Record<'email' | 'phone' | 'name' | 'id', string | undefined>;
-        const rawEmail = c.email ? rec[c.email]?.trim() : undefined;
-        const rawPhone = c.phone ? rec[c.phone]?.trim() : undefined;
-        const e = email(rawEmail);
-        const p = toE164(rawPhone, [region]);
-        if (rawEmail && !e) fail(rowNumber, `invalid email "${rawEmail.slice(0, 100)}"`);
-        if (rawPhone && !p) fail(rowNumber, `invalid phone "${rawPhone.slice(0, 40)}"`);
-        const externalId = c.id ? rec[c.id]?.trim() || null : null;
-        if (target === 'manychat' && !externalId) {
-          fail(rowNumber, 'no subscriber id');
-          continue;
-        }
-        if (!e && !p && target === 'csv') {
-          fail(rowNumber, 'no usable email or phone');
-          continue;
-        }
-        batch.push({
-          import_id: importId,
-          row_number: rowNumber,
-          email: e,
-          phone_e164: p,
-          name: c.name ? rec[c.name]?.trim() || null : null,
-          external_id: externalId,
-          payload: rec,
-        });
-        if (batch.length >= BATCH) {
-          await writeBatch(db, target, batch);
-          stored += batch.length;
-          batch = [];
-          await db.syncRun.update({ where: { id: run.id }, data: { processed: rowNumber } });
-        }
-      }
-      await writeBatch(db, target, batch);
-      stored += batch.length;
-      const truncated = file.file.truncated;
-      if (truncated) fail(rowNumber, 'file larger than the upload limit: the rest was not read');
-      const counters = { rows: rowNumber, stored, errors: errorCount };
-      await db.syncRun.update({
-        where: { id: run.id },
+    const { run, upload } = await db.$transaction(async (tx) => {
+      const run = await tx.syncRun.create({
         data: {
-          status: 'succeeded',
-          processed: rowNumber,
-          total: rowNumber,
-          counters,
-          error: errorCount ? `${errorCount} rows with errors` : null,
-          finishedAt: new Date(),
+          source: 'csv',
+          kind: 'import',
+          status: 'running',
+          params: { importId, target, file: file.filename, phase: 'upload' },
         },
       });
-      return { importId, runId: String(run.id), target, ...counters, rowErrors: errors };
-    } catch (err) {
-      // A failure part-way (PostgreSQL refused a batch, went away, the upload broke off) ends the
-      // run 'failed' with the error: rows already committed stay, and the run says where it stopped.
-      const message = `import failed at row ${rowNumber} (${stored} rows stored before it): ${(err as Error).message.slice(0, 1_500)}`;
-      file.file.unpipe(parser);
-      file.file.resume(); // drain the rest of the upload so the answer reaches the client
-      await db.syncRun
-        .update({
-          where: { id: run.id },
-          data: {
-            status: 'failed',
-            processed: rowNumber,
-            counters: { rows: rowNumber, stored, errors: errorCount },
-            error: message,
-            finishedAt: new Date(),
-          },
-        })
-        .catch((e) =>
-          req.log.error({ err: e, runId: String(run.id) }, 'could not record the failed CSV import'),
-        );
-      req.log.error({ err, runId: String(run.id), row: rowNumber }, 'CSV import failed part-way');
-      return reply.code(500).send({
-        error: 'import_failed',
-        message,
-        importId,
-        runId: String(run.id),
-        rows: rowNumber,
-        stored,
+      const upload = await tx.csvUpload.create({
+        data: { runId: run.id, importId, filename: file.filename.slice(0, 500), target, options },
       });
+      return { run, upload };
+    });
+    const runId = String(run.id);
+    const fail = async (message: string) => {
+      // No half upload is ever imported: the chunks go, the run says why it ended.
+      await pool.query('DELETE FROM csv_upload_chunks WHERE upload_id = $1', [String(upload.id)]);
+      await db.syncRun.update({
+        where: { id: run.id },
+        data: { status: 'failed', error: message.slice(0, 2_000), finishedAt: new Date() },
+      });
+    };
+
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let seq = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let lastProgress = Date.now();
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      const data = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await pool.query('INSERT INTO csv_upload_chunks (upload_id, seq, data) VALUES ($1, $2, $3)', [
+        String(upload.id),
+        seq++,
+        data,
+      ]);
+      if (Date.now() - lastProgress >= PROGRESS_MS) {
+        lastProgress = Date.now();
+        await db.syncRun.update({ where: { id: run.id }, data: { counters: { uploadedBytes: bytes } } });
+      }
+    };
+    try {
+      for await (const piece of file.file as AsyncIterable<Buffer>) {
+        hash.update(piece);
+        bytes += piece.length;
+        pending.push(piece);
+        pendingBytes += piece.length;
+        if (pendingBytes >= CHUNK_BYTES) await flush();
+      }
+      if (file.file.truncated) {
+        await fail(`file larger than CSV_UPLOAD_MAX_BYTES (${maxBytes} bytes): nothing imported`);
+        return reply.code(413).send({ ...tooLarge, runId });
+      }
+      await flush();
+    } catch (err) {
+      const message = `upload interrupted after ${bytes} bytes: ${(err as Error).message.slice(0, 500)}`;
+      req.log.warn({ runId, bytes, err: (err as Error).message }, 'CSV upload broke off; run failed');
+      await fail(message).catch((e) =>
+        req.log.error({ err: e, runId }, 'could not record the interrupted CSV upload'),
+      );
+      if (reply.raw.destroyed || req.raw.destroyed) return reply; // the client is gone
+      return reply.code(400).send({ error: 'upload_interrupted', message, runId });
     }
+
+    const sha256 = hash.digest('hex');
+    await db.$transaction([
+      db.csvUpload.update({
+        where: { id: upload.id },
+        data: { byteSize: BigInt(bytes), sha256, chunkCount: seq, completedAt: new Date() },
+      }),
+      db.syncRun.update({
+        where: { id: run.id },
+        data: {
+          status: 'queued',
+          params: { importId, target, file: file.filename, bytes, sha256 },
+          counters: { uploadedBytes: bytes, bytes, bytesRead: 0, percent: 0 },
+        },
+      }),
+    ]);
+    // Committed: from here the run cannot be lost. If Redis does not answer, worker-staging
+    // enqueues every queued CSV run itself when it (re)connects (csv-import.ts, requeueCsvRuns).
+    const enqueued = await withTimeout(
+      producer.add(QUEUES.stagingCsv, JOBS.stagingCsvImport, { runId }, { dedupeKey: `csv-${runId}` }),
+      config.ADMIN_QUEUE_TIMEOUT_MS,
+    ).then(
+      () => true,
+      (err) => {
+        req.log.warn({ runId, err: (err as Error).message }, 'CSV import stored but not enqueued');
+        return false;
+      },
+    );
+    return reply.code(202).send({
+      runId,
+      importId,
+      target,
+      status: 'queued',
+      bytes,
+      sha256,
+      enqueued,
+      poll: '/api/sync/runs?source=csv',
+    });
   });
 }

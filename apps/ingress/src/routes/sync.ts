@@ -99,7 +99,8 @@ const PAGE = readFileSync(new URL('../pages/sync/index.html', import.meta.url), 
 /** Only 'self' plus this page's own inline script and style, by hash. */
 const PAGE_CSP = pageCsp(PAGE);
 
-export async function syncRoutes(app: FastifyInstance, { db, producer }: IngressDeps) {
+export async function syncRoutes(app: FastifyInstance, deps: IngressDeps) {
+  const { db, producer } = deps;
   app.get('/admin/sync', async (_req, reply) =>
     reply
       .type('text/html; charset=utf-8')
@@ -110,7 +111,7 @@ export async function syncRoutes(app: FastifyInstance, { db, producer }: Ingress
 
   const admin = { preHandler: app.requireRole('admin') };
   const viewer = { preHandler: app.requireRole('viewer') };
-  await csvImportRoutes(app, db);
+  await csvImportRoutes(app, deps);
 
   /**
    * One live run per source: a second request gets the run already under way. A run silent for
