@@ -2,19 +2,16 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { validatorCompiler } from '../http/schemas.ts';
 import { ROUTE_DOCS } from '../openapi/route-docs.ts';
 
-/**
- * How a route is documented. Routes keep validating themselves with zod's safeParse (their 400
- * bodies list each path and message); these schemas only feed the OpenAPI document, so a route
- * carrying them gets no Fastify validation or response serialization of its own.
- */
+/** @deprecated transitional: routes not yet declaring a zod `schema`. */
 export interface RouteDocs {
   summary: string;
   description?: string;
   tags: string[];
-  /** Who may call it: an admin JWT role, the orders API key, a provider's webhook credential, or anyone. */
   auth: 'admin' | 'viewer' | 'apiKey' | 'webhook' | 'public';
   params?: z.ZodType;
   querystring?: z.ZodType;
@@ -27,14 +24,12 @@ export interface RouteDocs {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** OpenAPI documentation of the route (documentation only: see RouteDocs). */
     openapi?: RouteDocs;
   }
 }
 
 type JsonSchema = Record<string, unknown>;
 
-/** zod -> JSON Schema (2020-12, what OpenAPI 3.1 uses); transforms and refinements document their input. */
 export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _drop, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
   return json;
@@ -49,14 +44,6 @@ const SECURITY: Record<RouteDocs['auth'], Array<Record<string, string[]>> | unde
 };
 
 export function routeSchema(docs: RouteDocs): Record<string, unknown> {
-  const roleNote =
-    docs.auth === 'admin'
-      ? 'Needs an admin token.'
-      : docs.auth === 'viewer'
-        ? 'Needs a viewer or admin token.'
-        : docs.auth === 'webhook'
-          ? "Authenticated with the provider's signature or secret (see docs/webhooks.md)."
-          : '';
   const response: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(docs.responses ?? {})) {
     response[status] = r.schema
@@ -65,7 +52,7 @@ export function routeSchema(docs: RouteDocs): Record<string, unknown> {
   }
   return {
     summary: docs.summary,
-    description: [docs.description, roleNote].filter(Boolean).join('\n\n') || undefined,
+    description: docs.description,
     tags: docs.tags,
     ...(SECURITY[docs.auth] ? { security: SECURITY[docs.auth] } : {}),
     ...(docs.params ? { params: toJsonSchema(docs.params, 'input') } : {}),
@@ -79,37 +66,25 @@ export function routeSchema(docs: RouteDocs): Record<string, unknown> {
 }
 
 const isZod = (v: unknown): v is z.ZodType => typeof v === 'object' && v !== null && '_zod' in v;
-
-/**
- * For routes that validate with zod through Fastify (fastify-type-provider-zod style: zod objects
- * in `schema`), converts those zod schemas for the document; JSON schemas pass through unchanged.
- */
-export function zodAwareTransform({ schema, url }: { schema: FastifySchema; url: string }) {
-  if (!schema) return { schema, url };
-  const out: Record<string, unknown> = { ...schema };
-  for (const part of ['body', 'querystring', 'params', 'headers'] as const) {
-    const v = out[part];
-    if (isZod(v)) out[part] = toJsonSchema(v, 'input');
-  }
-  if (out.response && typeof out.response === 'object') {
-    out.response = Object.fromEntries(
-      Object.entries(out.response).map(([status, v]) => [status, isZod(v) ? toJsonSchema(v, 'output') : v]),
-    );
-  }
-  return { schema: out as FastifySchema, url };
-}
+const hasZod = (schema: FastifySchema) =>
+  [schema.body, schema.querystring, schema.params, schema.headers].some(isZod) ||
+  Object.values((schema.response as object | undefined) ?? {}).some(
+    (r) => isZod(r) || (typeof r === 'object' && r !== null && 'content' in r),
+  );
 
 const methods = (m: RouteOptions['method']) =>
   (Array.isArray(m) ? m : [m]).map((x) => String(x).toUpperCase());
 
 /**
- * OpenAPI document at /docs/json and Swagger UI at /docs. Register before the routes: the
- * onRoute hook attaches each route's docs (its `config.openapi`, or ROUTE_DOCS for routes that
- * live in files this plugin does not own) as a documentation-only schema.
+ * Route schemas are zod (fastify-type-provider-zod): the validator, the serializer (a response
+ * is checked and stripped to its schema) and, through jsonSchemaTransform, the OpenAPI document
+ * at /docs/json with Swagger UI at /docs. Registered before the routes, at the root.
  */
 export const openapiPlugin = fp(async (app: FastifyInstance) => {
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.addHook('onRoute', (route) => {
-    if (route.schema) return; // a route with its own schema (or hidden, like Bull Board's) is left as is
+    if (route.schema) return;
     const docs =
       route.config?.openapi ??
       methods(route.method)
@@ -121,7 +96,10 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
     route.serializerCompiler = () => (data) => JSON.stringify(data);
   });
   await app.register(fastifySwagger, {
-    transform: zodAwareTransform,
+    transform: (document) =>
+      document.schema && !hasZod(document.schema) && !document.schema.hide
+        ? { schema: document.schema, url: document.url }
+        : jsonSchemaTransform(document),
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -143,6 +121,8 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
         { name: 'webhooks', description: 'Provider webhooks' },
         { name: 'orders', description: 'Order intake and its operator views' },
         { name: 'stock', description: 'SIIGO stock' },
+        { name: 'sync', description: 'Staging: syncs, unify, conflicts and identity decisions' },
+        { name: 'whatsapp', description: 'WhatsApp numbers and their CRM queues' },
         { name: 'health', description: 'Liveness, readiness and metrics' },
       ],
     },
