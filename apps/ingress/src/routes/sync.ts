@@ -50,6 +50,7 @@ function runView(r: {
   source: string;
   kind: string;
   status: string;
+  params: unknown;
   counters: unknown;
   total: number | null;
   processed: number;
