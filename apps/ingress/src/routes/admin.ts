@@ -218,7 +218,7 @@ export async function adminRoutes(scope: FastifyInstance, { db, producer, redis,
         },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const { provider, status, limit: take, cursor: before } = req.query;
       const where: Prisma.WebhookEventWhereInput = {
         ...(provider ? { provider } : {}),
@@ -270,7 +270,7 @@ export async function adminRoutes(scope: FastifyInstance, { db, producer, redis,
         },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const { queue, replayed: wasReplayed, limit: take, cursor: before } = req.query;
       const where: Prisma.JobFailureWhereInput = {
         ...(queue ? { queue } : {}),

@@ -307,7 +307,7 @@ export async function identityRoutes(scope: FastifyInstance, db: Db, startUnify:
         },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const rows = await db.identityDecision.findMany({ orderBy: { id: 'desc' }, take: req.query.limit });
       return { decisions: rows.map(decisionView) };
     },
@@ -343,7 +343,7 @@ export async function identityRoutes(scope: FastifyInstance, db: Db, startUnify:
         },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const [rows, total] = await Promise.all([
         db.blockedIdentifier.findMany({
           orderBy: [{ seen: 'desc' }, { value: 'asc' }],
