@@ -31,14 +31,28 @@ function depthOf(value: unknown): number {
 }
 
 /** How each provider's deliveries are authenticated (the OpenAPI description of its routes). */
-const AUTH_DOCS: Record<WebhookProvider['name'], { title: string; auth: string }> = {
+const AUTH_DOCS: Record<WebhookProvider['name'], { title: string; auth: string; headers?: z.ZodObject }> = {
   beds24: { title: 'Beds24', auth: '`Authorization: Bearer <BEDS24_WEBHOOK_TOKEN>` or the path token.' },
   siigo: {
     title: 'SIIGO',
     auth: 'Unsigned: the path token (`/api/webhooks/siigo/{token}`) is the shared secret, and the body names the configured company_key; /api/webhooks/receive is an alias kept for existing subscriptions.',
   },
-  stripe: { title: 'Stripe', auth: 'Verified with the `Stripe-Signature` header (5-minute tolerance).' },
-  paypal: { title: 'PayPal', auth: 'Verified with the PAYPAL-TRANSMISSION-* headers and the certificate.' },
+  stripe: {
+    title: 'Stripe',
+    auth: 'Verified with the `Stripe-Signature` header (5-minute tolerance).',
+    headers: z.object({ 'stripe-signature': z.string() }),
+  },
+  paypal: {
+    title: 'PayPal',
+    auth: 'Verified with the PAYPAL-TRANSMISSION-* headers and the certificate.',
+    headers: z.object({
+      'paypal-transmission-id': z.string(),
+      'paypal-transmission-time': z.string(),
+      'paypal-transmission-sig': z.string(),
+      'paypal-cert-url': z.string(),
+      'paypal-auth-algo': z.string(),
+    }),
+  },
   ghl: {
     title: 'GoHighLevel',
     auth: 'Verified with `X-GHL-Signature` (Ed25519) or the legacy `X-WH-Signature` (RSA).',
@@ -79,6 +93,7 @@ const webhookSchema = (p: WebhookProvider, path: string) => ({
   ...(path.includes(':token')
     ? { params: z.object({ token: z.string().describe('the secret path token') }) }
     : {}),
+  ...(AUTH_DOCS[p.name].headers ? { headers: AUTH_DOCS[p.name].headers } : {}),
   body: p.schema,
   consumes: ['application/json'],
   response: WEBHOOK_RESPONSES,
