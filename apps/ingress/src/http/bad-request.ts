@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 
 export type Issue = { path: string; message: string };
@@ -13,9 +12,3 @@ export const issuesMessage = (issues: readonly Issue[]): string =>
     0,
     1000,
   );
-
-/** 400 `{error: 'bad_request', message, issues}`: the one answer for invalid query, params or body. */
-export function badRequest(reply: FastifyReply, error: z.ZodError) {
-  const issues = zodIssues(error);
-  return reply.code(400).send({ error: 'bad_request', message: issuesMessage(issues), issues });
-}

@@ -31,7 +31,7 @@ declare module 'fastify' {
     access?: Role;
   }
   interface FastifyInstance {
-    /** preHandler: a valid admin JWT with at least this role (admin > viewer). */
+    /** A preValidation hook: a valid admin JWT with at least this role (admin > viewer); before schema validation, so an unauthenticated request gets 401, never a 400 about its input. */
     requireRole(role: Role): (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
 }

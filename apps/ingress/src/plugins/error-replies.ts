@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { issuesMessage } from '../http/bad-request.ts';
 
 /**
  * Every 4xx answer is JSON `{error, message}` (plus `issues` for validation errors), whoever
@@ -52,13 +53,14 @@ export const errorRepliesPlugin = fp(async (app: FastifyInstance) => {
         : reply.code(500).send({ error: 'internal_error', message: 'internal server error' });
     }
     const error = errorCode(err, status);
+    // A route schema refused the input (zod, through fastify-type-provider-zod): each issue's
+    // path in the query, params, body or headers, and one message naming them all.
     const issues = err.validation?.map((v) => ({
       path: v.instancePath.replace(/^\//, '').replace(/\//g, '.'),
       message: v.message ?? 'invalid',
     }));
-    return reply
-      .code(status)
-      .send({ error, message: err.message || fromCode(error), ...(issues ? { issues } : {}) });
+    const message = issues ? issuesMessage(issues) : err.message || fromCode(error);
+    return reply.code(status).send({ error, message, ...(issues ? { issues } : {}) });
   });
 
   // Routes answering a 4xx with only `error` (or neither) still meet the contract.

@@ -2,6 +2,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
+import { doc, documentationOnly, errors, noBody, textBody } from '../http/schemas.ts';
 import { AUTH_COOKIE, knownClaims, ROLES } from '../plugins/auth.ts';
 import { pageCsp } from '../plugins/security-headers.ts';
 
@@ -80,14 +81,12 @@ export async function adminLoginRoutes(app: FastifyInstance, _deps: IngressDeps)
   app.get(
     LOGIN_PATH,
     {
-      config: {
-        openapi: {
-          summary: 'Login page (HTML form)',
-          tags: ['auth'],
-          auth: 'public',
-          querystring: loginQuery,
-          produces: ['text/html'],
-        },
+      // Documentation only: an unusable query still gets the page (the handler parses it).
+      validatorCompiler: documentationOnly,
+      schema: {
+        ...doc({ summary: 'Login page (HTML form)', tags: ['auth'], auth: 'public' }),
+        querystring: loginQuery,
+        response: { 200: textBody('the page', 'text/html') },
       },
     },
     async (req, reply) => {
@@ -112,24 +111,28 @@ export async function adminLoginRoutes(app: FastifyInstance, _deps: IngressDeps)
   app.post(
     LOGIN_PATH,
     {
-      config: {
-        loginAccount,
-        openapi: {
+      config: { loginAccount },
+      // Documentation only: a form post's failure is the login page again (the handler parses it).
+      validatorCompiler: documentationOnly,
+      schema: {
+        ...doc({
           summary: 'Exchange a token for the session cookie',
           description:
-            'Form posts (application/x-www-form-urlencoded) are redirected to `next` (303); JSON posts get the claims. The cookie is HttpOnly, SameSite=Strict, and expires with the token.',
+            'Form posts (application/x-www-form-urlencoded) are redirected to `next` (303), and a failure shows the page again; JSON posts get the claims or `{error, message}`. The cookie is HttpOnly, SameSite=Strict, and expires with the token.',
           tags: ['auth'],
           auth: 'public',
-          body: loginBody,
-          consumes: ['application/x-www-form-urlencoded', 'application/json'],
-          responses: {
-            200: { description: 'JSON login: the cookie is set', schema: loginResult },
-            303: { description: 'form login: the cookie is set, go to next' },
-            400: { description: 'no token in the body' },
-            401: { description: 'the token is invalid, expired or has no known role' },
-            403: { description: 'a browser request from another site (Origin/Referer not this server)' },
-            429: { description: 'too many attempts from this address or for this account (Retry-After)' },
-          },
+        }),
+        body: loginBody,
+        consumes: ['application/x-www-form-urlencoded', 'application/json'],
+        response: {
+          200: loginResult.describe('JSON login: the cookie is set'),
+          303: noBody('form login: the cookie is set, go to next'),
+          ...errors({
+            400: 'no token in the body',
+            401: 'the token is invalid, expired or has no known role',
+            403: 'a browser request from another site (Origin/Referer not this server)',
+            429: 'too many attempts from this address or for this account (Retry-After)',
+          }),
         },
       },
     },
@@ -169,7 +172,10 @@ export async function adminLoginRoutes(app: FastifyInstance, _deps: IngressDeps)
 
   const logout = async (_req: FastifyRequest, reply: FastifyReply) =>
     clearCookie(reply).redirect(LOGIN_PATH, 303);
-  const logoutDocs = { summary: 'Clear the session cookie', tags: ['auth'], auth: 'public' as const };
-  app.get(LOGOUT_PATH, { config: { openapi: logoutDocs } }, logout);
-  app.post(LOGOUT_PATH, { config: { openapi: logoutDocs } }, logout);
+  const logoutSchema = {
+    ...doc({ summary: 'Clear the session cookie', tags: ['auth'], auth: 'public' }),
+    response: { 303: noBody('the cookie is cleared; go to the login page') },
+  };
+  app.get(LOGOUT_PATH, { schema: logoutSchema }, logout);
+  app.post(LOGOUT_PATH, { schema: logoutSchema }, logout);
 }

@@ -2,6 +2,7 @@ import type { Prisma } from '@cauce/db';
 import { ALL_QUEUES, isQueueName } from '@cauce/queues';
 import { bool, QUEUE_STATES } from '@cauce/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   type ReplayContext,
@@ -12,8 +13,7 @@ import {
   replayWebhookEventsWhere,
 } from '../admin/replay.ts';
 import type { IngressDeps } from '../context.ts';
-import { badRequest as badRequestReply } from '../http/bad-request.ts';
-import type { RouteDocs } from '../plugins/openapi.ts';
+import { AUTH, doc, errorReply, errors, numericId, VIEWER_AUTH } from '../http/schemas.ts';
 import { withTimeout } from '../with-timeout.ts';
 
 /**
@@ -23,6 +23,7 @@ import { withTimeout } from '../with-timeout.ts';
  */
 
 const STATES = QUEUE_STATES;
+type Counts = Record<(typeof STATES)[number], number>;
 
 const cursor = z
   .string()
@@ -31,7 +32,7 @@ const cursor = z
   .describe('nextCursor of the previous page');
 const limit = z.coerce.number().int().min(1).max(500).default(50);
 const queueName = z.string().refine(isQueueName, 'one of the queues in QUEUES');
-const idParams = z.object({ id: z.string().regex(/^\d{1,19}$/, 'a numeric id') });
+const idParams = z.object({ id: numericId });
 
 const logsQuery = z.object({
   provider: z.string().min(1).max(40).optional(),
@@ -50,18 +51,20 @@ const failuresQuery = z.object({
   cursor,
 });
 const replayQuery = z.object({ force: bool.optional().describe('replay a row that was replayed before') });
+/** [since, until) of a bulk replay. */
+const replayWindow = (what: string) => ({
+  since: z.iso.datetime({ offset: true }).describe(`replay ${what} at or after this time`),
+  until: z.iso.datetime({ offset: true }).optional().describe('…and before this time (default: now)'),
+});
+// Zod still runs this when a field failed: only compare two valid times.
+const untilAfterSince = (b: { since: string; until?: string }) =>
+  !b.until || !(Date.parse(b.until) <= Date.parse(b.since));
+const untilIssue = { message: 'until must be after since', path: ['until'] };
+// An omitted body lists what is missing, like an empty one.
 const bulkBody = z
-  .object({
-    queue: queueName.optional(),
-    since: z.iso.datetime({ offset: true }).describe('replay dead letters failed at or after this time'),
-    until: z.iso.datetime({ offset: true }).optional().describe('…and before this time (default: now)'),
-  })
-  // Zod still runs this when a field failed: only compare two valid times.
-  .refine((b) => !b.until || !(Date.parse(b.until) <= Date.parse(b.since)), {
-    message: 'until must be after since',
-    path: ['until'],
-  });
-
+  .object({ queue: queueName.optional(), ...replayWindow('dead letters failed') })
+  .refine(untilAfterSince, untilIssue)
+  .prefault({} as never);
 const webhookBulkBody = z
   .object({
     provider: z.string().min(1).max(40).optional(),
@@ -69,19 +72,11 @@ const webhookBulkBody = z
       .enum(['received', 'queued', 'processed', 'failed', 'ignored'])
       .optional()
       .describe('only events in this status (rejected events are never replayable)'),
-    since: z.iso.datetime({ offset: true }).describe('replay events received at or after this time'),
-    until: z.iso.datetime({ offset: true }).optional().describe('…and before this time (default: now)'),
+    ...replayWindow('events received'),
   })
-  .refine((b) => !b.until || !(Date.parse(b.until) <= Date.parse(b.since)), {
-    message: 'until must be after since',
-    path: ['until'],
-  });
+  .refine(untilAfterSince, untilIssue)
+  .prefault({} as never);
 
-const error = z.object({ error: z.string(), message: z.string().optional() });
-const badRequest = z.object({
-  error: z.literal('bad_request'),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })),
-});
 const queueStats = z.object({
   name: z.string(),
   paused: z.boolean(),
@@ -129,11 +124,7 @@ const replayed = z.object({
     .describe('webhook events only: its job had yet to settle it, so no second job was added'),
 });
 
-const auth = {
-  401: { description: 'missing or invalid token', schema: error },
-  403: { description: 'the token lacks the role', schema: error },
-};
-const docs = (d: Omit<RouteDocs, 'tags'>): { openapi: RouteDocs } => ({ openapi: { tags: ['admin'], ...d } });
+const tags = ['admin'];
 
 const REPLAY_STATUS: Record<Exclude<ReplayOutcome, { ok: true }>['reason'], number> = {
   not_found: 404,
@@ -144,7 +135,8 @@ const REPLAY_STATUS: Record<Exclude<ReplayOutcome, { ok: true }>['reason'], numb
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export async function adminRoutes(app: FastifyInstance, { db, producer, redis, config }: IngressDeps) {
+export async function adminRoutes(scope: FastifyInstance, { db, producer, redis, config }: IngressDeps) {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
   const replay: ReplayContext = {
     db,
     producer,
@@ -158,22 +150,20 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, redis, c
   app.get(
     '/api/admin/queues/stats',
     {
-      preHandler: viewer,
-      config: docs({
-        summary: 'Job counts per queue and state',
-        auth: 'viewer',
-        responses: {
-          200: {
-            description: 'every queue in QUEUES',
-            schema: z.object({
+      preValidation: viewer,
+      schema: {
+        ...doc({ summary: 'Job counts per queue and state', tags, auth: 'viewer' }),
+        response: {
+          200: z
+            .object({
               queues: z.array(queueStats),
               totals: z.record(z.enum(STATES), z.number().int()),
-            }),
-          },
-          503: { description: 'Redis did not answer within ADMIN_QUEUE_TIMEOUT_MS', schema: error },
-          ...auth,
+            })
+            .describe('every queue in QUEUES'),
+          503: errorReply.describe('Redis did not answer within ADMIN_QUEUE_TIMEOUT_MS'),
+          ...VIEWER_AUTH,
         },
-      }),
+      },
     },
     async (_req, reply) => {
       const now = Date.now();
@@ -191,7 +181,7 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, redis, c
               return {
                 name,
                 paused,
-                counts: Object.fromEntries(STATES.map((s) => [s, counts[s] ?? 0])),
+                counts: Object.fromEntries(STATES.map((s) => [s, counts[s] ?? 0])) as Counts,
                 oldestWaitingSeconds: first ? Math.max(0, (now - first.timestamp) / 1000) : 0,
               };
             }),
@@ -200,7 +190,7 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, redis, c
         );
         const totals = Object.fromEntries(
           STATES.map((s) => [s, queues.reduce((n, q) => n + (q.counts[s] ?? 0), 0)]),
-        );
+        ) as Counts;
         return { queues, totals };
       } catch (err) {
         return reply.code(503).send({ error: 'queue_unavailable', message: (err as Error).message });
@@ -211,26 +201,25 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, redis, c
   app.get(
     '/api/admin/webhooks/logs',
     {
-      preHandler: viewer,
-      config: docs({
-        summary: 'Stored webhook events of every provider, newest first',
-        description: 'Payload, headers and errors are redacted for viewers.',
-        auth: 'viewer',
+      preValidation: viewer,
+      schema: {
+        ...doc({
+          summary: 'Stored webhook events of every provider, newest first',
+          description: 'Payload, headers and errors are redacted for viewers.',
+          tags,
+          auth: 'viewer',
+        }),
         querystring: logsQuery,
-        responses: {
-          200: {
-            description: 'one page',
-            schema: z.object({ events: z.array(webhookEventView), nextCursor: z.string().nullable() }),
-          },
-          400: { description: 'invalid query', schema: badRequest },
-          ...auth,
+        response: {
+          200: z
+            .object({ events: z.array(webhookEventView), nextCursor: z.string().nullable() })
+            .describe('one page'),
+          ...VIEWER_AUTH,
         },
-      }),
+      },
     },
-    async (req, reply) => {
-      const q = logsQuery.safeParse(req.query);
-      if (!q.success) return badRequestReply(reply, q.error);
-      const { provider, status, limit: take, cursor: before } = q.data;
+    async (req) => {
+      const { provider, status, limit: take, cursor: before } = req.query;
       const where: Prisma.WebhookEventWhereInput = {
         ...(provider ? { provider } : {}),
         ...(status ? { status } : {}),
@@ -264,26 +253,25 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, redis, c
   app.get(
     '/api/admin/failures',
     {
-      preHandler: viewer,
-      config: docs({
-        summary: 'Dead letters (job_failures), newest first',
-        description: 'Job data, errors and stacks are redacted for viewers.',
-        auth: 'viewer',
+      preValidation: viewer,
+      schema: {
+        ...doc({
+          summary: 'Dead letters (job_failures), newest first',
+          description: 'Job data, errors and stacks are redacted for viewers.',
+          tags,
+          auth: 'viewer',
+        }),
         querystring: failuresQuery,
-        responses: {
-          200: {
-            description: 'one page',
-            schema: z.object({ failures: z.array(failureView), nextCursor: z.string().nullable() }),
-          },
-          400: { description: 'invalid query', schema: badRequest },
-          ...auth,
+        response: {
+          200: z
+            .object({ failures: z.array(failureView), nextCursor: z.string().nullable() })
+            .describe('one page'),
+          ...VIEWER_AUTH,
         },
-      }),
+      },
     },
-    async (req, reply) => {
-      const q = failuresQuery.safeParse(req.query);
-      if (!q.success) return badRequestReply(reply, q.error);
-      const { queue, replayed: wasReplayed, limit: take, cursor: before } = q.data;
+    async (req) => {
+      const { queue, replayed: wasReplayed, limit: take, cursor: before } = req.query;
       const where: Prisma.JobFailureWhereInput = {
         ...(queue ? { queue } : {}),
         ...(wasReplayed === undefined ? {} : { replayedAt: wasReplayed ? { not: null } : null }),
@@ -325,40 +313,40 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, redis, c
     return reply.code(503).send({ error: 'unavailable', message: 'could not enqueue the replay; try again' });
   };
   const replayResponses = {
-    202: { description: 'enqueued', schema: replayed },
-    400: { description: 'invalid id or query', schema: badRequest },
-    404: { description: 'no such row', schema: error },
-    503: { description: 'Redis or PostgreSQL unavailable', schema: error },
-    ...auth,
+    202: replayed.describe('enqueued'),
+    ...errors({ 404: 'no such row', 503: 'Redis or PostgreSQL unavailable' }),
+    ...AUTH,
   };
 
   app.post(
     '/api/admin/failures/:id/replay',
     {
-      preHandler: admin,
-      config: docs({
-        summary: 'Replay one dead letter',
-        description:
-          "Records replayed_at and replay_job_id (and, for a webhook-event job, sets its event back to 'queued'), then adds the job again to its queue with the same job name and data and a new job id. A row replayed before answers 409 unless ?force=true.",
-        auth: 'admin',
+      preValidation: admin,
+      schema: {
+        ...doc({
+          summary: 'Replay one dead letter',
+          description:
+            "Records replayed_at and replay_job_id (and, for a webhook-event job, sets its event back to 'queued'), then adds the job again to its queue with the same job name and data and a new job id. A row replayed before answers 409 unless ?force=true.",
+          tags,
+          auth: 'admin',
+        }),
         params: idParams,
         querystring: replayQuery,
-        responses: {
+        response: {
           ...replayResponses,
-          409: { description: 'replayed before (use ?force=true)', schema: error },
-          422: { description: 'the stored queue, job name or data cannot be enqueued', schema: error },
+          409: errorReply.describe('replayed before (use ?force=true)'),
+          422: errorReply.describe('the stored queue, job name or data cannot be enqueued'),
         },
-      }),
+      },
     },
     async (req, reply) => {
-      const p = idParams.safeParse(req.params);
-      if (!p.success) return badRequestReply(reply, p.error);
-      const q = replayQuery.safeParse(req.query);
-      if (!q.success) return badRequestReply(reply, q.error);
       try {
-        const out = await replayFailure(replay, BigInt(p.data.id), { force: q.data.force ?? false });
+        const out = await replayFailure(replay, BigInt(req.params.id), { force: req.query.force ?? false });
         if (out.ok)
-          req.log.info({ failureId: p.data.id, jobId: out.jobId, by: req.user.sub }, 'dead letter replayed');
+          req.log.info(
+            { failureId: req.params.id, jobId: out.jobId, by: req.user.sub },
+            'dead letter replayed',
+          );
         return answerReplay(reply, out);
       } catch (err) {
         return unavailable(req, reply, err);
@@ -369,43 +357,42 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, redis, c
   app.post(
     '/api/admin/failures/replay',
     {
-      preHandler: admin,
-      config: docs({
-        summary: 'Replay every dead letter failed since a time',
-        description:
-          'Replays rows of the window (optionally one queue) that were never replayed, oldest first. Rows replayed before are counted and left alone, so repeating the call replays nothing new.',
-        auth: 'admin',
+      preValidation: admin,
+      schema: {
+        ...doc({
+          summary: 'Replay every dead letter failed since a time',
+          description:
+            'Replays rows of the window (optionally one queue) that were never replayed, oldest first. Rows replayed before are counted and left alone, so repeating the call replays nothing new.',
+          tags,
+          auth: 'admin',
+        }),
         body: bulkBody,
-        responses: {
-          200: {
-            description: 'what happened',
-            schema: z.object({
+        response: {
+          200: z
+            .object({
               matched: z.number().int(),
               replayed: z.number().int(),
               alreadyReplayed: z.number().int(),
               notReplayable: z.number().int(),
               errors: z.array(z.object({ id: z.string(), reason: z.string(), message: z.string() })),
-            }),
-          },
-          400: { description: 'invalid body', schema: badRequest },
-          503: {
-            description: 'Redis or PostgreSQL unavailable (rows replayed so far stay replayed)',
-            schema: error,
-          },
-          ...auth,
+            })
+            .describe('what happened'),
+          503: errorReply.describe('Redis or PostgreSQL unavailable (rows replayed so far stay replayed)'),
+          ...AUTH,
         },
-      }),
+      },
     },
     async (req, reply) => {
-      const b = bulkBody.safeParse(req.body ?? {});
-      if (!b.success) return badRequestReply(reply, b.error);
       try {
         const report = await replayFailuresSince(replay, {
-          queue: b.data.queue,
-          since: new Date(b.data.since),
-          until: b.data.until ? new Date(b.data.until) : undefined,
+          queue: req.body.queue,
+          since: new Date(req.body.since),
+          until: req.body.until ? new Date(req.body.until) : undefined,
         });
-        req.log.info({ ...b.data, ...report, errors: report.errors.length, by: req.user.sub }, 'bulk replay');
+        req.log.info(
+          { ...req.body, ...report, errors: report.errors.length, by: req.user.sub },
+          'bulk replay',
+        );
         return report;
       } catch (err) {
         return unavailable(req, reply, err);
@@ -416,26 +403,30 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, redis, c
   app.post(
     '/api/admin/webhooks/:id/replay',
     {
-      preHandler: admin,
-      config: docs({
-        summary: 'Replay a stored webhook event',
-        description:
-          "Sets the event's status back to 'queued' under a new job id, then enqueues it on its queue as a webhook-event job (mark first: the worker's settle is always the last write). An event whose job has not run yet, or is running and has not settled it, is left to that job: the answer names it and says leftToJob.",
-        auth: 'admin',
+      preValidation: admin,
+      schema: {
+        ...doc({
+          summary: 'Replay a stored webhook event',
+          description:
+            "Sets the event's status back to 'queued' under a new job id, then enqueues it on its queue as a webhook-event job (mark first: the worker's settle is always the last write). An event whose job has not run yet, or is running and has not settled it, is left to that job: the answer names it and says leftToJob.",
+          tags,
+          auth: 'admin',
+        }),
         params: idParams,
-        responses: {
+        response: {
           ...replayResponses,
-          422: { description: 'the event was never queued (rejected or ignored)', schema: error },
+          422: errorReply.describe('the event was never queued (rejected or ignored)'),
         },
-      }),
+      },
     },
     async (req, reply) => {
-      const p = idParams.safeParse(req.params);
-      if (!p.success) return badRequestReply(reply, p.error);
       try {
-        const out = await replayWebhookEvent(replay, BigInt(p.data.id));
+        const out = await replayWebhookEvent(replay, BigInt(req.params.id));
         if (out.ok)
-          req.log.info({ webhookEventId: p.data.id, jobId: out.jobId, by: req.user.sub }, 'webhook replayed');
+          req.log.info(
+            { webhookEventId: req.params.id, jobId: out.jobId, by: req.user.sub },
+            'webhook replayed',
+          );
         return answerReplay(reply, out);
       } catch (err) {
         return unavailable(req, reply, err);
@@ -446,44 +437,41 @@ export async function adminRoutes(app: FastifyInstance, { db, producer, redis, c
   app.post(
     '/api/admin/webhooks/replay',
     {
-      preHandler: admin,
-      config: docs({
-        summary: 'Replay every stored webhook event matching a filter',
-        description:
-          "Replays the events received in [since, until), optionally of one provider and one status, oldest first, each as the single-event replay does (status 'queued' first, then a new job). Events whose job has yet to settle them are left to it (leftToJob); rejected events are counted as notReplayable. Repeating the call replays the matching events again.",
-        auth: 'admin',
+      preValidation: admin,
+      schema: {
+        ...doc({
+          summary: 'Replay every stored webhook event matching a filter',
+          description:
+            "Replays the events received in [since, until), optionally of one provider and one status, oldest first, each as the single-event replay does (status 'queued' first, then a new job). Events whose job has yet to settle them are left to it (leftToJob); rejected events are counted as notReplayable. Repeating the call replays the matching events again.",
+          tags,
+          auth: 'admin',
+        }),
         body: webhookBulkBody,
-        responses: {
-          200: {
-            description: 'what happened',
-            schema: z.object({
+        response: {
+          200: z
+            .object({
               matched: z.number().int(),
               replayed: z.number().int(),
               leftToJob: z.number().int(),
               notReplayable: z.number().int(),
-            }),
-          },
-          400: { description: 'invalid body', schema: badRequest },
-          503: {
-            description:
-              "Redis or PostgreSQL unavailable (events replayed so far stay replayed; an event marked 'queued' whose add failed is enqueued by the redrive)",
-            schema: error,
-          },
-          ...auth,
+            })
+            .describe('what happened'),
+          503: errorReply.describe(
+            "Redis or PostgreSQL unavailable (events replayed so far stay replayed; an event marked 'queued' whose add failed is enqueued by the redrive)",
+          ),
+          ...AUTH,
         },
-      }),
+      },
     },
     async (req, reply) => {
-      const b = webhookBulkBody.safeParse(req.body ?? {});
-      if (!b.success) return badRequestReply(reply, b.error);
       try {
         const report = await replayWebhookEventsWhere(replay, {
-          provider: b.data.provider,
-          status: b.data.status,
-          since: new Date(b.data.since),
-          until: b.data.until ? new Date(b.data.until) : undefined,
+          provider: req.body.provider,
+          status: req.body.status,
+          since: new Date(req.body.since),
+          until: req.body.until ? new Date(req.body.until) : undefined,
         });
-        req.log.info({ ...b.data, ...report, by: req.user.sub }, 'bulk webhook replay');
+        req.log.info({ ...req.body, ...report, by: req.user.sub }, 'bulk webhook replay');
         return report;
       } catch (err) {
         return unavailable(req, reply, err);

@@ -1,8 +1,10 @@
 import type { Prisma } from '@cauce/db';
 import { JOBS, QUEUES } from '@cauce/queues';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
+import { AUTH, doc, errors, numericId, VIEWER_AUTH } from '../http/schemas.ts';
 
 /**
  * Beds24 backfill ("sync masivo"): POST creates a sync_runs row and queues a beds24-backfill job
@@ -19,7 +21,23 @@ const backfillBody = z
       .optional(),
     by: z.enum(['arrival', 'modified']).default('arrival'),
   })
-  .refine((p) => p.from <= p.to, { message: 'from must not be after to' });
+  .refine((p) => p.from <= p.to, { message: 'from must not be after to' })
+  // An empty POST lists what is missing, like an empty object.
+  .prefault({} as never);
+const runParams = z.object({ runId: numericId });
+const runResponse = z.object({
+  runId: z.string(),
+  status: z.string(),
+  params: z.unknown(),
+  processed: z.number().int(),
+  total: z.number().int().nullable(),
+  counters: z.unknown(),
+  checkpoint: z.unknown(),
+  error: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+const tags = ['admin'];
 
 const runView = (r: {
   id: bigint;
@@ -45,46 +63,64 @@ const runView = (r: {
   finishedAt: r.finishedAt?.toISOString() ?? null,
 });
 
-export async function beds24AdminRoutes(app: FastifyInstance, deps: IngressDeps) {
+export async function beds24AdminRoutes(scope: FastifyInstance, deps: IngressDeps) {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
   const { db, producer } = deps;
 
-  app.post('/api/admin/beds24/backfill', { preHandler: app.requireRole('admin') }, async (req, reply) => {
-    const parsed = backfillBody.safeParse(req.body ?? {});
-    if (!parsed.success)
-      return reply.code(400).send({
-        error: 'invalid_body',
-        issues: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`),
+  const startSchema = {
+    ...doc({
+      summary: 'Start a Beds24 backfill ("sync masivo") of the bookings in a date range',
+      description: 'worker-bookings runs it page by page, resumable from the run checkpoint.',
+      tags,
+      auth: 'admin',
+    }),
+    body: backfillBody,
+    response: {
+      202: z
+        .object({ runId: z.string(), jobId: z.string(), status: z.string() })
+        .describe('queued: follow /api/admin/beds24/backfill/{runId}'),
+      ...AUTH,
+    },
+  };
+  app.post(
+    '/api/admin/beds24/backfill',
+    { preValidation: app.requireRole('admin'), schema: startSchema },
+    async (req, reply) => {
+      const run = await db.syncRun.create({
+        data: {
+          source: 'beds24',
+          kind: 'backfill',
+          status: 'queued',
+          params: req.body as Prisma.InputJsonValue,
+          checkpoint: { page: 1 },
+        },
       });
-    const run = await db.syncRun.create({
-      data: {
-        source: 'beds24',
-        kind: 'backfill',
-        status: 'queued',
-        params: parsed.data as Prisma.InputJsonValue,
-        checkpoint: { page: 1 },
-      },
-    });
-    const runId = run.id.toString();
-    const job = await producer.add(
-      QUEUES.beds24Backfill,
-      JOBS.beds24Backfill,
-      { runId },
-      { jobId: `beds24-backfill-${runId}` },
-    );
-    req.log.info({ runId, params: parsed.data, by: req.user?.sub }, 'Beds24 backfill queued');
-    return reply.code(202).send({ runId, jobId: job.id, status: run.status });
-  });
+      const runId = run.id.toString();
+      const job = await producer.add(
+        QUEUES.beds24Backfill,
+        JOBS.beds24Backfill,
+        { runId },
+        { jobId: `beds24-backfill-${runId}` },
+      );
+      req.log.info({ runId, params: req.body, by: req.user?.sub }, 'Beds24 backfill queued');
+      return reply.code(202).send({ runId, jobId: String(job.id), status: run.status });
+    },
+  );
 
+  const runSchema = {
+    ...doc({ summary: "A Beds24 backfill run's progress", tags, auth: 'viewer' }),
+    params: runParams,
+    response: { 200: runResponse.describe('the run'), ...errors({ 404: 'no such run' }), ...VIEWER_AUTH },
+  };
   app.get(
     '/api/admin/beds24/backfill/:runId',
-    { preHandler: app.requireRole('viewer') },
+    { preValidation: app.requireRole('viewer'), schema: runSchema },
     async (req, reply) => {
-      const { runId } = req.params as { runId: string };
-      if (!/^\d+$/.test(runId)) return reply.code(400).send({ error: 'invalid_run_id' });
+      const { runId } = req.params;
       const run = await db.syncRun.findFirst({
         where: { id: BigInt(runId), source: 'beds24', kind: 'backfill' },
       });
-      if (!run) return reply.code(404).send({ error: 'not_found' });
+      if (!run) return reply.code(404).send({ error: 'not_found', message: 'not found' });
       return runView(run);
     },
   );

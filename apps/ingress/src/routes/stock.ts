@@ -13,9 +13,11 @@ import {
   secretValues,
 } from '@cauce/runtime';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
+import { AUTH, doc, errors, textBody, VIEWER_AUTH } from '../http/schemas.ts';
 import { hasRole } from '../plugins/auth.ts';
 
 /**
@@ -131,13 +133,157 @@ const testBody = z.object({
   new_stock: z.number().finite(),
 });
 const logsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
-const subscriptionsQuery = z.object({ reveal: bool.optional() });
+const subscriptionsQuery = z.object({
+  reveal: bool.optional().describe('admins only: show the URLs as stored'),
+});
+const tags = ['stock'];
+
+const eventsSchema = {
+  ...doc({
+    summary: 'Live stock changes (Server-Sent Events)',
+    description: '`Last-Event-ID` (or `?lastEventId=`) replays the events missed since that id.',
+    tags,
+    auth: 'viewer',
+  }),
+  querystring: z.object({ lastEventId: z.string().optional() }),
+  response: { 200: textBody('the event stream', 'text/event-stream'), ...VIEWER_AUTH },
+};
+const statsSchema = {
+  ...doc({ summary: 'Products, SIIGO webhook counts and sync state', tags, auth: 'viewer' }),
+  response: {
+    200: z
+      .object({
+        products: z.object({
+          total: z.number().int(),
+          synced: z.number().int(),
+          updated_today: z.number().int(),
+          avg_stock: z.number(),
+          last_sync_time: z.string().nullable(),
+        }),
+        webhooks: z.object({
+          total: z.number().int(),
+          processed: z.number().int(),
+          last_hour: z.number().int(),
+        }),
+        webhooksConfigured: z.boolean(),
+        syncRunning: z.boolean(),
+      })
+      .describe('stats'),
+    ...VIEWER_AUTH,
+  },
+};
+const syncSchema = {
+  ...doc({ summary: 'Run the SIIGO stock sync now', tags, auth: 'admin' }),
+  response: {
+    202: z.object({ queued: z.literal(true), jobId: z.string() }).describe('queued'),
+    ...AUTH,
+  },
+};
+const setupSchema = {
+  ...doc({ summary: 'Subscribe the SIIGO stock topics (idempotent)', tags, auth: 'admin' }),
+  response: {
+    200: z
+      .object({
+        url: z.string().describe('the subscribed URL, its path token masked'),
+        created: z.number().int(),
+        subscriptions: z.array(
+          z.object({
+            topic: z.string(),
+            id: z.string(),
+            externalId: z.string(),
+            status: z.enum(['existing', 'created']),
+          }),
+        ),
+      })
+      .describe('subscriptions found or created'),
+    ...errors({
+      409: 'another setup is running',
+      502: 'SIIGO refused (its status in the body)',
+      503: 'SIIGO or WEBHOOK_BASE_URL not configured',
+    }),
+    ...AUTH,
+  },
+};
+const subscriptionsSchema = {
+  ...doc({
+    summary: 'SIIGO webhook subscriptions Cauce created',
+    description:
+      "The URLs' path token (and the configured company key) are masked; `?reveal=true` shows them as stored, to admins only.",
+    tags,
+    auth: 'viewer',
+  }),
+  querystring: subscriptionsQuery,
+  response: {
+    200: z
+      .object({
+        subscriptions: z.array(
+          z.object({
+            id: z.string(),
+            topic: z.string(),
+            url: z.string(),
+            externalId: z.string(),
+            companyKey: z.string().nullable(),
+            active: z.boolean(),
+            createdAt: z.string(),
+          }),
+        ),
+      })
+      .describe('subscriptions'),
+    ...VIEWER_AUTH,
+    ...errors({ 403: 'reveal=true needs the admin role' }),
+  },
+};
+const logsSchema = {
+  ...doc({
+    summary: 'Latest SIIGO webhook events (see /api/admin/webhooks/logs for every provider)',
+    tags,
+    auth: 'viewer',
+  }),
+  querystring: logsQuery,
+  response: {
+    200: z
+      .object({
+        logs: z.array(
+          z.object({
+            id: z.string(),
+            topic: z.string(),
+            productId: z.string().nullable(),
+            status: z.string(),
+            error: z.string().nullable(),
+            attempts: z.number().int(),
+            receivedAt: z.string(),
+            processedAt: z.string().nullable(),
+          }),
+        ),
+      })
+      .describe('events, newest first'),
+    ...VIEWER_AUTH,
+  },
+};
+const testSchema = {
+  ...doc({
+    summary: 'A synthetic SIIGO stock.update through the real path',
+    description:
+      'Stored in webhook_events (marked synthetic), queued on siigo-stock and processed by worker-stock, which takes new_stock from it.',
+    tags,
+    auth: 'admin',
+  }),
+  body: testBody,
+  response: {
+    202: z
+      .object({ received: z.literal(true), webhookEventId: z.string(), timestamp: z.string() })
+      .describe('stored and queued'),
+    ...errors({ 404: 'no such product', 503: 'PostgreSQL unavailable: not stored' }),
+    ...AUTH,
+  },
+};
 
 function registerMetric<T>(registry: Registry, name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make();
 }
 
-export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
+export async function stockRoutes(scope: FastifyInstance, deps: IngressDeps) {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
   const { config, db, redis, producer, registry } = deps;
   const keys = siigo.stockRedisKeys(config.QUEUE_PREFIX);
   /** Subscription URLs carry SIIGO_WEBHOOK_TOKEN: shown and logged masked (secrets.ts). */
@@ -180,9 +326,10 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
   app.addHook('onClose', async () => client?.close());
 
   /** Live stock changes as Server-Sent Events; `Last-Event-ID` (or ?lastEventId=) replays what was missed. */
-  app.get('/api/stock/events', { preHandler: app.requireRole('viewer') }, async (req, reply) => {
-    const q = req.query as { lastEventId?: string };
-    const raw = req.headers['last-event-id'] ?? q.lastEventId;
+  const viewer = app.requireRole('viewer');
+  const admin = app.requireRole('admin');
+  app.get('/api/stock/events', { preValidation: viewer, schema: eventsSchema }, async (req, reply) => {
+    const raw = req.headers['last-event-id'] ?? req.query.lastEventId;
     const lastId = typeof raw === 'string' && STREAM_ID.test(raw.trim()) ? raw.trim() : null;
     reply.hijack();
     const res = reply.raw;
@@ -234,7 +381,7 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
   });
 
   /** The source document's stats shape. */
-  app.get('/api/stock/stats', { preHandler: app.requireRole('viewer') }, async () => {
+  app.get('/api/stock/stats', { preValidation: viewer, schema: statsSchema }, async () => {
     const [products] = await db.$queryRaw<
       Array<{
         total: bigint;
@@ -283,18 +430,18 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
   });
 
   /** Runs a sync now (the scheduler's job, queued once more; the worker's lock prevents overlap). */
-  app.post('/api/stock/sync', { preHandler: app.requireRole('admin') }, async (_req, reply) => {
+  app.post('/api/stock/sync', { preValidation: admin, schema: syncSchema }, async (_req, reply) => {
     const job = await producer.add(
       QUEUES.siigoSync,
       JOBS.siigoScheduledSync,
       { trigger: 'manual' },
       { jobId: `manual-${Date.now()}` },
     );
-    return reply.code(202).send({ queued: true, jobId: job.id });
+    return reply.code(202).send({ queued: true as const, jobId: String(job.id) });
   });
 
   /** Subscribes the three stock topics at SIIGO; a second call finds them and creates nothing. */
-  app.post('/api/webhooks/setup', { preHandler: app.requireRole('admin') }, async (req, reply) => {
+  app.post('/api/webhooks/setup', { preValidation: admin, schema: setupSchema }, async (req, reply) => {
     const api = siigoClient();
     if (!api) {
       const message = 'SIIGO disabled: missing SIIGO_USERNAME or SIIGO_ACCESS_KEY';
@@ -333,7 +480,7 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
           topic,
           id: row.id.toString(),
           externalId: sub.id,
-          status: found ? 'existing' : 'created',
+          status: found ? ('existing' as const) : ('created' as const),
         });
       }
       const created = results.filter((r) => r.status === 'created').length;
@@ -353,35 +500,38 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
    * The subscriptions, their URLs (which carry the path token) masked; `?reveal=true` shows them
    * as stored, to admins only (and the answer is not logged).
    */
-  app.get('/api/webhooks/subscriptions', { preHandler: app.requireRole('viewer') }, async (req, reply) => {
-    const q = subscriptionsQuery.safeParse(req.query);
-    if (!q.success)
-      return reply.code(400).send({ error: 'invalid_query', message: 'reveal must be true or false' });
-    const reveal = q.data.reveal === true;
-    if (reveal && !hasRole(req.user, 'admin'))
-      return reply.code(403).send({ error: 'forbidden', message: 'revealing secrets needs the admin role' });
-    if (reveal) req.log.info({ by: req.user.sub }, 'SIIGO subscription URLs revealed');
-    const show = (s: string | null) => (s === null || reveal ? s : mask(s));
-    const rows = await db.webhookSubscription.findMany({
-      where: { provider: 'siigo' },
-      orderBy: { id: 'asc' },
-    });
-    return {
-      subscriptions: rows.map((r) => ({
-        id: r.id.toString(),
-        topic: r.topic,
-        url: show(r.url),
-        externalId: r.externalId,
-        companyKey: show(r.companyKey),
-        active: r.active,
-        createdAt: r.createdAt.toISOString(),
-      })),
-    };
-  });
+  app.get(
+    '/api/webhooks/subscriptions',
+    { preValidation: viewer, schema: subscriptionsSchema },
+    async (req, reply) => {
+      const reveal = req.query.reveal === true;
+      if (reveal && !hasRole(req.user, 'admin'))
+        return reply
+          .code(403)
+          .send({ error: 'forbidden', message: 'revealing secrets needs the admin role' });
+      if (reveal) req.log.info({ by: req.user.sub }, 'SIIGO subscription URLs revealed');
+      const show = (s: string | null) => (s === null || reveal ? s : mask(s));
+      const rows = await db.webhookSubscription.findMany({
+        where: { provider: 'siigo' },
+        orderBy: { id: 'asc' },
+      });
+      return {
+        subscriptions: rows.map((r) => ({
+          id: r.id.toString(),
+          topic: r.topic,
+          url: reveal ? r.url : mask(r.url),
+          externalId: r.externalId,
+          companyKey: show(r.companyKey),
+          active: r.active,
+          createdAt: r.createdAt.toISOString(),
+        })),
+      };
+    },
+  );
 
   /** Latest SIIGO webhook events, newest first. */
-  app.get('/api/webhooks/logs', { preHandler: app.requireRole('viewer') }, async (req) => {
-    const { limit } = logsQuery.parse(req.query);
+  app.get('/api/webhooks/logs', { preValidation: viewer, schema: logsSchema }, async (req) => {
+    const { limit } = req.query;
     const rows = await db.webhookEvent.findMany({
       where: { provider: 'siigo' },
       orderBy: { id: 'desc' },
@@ -416,13 +566,8 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
    * siigo-stock, processed by worker-stock (which takes new_stock from it instead of re-fetching).
    * The row's `synthetic` column marks it, out of band: a provider's body can never select that path.
    */
-  app.post('/api/webhooks/test', { preHandler: app.requireRole('admin') }, async (req, reply) => {
-    const parsed = testBody.safeParse(req.body);
-    if (!parsed.success)
-      return reply
-        .code(400)
-        .send({ error: 'invalid_body', issues: parsed.error.issues.map((i) => i.message) });
-    const { product_id, new_stock } = parsed.data;
+  app.post('/api/webhooks/test', { preValidation: admin, schema: testSchema }, async (req, reply) => {
+    const { product_id, new_stock } = req.body;
     const id = String(product_id);
     const product = await db.product.findFirst({
       where: /^\d+$/.test(id) ? { OR: [{ id: BigInt(id) }, { siigoProductId: id }] } : { siigoProductId: id },
@@ -454,6 +599,6 @@ export async function stockRoutes(app: FastifyInstance, deps: IngressDeps) {
     }
     return reply
       .code(202)
-      .send({ received: true, webhookEventId: event.id, timestamp: new Date().toISOString() });
+      .send({ received: true as const, webhookEventId: event.id, timestamp: new Date().toISOString() });
   });
 }

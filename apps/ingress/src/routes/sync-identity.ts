@@ -1,8 +1,8 @@
 import type { Db } from '@cauce/db';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { badRequest } from '../http/bad-request.ts';
-import type { RouteDocs } from '../plugins/openapi.ts';
+import { AUTH, doc, errorReply, storedTime, VIEWER_AUTH } from '../http/schemas.ts';
 
 /**
  * Operator identity decisions (docs/staging.md, "Merge and split"): merge two clients, split a
@@ -45,21 +45,58 @@ const splitBody = z.object({
 const idParams = z.object({ id: clientId });
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) });
 
-const error = z.object({ error: z.string(), message: z.string().optional() });
-const auth = {
-  401: { description: 'missing or invalid token', schema: error },
-  403: { description: 'the token lacks the role', schema: error },
-};
-const docs = (d: Omit<RouteDocs, 'tags'>): { openapi: RouteDocs } => ({ openapi: { tags: ['sync'], ...d } });
+const tags = ['sync'];
 
-type StartUnify = () => Promise<{ run: { id: string }; started: boolean }>;
+/** A sync_runs row as the staging API shows it (bigint id as a string). */
+export const runSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  kind: z.string(),
+  status: z.string(),
+  params: z.unknown(),
+  counters: z.unknown(),
+  total: z.number().int().nullable(),
+  processed: z.number().int(),
+  checkpoint: z.unknown(),
+  error: z.string().nullable(),
+  startedAt: storedTime,
+  updatedAt: storedTime,
+  finishedAt: storedTime.nullable(),
+});
+/** A run request's answer: the run, and whether this request started it (false: one was under way). */
+export const startedRun = z.object({ run: runSchema, started: z.boolean() });
+const decisionSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  clientId: z.string(),
+  otherClientId: z.string().nullable(),
+  record: z.string().nullable(),
+  otherRecord: z.string().nullable(),
+  actor: z.string(),
+  note: z.string().nullable(),
+  active: z.boolean(),
+  createdAt: storedTime,
+});
+const decided = z.object({ decision: decisionSchema, unify: startedRun });
+const clientSchema = z.object({
+  id: z.string(),
+  stripeCustomerId: z.string().nullable(),
+  email: z.string().nullable(),
+  phoneE164: z.string().nullable(),
+  ghlContactId: z.string().nullable(),
+  manychatSubscriberId: z.string().nullable(),
+  name: z.string().nullable(),
+  emailSource: z.string().nullable(),
+  phoneSource: z.string().nullable(),
+  createdAt: storedTime,
+  updatedAt: storedTime,
+  retiredAt: storedTime.nullable(),
+  mergedInto: z.string().nullable(),
+});
 
-const decisionView = (d: {
-  id: bigint;
-  clientId: bigint;
-  otherClientId: bigint | null;
-  [k: string]: unknown;
-}) => ({
+type StartUnify = () => Promise<z.output<typeof startedRun>>;
+
+const decisionView = <D extends { id: bigint; clientId: bigint; otherClientId: bigint | null }>(d: D) => ({
   ...d,
   id: String(d.id),
   clientId: String(d.clientId),
@@ -75,48 +112,53 @@ async function leadRecord(tx: Pick<Db, '$queryRawUnsafe'>, client: bigint): Prom
   return rows[0]?.rec ?? null;
 }
 
-export async function identityRoutes(app: FastifyInstance, db: Db, startUnify: StartUnify) {
+export async function identityRoutes(scope: FastifyInstance, db: Db, startUnify: StartUnify) {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
   const admin = app.requireRole('admin');
   const viewer = app.requireRole('viewer');
 
   app.post(
     '/api/sync/clients/merge',
     {
-      preHandler: admin,
-      config: docs({
-        summary: 'Merge two clients into one',
-        description:
-          "Moves the `from` client's records, payments and open conflicts to `into`, retires `from` " +
-          '(merged_into = into), records the decision (later unify runs keep the two together) and starts a unify run.',
-        auth: 'admin',
+      preValidation: admin,
+      schema: {
+        ...doc({
+          summary: 'Merge two clients into one',
+          description:
+            "Moves the `from` client's records, payments and open conflicts to `into`, retires `from` " +
+            '(merged_into = into), records the decision (later unify runs keep the two together) and starts a unify run.',
+          tags,
+          auth: 'admin',
+        }),
         body: mergeBody,
-        responses: {
-          200: { description: 'merged; the decision and the unify run', schema: z.looseObject({}) },
-          404: { description: 'no such client', schema: error },
-          409: {
-            description: 'the same client twice, a retired client, or a client with no record',
-            schema: error,
-          },
-          ...auth,
+        response: {
+          200: decided.describe('merged; the decision and the unify run'),
+          404: errorReply.describe('no such client'),
+          409: errorReply.describe('the same client twice, a retired client, or a client with no record'),
+          ...AUTH,
         },
-      }),
+      },
     },
     async (req, reply) => {
-      const b = mergeBody.safeParse(req.body);
-      if (!b.success) return badRequest(reply, b.error);
-      const into = BigInt(b.data.into);
-      const from = BigInt(b.data.from);
+      const into = BigInt(req.body.into);
+      const from = BigInt(req.body.from);
       if (into === from)
         return reply.code(409).send({ error: 'same_client', message: 'into and from are one client' });
       const out = await db.$transaction(async (tx) => {
         const clients = await tx.client.findMany({ where: { id: { in: [into, from] } } });
         if (clients.length < 2)
-          return { status: 404, body: { error: 'not_found', message: 'no such client' } };
+          return { status: 404 as const, body: { error: 'not_found', message: 'no such client' } };
         if (clients.some((c) => c.retiredAt))
-          return { status: 409, body: { error: 'retired', message: 'a retired client cannot be merged' } };
+          return {
+            status: 409 as const,
+            body: { error: 'retired', message: 'a retired client cannot be merged' },
+          };
         const [rec, other] = [await leadRecord(tx, into), await leadRecord(tx, from)];
         if (!rec || !other)
-          return { status: 409, body: { error: 'no_records', message: 'both clients need a source record' } };
+          return {
+            status: 409 as const,
+            body: { error: 'no_records', message: 'both clients need a source record' },
+          };
         const decision = await tx.identityDecision.create({
           data: {
             kind: 'merge',
@@ -125,7 +167,7 @@ export async function identityRoutes(app: FastifyInstance, db: Db, startUnify: S
             record: rec,
             otherRecord: other,
             actor: req.user.sub,
-            note: b.data.note ?? null,
+            note: req.body.note ?? null,
           },
         });
         for (const t of RAW_TABLES)
@@ -146,7 +188,7 @@ export async function identityRoutes(app: FastifyInstance, db: Db, startUnify: S
             manychatSubscriberId: null,
           },
         });
-        return { status: 200, body: { decision: decisionView(decision) } };
+        return { status: 200 as const, body: { decision: decisionView(decision) } };
       });
       if (out.status !== 200) return reply.code(out.status).send(out.body);
       return reply.send({ ...out.body, unify: await startUnify() });
@@ -156,29 +198,28 @@ export async function identityRoutes(app: FastifyInstance, db: Db, startUnify: S
   app.post(
     '/api/sync/clients/:id/split',
     {
-      preHandler: admin,
-      config: docs({
-        summary: 'Take a source record out of a client into a client of its own',
-        description:
-          'Records the decision (later unify runs never join that record by its keys again; an earlier merge ' +
-          'decision naming it is withdrawn) and starts a unify run, which gives it its own client.',
-        auth: 'admin',
+      preValidation: admin,
+      schema: {
+        ...doc({
+          summary: 'Take a source record out of a client into a client of its own',
+          description:
+            'Records the decision (later unify runs never join that record by its keys again; an earlier merge ' +
+            'decision naming it is withdrawn) and starts a unify run, which gives it its own client.',
+          tags,
+          auth: 'admin',
+        }),
         params: idParams,
         body: splitBody,
-        responses: {
-          200: { description: 'the decision and the unify run', schema: z.looseObject({}) },
-          404: { description: 'the record is not one of this client', schema: error },
-          ...auth,
+        response: {
+          200: decided.describe('the decision and the unify run'),
+          404: errorReply.describe('the record is not one of this client'),
+          ...AUTH,
         },
-      }),
+      },
     },
     async (req, reply) => {
-      const p = idParams.safeParse(req.params);
-      if (!p.success) return badRequest(reply, p.error);
-      const b = splitBody.safeParse(req.body);
-      if (!b.success) return badRequest(reply, b.error);
-      const id = BigInt(p.data.id);
-      const record = b.data.record;
+      const id = BigInt(req.params.id);
+      const record = req.body.record;
       const decision = await db.$transaction(async (tx) => {
         const found = await tx.$queryRawUnsafe<Array<{ src: string; id: bigint }>>(
           `SELECT src, id FROM (${RECORDS}) r WHERE client_id = $1 AND src || ':' || src_id = $2`,
@@ -195,7 +236,7 @@ export async function identityRoutes(app: FastifyInstance, db: Db, startUnify: S
         // It no longer votes for its old client: unify gives it one of its own.
         await tx.$executeRawUnsafe(`UPDATE ${table} SET client_id = NULL WHERE id = $1`, row.id);
         return tx.identityDecision.create({
-          data: { kind: 'split', clientId: id, record, actor: req.user.sub, note: b.data.note ?? null },
+          data: { kind: 'split', clientId: id, record, actor: req.user.sub, note: req.body.note ?? null },
         });
       });
       if (!decision)
@@ -207,23 +248,30 @@ export async function identityRoutes(app: FastifyInstance, db: Db, startUnify: S
   app.get(
     '/api/sync/clients/:id',
     {
-      preHandler: viewer,
-      config: docs({
-        summary: 'A client, its source records and the decisions about it',
-        description: 'A retired client answers with merged_into: follow it to the survivor.',
-        auth: 'viewer',
+      preValidation: viewer,
+      schema: {
+        ...doc({
+          summary: 'A client, its source records and the decisions about it',
+          description: 'A retired client answers with merged_into: follow it to the survivor.',
+          tags,
+          auth: 'viewer',
+        }),
         params: idParams,
-        responses: {
-          200: { description: 'the client' },
-          404: { description: 'no such client', schema: error },
-          ...auth,
+        response: {
+          200: z
+            .object({
+              client: clientSchema,
+              records: z.array(z.string()),
+              decisions: z.array(decisionSchema),
+            })
+            .describe('the client'),
+          404: errorReply.describe('no such client'),
+          ...VIEWER_AUTH,
         },
-      }),
+      },
     },
     async (req, reply) => {
-      const p = idParams.safeParse(req.params);
-      if (!p.success) return badRequest(reply, p.error);
-      const id = BigInt(p.data.id);
+      const id = BigInt(req.params.id);
       const client = await db.client.findUnique({ where: { id } });
       if (!client) return reply.code(404).send({ error: 'not_found', message: 'no such client' });
       const records = await db.$queryRawUnsafe<Array<{ record: string }>>(
@@ -249,18 +297,18 @@ export async function identityRoutes(app: FastifyInstance, db: Db, startUnify: S
   app.get(
     '/api/sync/decisions',
     {
-      preHandler: viewer,
-      config: docs({
-        summary: 'Operator merge/split decisions, newest first (the audit)',
-        auth: 'viewer',
+      preValidation: viewer,
+      schema: {
+        ...doc({ summary: 'Operator merge/split decisions, newest first (the audit)', tags, auth: 'viewer' }),
         querystring: listQuery,
-        responses: { 200: { description: 'decisions' }, ...auth },
-      }),
+        response: {
+          200: z.object({ decisions: z.array(decisionSchema) }).describe('decisions'),
+          ...VIEWER_AUTH,
+        },
+      },
     },
-    async (req, reply) => {
-      const q = listQuery.safeParse(req.query);
-      if (!q.success) return badRequest(reply, q.error);
-      const rows = await db.identityDecision.findMany({ orderBy: { id: 'desc' }, take: q.data.limit });
+    async (req) => {
+      const rows = await db.identityDecision.findMany({ orderBy: { id: 'desc' }, take: req.query.limit });
       return { decisions: rows.map(decisionView) };
     },
   );
@@ -268,19 +316,39 @@ export async function identityRoutes(app: FastifyInstance, db: Db, startUnify: S
   app.get(
     '/api/sync/blocked',
     {
-      preHandler: viewer,
-      config: docs({
-        summary: 'Identifiers the last unify run did not use as keys (denylist, placeholder, cardinality)',
-        auth: 'viewer',
+      preValidation: viewer,
+      schema: {
+        ...doc({
+          summary: 'Identifiers the last unify run did not use as keys (denylist, placeholder, cardinality)',
+          tags,
+          auth: 'viewer',
+        }),
         querystring: listQuery,
-        responses: { 200: { description: 'the complete report, most-seen first' }, ...auth },
-      }),
+        response: {
+          200: z
+            .object({
+              total: z.number().int(),
+              blocked: z.array(
+                z.object({
+                  kind: z.string(),
+                  value: z.string(),
+                  reason: z.string(),
+                  seen: z.number().int(),
+                  updatedAt: storedTime,
+                }),
+              ),
+            })
+            .describe('the complete report, most-seen first'),
+          ...VIEWER_AUTH,
+        },
+      },
     },
-    async (req, reply) => {
-      const q = listQuery.safeParse(req.query);
-      if (!q.success) return badRequest(reply, q.error);
+    async (req) => {
       const [rows, total] = await Promise.all([
-        db.blockedIdentifier.findMany({ orderBy: [{ seen: 'desc' }, { value: 'asc' }], take: q.data.limit }),
+        db.blockedIdentifier.findMany({
+          orderBy: [{ seen: 'desc' }, { value: 'asc' }],
+          take: req.query.limit,
+        }),
         db.blockedIdentifier.count(),
       ]);
       return { total, blocked: rows };

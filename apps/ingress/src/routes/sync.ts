@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { Db, Prisma } from '@cauce/db';
 import { type FlowJob, JOBS, QUEUES } from '@cauce/queues';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
-import { badRequest } from '../http/bad-request.ts';
+import { AUTH, doc, errors, numericId, storedTime, textBody, VIEWER_AUTH } from '../http/schemas.ts';
 import { pageCsp } from '../plugins/security-headers.ts';
 import { csvImportRoutes } from './sync-csv.ts';
-import { identityRoutes } from './sync-identity.ts';
+import { identityRoutes, runSchema, startedRun } from './sync-identity.ts';
 
 /**
  * Staging admin (docs/staging.md): start syncs per source, unify, follow runs, count what waits
@@ -35,8 +36,25 @@ const conflictsQuery = z.object({
   status: z.enum(['open', 'resolved', 'all']).default('open'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
-const idParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
+const idParams = z.object({ id: numericId });
 const resolveBody = z.object({ choice: z.enum(['existing', 'incoming']) });
+const counts = z.record(z.string(), z.number().int());
+const conflictSchema = z.object({
+  id: z.string(),
+  clientId: z.string(),
+  field: z.string(),
+  existingValue: z.string().nullable(),
+  existingSource: z.string().nullable(),
+  incomingValue: z.string(),
+  incomingSource: z.string(),
+  incomingSourceId: z.string(),
+  status: z.string(),
+  choice: z.string().nullable(),
+  resolvedBy: z.string().nullable(),
+  resolvedAt: storedTime.nullable(),
+  createdAt: storedTime,
+});
+const tags = ['sync'];
 
 /** A queued/running run not updated for this long is considered lost. */
 const STALE_RUN_MS = 15 * 60_000;
@@ -50,6 +68,7 @@ function runView(r: {
   source: string;
   kind: string;
   status: string;
+  params: unknown;
   counters: unknown;
   total: number | null;
   processed: number;
@@ -99,9 +118,18 @@ const PAGE = readFileSync(new URL('../pages/sync/index.html', import.meta.url), 
 /** Only 'self' plus this page's own inline script and style, by hash. */
 const PAGE_CSP = pageCsp(PAGE);
 
-export async function syncRoutes(app: FastifyInstance, deps: IngressDeps) {
+export async function syncRoutes(scope: FastifyInstance, deps: IngressDeps) {
   const { db, producer } = deps;
-  app.get('/admin/sync', async (_req, reply) =>
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  const pageSchema = {
+    ...doc({
+      summary: 'The Sync Command Center page (HTML; it calls the API with the signed-in token)',
+      tags,
+      auth: 'public',
+    }),
+    response: { 200: textBody('the page', 'text/html') },
+  };
+  app.get('/admin/sync', { schema: pageSchema }, async (_req, reply) =>
     reply
       .type('text/html; charset=utf-8')
       .header('content-security-policy', PAGE_CSP)
@@ -109,8 +137,8 @@ export async function syncRoutes(app: FastifyInstance, deps: IngressDeps) {
       .send(PAGE),
   );
 
-  const admin = { preHandler: app.requireRole('admin') };
-  const viewer = { preHandler: app.requireRole('viewer') };
+  const admin = app.requireRole('admin');
+  const viewer = app.requireRole('viewer');
   await csvImportRoutes(app, deps);
 
   /**
@@ -180,36 +208,80 @@ export async function syncRoutes(app: FastifyInstance, deps: IngressDeps) {
 
   await identityRoutes(app, db, () => startRun('unify', 'unify', QUEUES.stagingUnify));
 
-  app.post('/api/sync/unify', admin, async (_req, reply) => {
+  const unifySchema = {
+    ...doc({ summary: 'Start a unify run (one at a time)', tags, auth: 'admin' }),
+    response: {
+      202: startedRun.describe('started'),
+      409: startedRun.describe('a unify run is under way: that run'),
+      ...AUTH,
+    },
+  };
+  app.post('/api/sync/unify', { preValidation: admin, schema: unifySchema }, async (_req, reply) => {
     const out = await startRun('unify', 'unify', QUEUES.stagingUnify);
     return reply.code(out.started ? 202 : 409).send(out);
   });
 
-  app.post('/api/sync/:source', admin, async (req, reply) => {
-    const p = sourceParams.safeParse(req.params);
-    if (!p.success) return badRequest(reply, p.error);
-    if (p.data.source === 'all') return reply.code(202).send({ runs: await startAll() });
-    const out = await startRun(p.data.source, 'sync', SOURCE_QUEUE[p.data.source]);
+  const syncSchema = {
+    ...doc({
+      summary: 'Start a sync of one source, or of all of them',
+      description:
+        "`all`: the ManyChat lookup starts once the sources it reads (GHL, Stripe) have finished; PayPal runs alongside. A source's run continues from the checkpoint of a run that failed for good.",
+      tags,
+      auth: 'admin',
+    }),
+    params: sourceParams,
+    response: {
+      202: z.object({ runs: z.array(startedRun) }).describe('started (all: each source, new or under way)'),
+      409: startedRun.describe('a run of this source is under way: that run'),
+      ...AUTH,
+    },
+  };
+  app.post('/api/sync/:source', { preValidation: admin, schema: syncSchema }, async (req, reply) => {
+    const { source } = req.params;
+    if (source === 'all') return reply.code(202).send({ runs: await startAll() });
+    const out = await startRun(source, 'sync', SOURCE_QUEUE[source]);
     if (!out.started) return reply.code(409).send(out);
     return reply.code(202).send({ runs: [out] });
   });
 
-  app.get('/api/sync/runs', viewer, async (req, reply) => {
-    const q = runsQuery.safeParse(req.query);
-    if (!q.success) return badRequest(reply, q.error);
+  const runsSchema = {
+    ...doc({ summary: 'Sync, unify and CSV runs, newest first', tags, auth: 'viewer' }),
+    querystring: runsQuery,
+    response: { 200: z.object({ runs: z.array(runSchema) }).describe('the runs'), ...VIEWER_AUTH },
+  };
+  app.get('/api/sync/runs', { preValidation: viewer, schema: runsSchema }, async (req) => {
     const runs = await db.syncRun.findMany({
-      where: q.data.source
-        ? { source: q.data.source }
+      where: req.query.source
+        ? { source: req.query.source }
         : { source: { in: [...SYNC_SOURCES, 'unify', 'csv'] } },
       orderBy: { startedAt: 'desc' },
-      take: q.data.limit,
+      take: req.query.limit,
     });
     return { runs: runs.map(runView) };
   });
 
-  app.get('/api/sync/pending', viewer, async () => ({ pending: await pendingCounts(db) }));
+  const pendingSchema = {
+    ...doc({ summary: 'Raw rows waiting to be unified, per table', tags, auth: 'viewer' }),
+    response: { 200: z.object({ pending: counts }).describe('counts per table'), ...VIEWER_AUTH },
+  };
+  app.get('/api/sync/pending', { preValidation: viewer, schema: pendingSchema }, async () => ({
+    pending: await pendingCounts(db),
+  }));
 
-  app.get('/api/sync/summary', viewer, async () => {
+  const summarySchema = {
+    ...doc({
+      summary: "Each source's latest run, table totals and what waits to be unified",
+      tags,
+      auth: 'viewer',
+    }),
+    response: {
+      200: z
+        .object({ latest: z.record(z.string(), runSchema), totals: counts, pending: counts })
+        .describe('the summary'),
+      ...VIEWER_AUTH,
+    },
+  };
+  app.get('/api/sync/summary', { preValidation: viewer, schema: summarySchema }, async () => {
     const latest = await db.$queryRaw<Array<{ id: bigint }>>`
       SELECT DISTINCT ON (source) id FROM sync_runs
        WHERE source IN ('ghl', 'manychat', 'stripe', 'paypal', 'unify') ORDER BY source, started_at DESC`;
@@ -221,59 +293,90 @@ export async function syncRoutes(app: FastifyInstance, deps: IngressDeps) {
     };
   });
 
-  app.get('/api/sync/conflicts', viewer, async (req, reply) => {
-    const q = conflictsQuery.safeParse(req.query);
-    if (!q.success) return badRequest(reply, q.error);
+  const conflictsSchema = {
+    ...doc({ summary: 'Merge conflicts (open by default), oldest first', tags, auth: 'viewer' }),
+    querystring: conflictsQuery,
+    response: {
+      200: z.object({ conflicts: z.array(conflictSchema) }).describe('the conflicts'),
+      ...VIEWER_AUTH,
+    },
+  };
+  app.get('/api/sync/conflicts', { preValidation: viewer, schema: conflictsSchema }, async (req) => {
     const rows = await db.mergeConflict.findMany({
-      where: q.data.status === 'all' ? {} : { status: q.data.status },
+      where: req.query.status === 'all' ? {} : { status: req.query.status },
       orderBy: { id: 'asc' },
-      take: q.data.limit,
+      take: req.query.limit,
     });
     return { conflicts: rows.map((c) => ({ ...c, id: String(c.id), clientId: String(c.clientId) })) };
   });
 
-  app.post('/api/sync/conflicts/:id/resolve', admin, async (req, reply) => {
-    const p = idParams.safeParse(req.params);
-    if (!p.success) return badRequest(reply, p.error);
-    const b = resolveBody.safeParse(req.body);
-    if (!b.success) return badRequest(reply, b.error);
-    const id = BigInt(p.data.id);
-    const conflict = await db.mergeConflict.findUnique({ where: { id } });
-    if (!conflict) return reply.code(404).send({ error: 'not_found' });
-    if (conflict.status !== 'open') return reply.code(409).send({ error: 'already_resolved' });
-    const field = conflict.field as keyof typeof CLIENT_FIELD;
-    if (b.data.choice === 'incoming') {
-      if (!(field in CLIENT_FIELD)) return reply.code(422).send({ error: 'unsupported_field' });
-      // An email belongs to one client: when another holds it, the answer is a merge of the two.
-      const holder =
-        field === 'email'
-          ? await db.client.findFirst({
-              where: { email: conflict.incomingValue, id: { not: conflict.clientId }, retiredAt: null },
-              select: { id: true },
-            })
-          : null;
-      if (holder)
-        return reply.code(409).send({
-          error: 'value_held_by_other_client',
-          message: `client ${holder.id} already has this ${field}: merge the two clients if they are one person`,
-          holderClientId: String(holder.id),
-          merge: {
-            path: '/api/sync/clients/merge',
-            body: { into: String(conflict.clientId), from: String(holder.id) },
+  const resolveSchema = {
+    ...doc({
+      summary: 'Resolve a merge conflict: keep the existing value or take the incoming one',
+      tags,
+      auth: 'admin',
+    }),
+    params: idParams,
+    body: resolveBody,
+    response: {
+      200: z.object({ conflict: conflictSchema }).describe('the conflict, resolved'),
+      ...errors({
+        404: 'no such conflict',
+        409: 'already resolved, or the incoming e-mail belongs to another client (merge them: the body says how)',
+        422: 'the field cannot be taken from the incoming value',
+      }),
+      ...AUTH,
+    },
+  };
+  app.post(
+    '/api/sync/conflicts/:id/resolve',
+    { preValidation: admin, schema: resolveSchema },
+    async (req, reply) => {
+      const id = BigInt(req.params.id);
+      const conflict = await db.mergeConflict.findUnique({ where: { id } });
+      if (!conflict) return reply.code(404).send({ error: 'not_found', message: 'not found' });
+      if (conflict.status !== 'open')
+        return reply.code(409).send({ error: 'already_resolved', message: 'already resolved' });
+      const field = conflict.field as keyof typeof CLIENT_FIELD;
+      if (req.body.choice === 'incoming') {
+        if (!(field in CLIENT_FIELD))
+          return reply.code(422).send({ error: 'unsupported_field', message: 'unsupported field' });
+        // An email belongs to one client: when another holds it, the answer is a merge of the two.
+        const holder =
+          field === 'email'
+            ? await db.client.findFirst({
+                where: { email: conflict.incomingValue, id: { not: conflict.clientId }, retiredAt: null },
+                select: { id: true },
+              })
+            : null;
+        if (holder)
+          return reply.code(409).send({
+            error: 'value_held_by_other_client',
+            message: `client ${holder.id} already has this ${field}: merge the two clients if they are one person`,
+            holderClientId: String(holder.id),
+            merge: {
+              path: '/api/sync/clients/merge',
+              body: { into: String(conflict.clientId), from: String(holder.id) },
+            },
+          });
+        await db.client.update({
+          where: { id: conflict.clientId },
+          data: {
+            [CLIENT_FIELD[field]]: conflict.incomingValue,
+            [SOURCE_FIELD[field]]: `${conflict.incomingSource}:${conflict.incomingSourceId}`,
           },
         });
-      await db.client.update({
-        where: { id: conflict.clientId },
+      }
+      const resolved = await db.mergeConflict.update({
+        where: { id },
         data: {
-          [CLIENT_FIELD[field]]: conflict.incomingValue,
-          [SOURCE_FIELD[field]]: `${conflict.incomingSource}:${conflict.incomingSourceId}`,
+          status: 'resolved',
+          choice: req.body.choice,
+          resolvedAt: new Date(),
+          resolvedBy: req.user.sub,
         },
       });
-    }
-    const resolved = await db.mergeConflict.update({
-      where: { id },
-      data: { status: 'resolved', choice: b.data.choice, resolvedAt: new Date(), resolvedBy: req.user.sub },
-    });
-    return { conflict: { ...resolved, id: String(resolved.id), clientId: String(resolved.clientId) } };
-  });
+      return { conflict: { ...resolved, id: String(resolved.id), clientId: String(resolved.clientId) } };
+    },
+  );
 }

@@ -1,7 +1,9 @@
 import { toJobId } from '@cauce/queues';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
 import { issuesMessage, zodIssues } from '../http/bad-request.ts';
+import { doc, documentationOnly, errors } from '../http/schemas.ts';
 import { decodeUtf8Body } from '../http/utf8-body.ts';
 import { dedupeKey } from '../webhooks/dedupe.ts';
 import type { Accepted } from '../webhooks/intake.ts';
@@ -27,6 +29,80 @@ function depthOf(value: unknown): number {
   }
   return max;
 }
+
+/** How each provider's deliveries are authenticated (the OpenAPI description of its routes). */
+const AUTH_DOCS: Record<WebhookProvider['name'], { title: string; auth: string; headers?: z.ZodObject }> = {
+  beds24: { title: 'Beds24', auth: '`Authorization: Bearer <BEDS24_WEBHOOK_TOKEN>` or the path token.' },
+  siigo: {
+    title: 'SIIGO',
+    auth: 'Unsigned: the path token (`/api/webhooks/siigo/{token}`) is the shared secret, and the body names the configured company_key; /api/webhooks/receive is an alias kept for existing subscriptions.',
+  },
+  stripe: {
+    title: 'Stripe',
+    auth: 'Verified with the `Stripe-Signature` header (5-minute tolerance).',
+    headers: z.object({ 'stripe-signature': z.string() }),
+  },
+  paypal: {
+    title: 'PayPal',
+    auth: 'Verified with the PAYPAL-TRANSMISSION-* headers and the certificate.',
+    headers: z.object({
+      'paypal-transmission-id': z.string(),
+      'paypal-transmission-time': z.string(),
+      'paypal-transmission-sig': z.string(),
+      'paypal-cert-url': z.string(),
+      'paypal-auth-algo': z.string(),
+    }),
+  },
+  ghl: {
+    title: 'GoHighLevel',
+    auth: 'Verified with `X-GHL-Signature` (Ed25519) or the legacy `X-WH-Signature` (RSA).',
+  },
+  manychat: { title: 'ManyChat', auth: 'Unsigned: the `X-Cauce-Token` header or the path token.' },
+};
+
+const webhookAck = z.object({
+  received: z.literal(true),
+  timestamp: z.string().optional(),
+  duplicate: z.literal(true).optional(),
+});
+const WEBHOOK_RESPONSES = {
+  200: webhookAck.describe('a repeated delivery: stored before, nothing enqueued'),
+  202: webhookAck.describe('stored in webhook_events and enqueued'),
+  ...errors({
+    400: 'body not valid UTF-8, malformed JSON, or a payload that fails validation (each path and message)',
+    401: 'signature, token or secret path did not verify',
+    413: 'body larger than BODY_LIMIT_BYTES',
+    415: 'content type other than application/json, or a charset other than UTF-8',
+    429: 'rate limited (and, for GoHighLevel only, PostgreSQL unavailable)',
+    503: 'PostgreSQL unavailable or the provider not configured: nothing was stored, retry after Retry-After',
+  }),
+};
+
+/**
+ * A provider route's schema. Documentation only (the route sets `documentationOnly` as its
+ * validator): the body is checked against the same `p.schema` by the handler, after the
+ * signature over the raw bytes.
+ */
+const webhookSchema = (p: WebhookProvider, path: string) => ({
+  ...doc({
+    summary: `${AUTH_DOCS[p.name].title} webhook`,
+    description: `Stored in webhook_events before it is acknowledged, then enqueued with the dedupe key as job id. ${AUTH_DOCS[p.name].auth}`,
+    tags: ['webhooks'],
+    auth: 'webhook',
+  }),
+  ...(path.includes(':token')
+    ? { params: z.object({ token: z.string().describe('the secret path token') }) }
+    : {}),
+  ...(AUTH_DOCS[p.name].headers ? { headers: AUTH_DOCS[p.name].headers } : {}),
+  body: p.schema,
+  consumes: ['application/json'],
+  response: WEBHOOK_RESPONSES,
+});
+const unknownProviderSchema = {
+  ...doc({ summary: 'Any other provider: 404', tags: ['webhooks'], auth: 'public' }),
+  params: z.object({ provider: z.string() }),
+  response: errors({ 404: 'no webhook route for this provider' }),
+};
 
 /**
  * POST /api/webhooks/<provider> (docs/webhooks.md): size limit -> content type -> authentication
@@ -179,8 +255,14 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
 
   const bodyLimit = config.BODY_LIMIT_BYTES;
   for (const p of createProviders(config))
-    for (const path of p.paths) app.post(path, { bodyLimit }, handle(p));
-  app.post('/api/webhooks/:provider', async (req, reply) => {
+    for (const path of p.paths)
+      app.post(
+        path,
+        { bodyLimit, schema: webhookSchema(p, path), validatorCompiler: documentationOnly },
+        handle(p),
+      );
+  const unknown = { schema: unknownProviderSchema, validatorCompiler: documentationOnly };
+  app.post('/api/webhooks/:provider', unknown, async (req, reply) => {
     metrics.received.inc({ provider: 'unknown', event: 'unknown', outcome: 'rejected' });
     return reply.code(404).send({
       error: 'unknown_provider',

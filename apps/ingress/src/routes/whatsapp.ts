@@ -1,9 +1,10 @@
 import { JOBS, QUEUES } from '@cauce/queues';
 import { bool } from '@cauce/runtime';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
-import { badRequest } from '../http/bad-request.ts';
+import { AUTH, doc, errors, storedTime, VIEWER_AUTH } from '../http/schemas.ts';
 
 /**
  * WhatsApp numbers registry admin (docs/whatsapp.md): list numbers (those without a queue
@@ -31,13 +32,40 @@ const numberSelect = {
   updatedAt: true,
 } as const;
 
-export async function whatsappRoutes(app: FastifyInstance, { db, producer }: IngressDeps) {
-  app.get('/api/whatsapp/numbers', { preHandler: app.requireRole('viewer') }, async (req, reply) => {
-    const q = listQuery.safeParse(req.query);
-    if (!q.success) return badRequest(reply, q.error);
-    const unassigned = q.data.unassigned === true;
+const numberView = z.object({
+  numberId: z.string(),
+  phoneNumber: z.string(),
+  displayName: z.string(),
+  wabaId: z.string().nullable(),
+  isActive: z.boolean(),
+  queue: z.object({ id: z.number().int(), name: z.string(), isActive: z.boolean() }).nullable(),
+  createdAt: storedTime,
+  updatedAt: storedTime,
+});
+const tags = ['whatsapp'];
+
+export async function whatsappRoutes(scope: FastifyInstance, { db, producer }: IngressDeps) {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  const viewer = app.requireRole('viewer');
+  const admin = app.requireRole('admin');
+
+  const listSchema = {
+    ...doc({
+      summary: 'WhatsApp numbers, by display name',
+      description: '`unassigned=true`: only active numbers without a queue (their conversations go nowhere).',
+      tags,
+      auth: 'viewer',
+    }),
+    querystring: listQuery,
+    response: {
+      200: z.object({ count: z.number().int(), numbers: z.array(numberView) }).describe('the numbers'),
+      ...VIEWER_AUTH,
+    },
+  };
+  app.get('/api/whatsapp/numbers', { preValidation: viewer, schema: listSchema }, async (req) => {
+    const unassigned = req.query.unassigned === true;
     // Unassigned means "receives messages and has nowhere to send them": active unless asked otherwise.
-    const active = q.data.active ?? (unassigned ? 'true' : 'all');
+    const active = req.query.active ?? (unassigned ? 'true' : 'all');
     const numbers = await db.crmWhatsappNumber.findMany({
       where: {
         ...(active === 'all' ? {} : { isActive: active === 'true' }),
@@ -49,16 +77,22 @@ export async function whatsappRoutes(app: FastifyInstance, { db, producer }: Ing
     return { count: numbers.length, numbers };
   });
 
+  const assignSchema = {
+    ...doc({ summary: "Assign a number's CRM queue (null: none)", tags, auth: 'admin' }),
+    params: numberParams,
+    body: assignBody,
+    response: {
+      200: numberView.describe('the number as updated'),
+      ...errors({ 404: 'no such number', 422: 'the queue does not exist or is not active' }),
+      ...AUTH,
+    },
+  };
   app.put(
     '/api/whatsapp/numbers/:numberId/queue',
-    { preHandler: app.requireRole('admin') },
+    { preValidation: admin, schema: assignSchema },
     async (req, reply) => {
-      const p = numberParams.safeParse(req.params);
-      if (!p.success) return badRequest(reply, p.error);
-      const b = assignBody.safeParse(req.body);
-      if (!b.success) return badRequest(reply, b.error);
-      const { numberId } = p.data;
-      const { queueId } = b.data;
+      const { numberId } = req.params;
+      const { queueId } = req.body;
       const number = await db.crmWhatsappNumber.findUnique({ where: { numberId } });
       if (!number)
         return reply.code(404).send({ error: 'not_found', message: `no WhatsApp number ${numberId}` });
@@ -83,7 +117,26 @@ export async function whatsappRoutes(app: FastifyInstance, { db, producer }: Ing
     },
   );
 
-  app.get('/api/whatsapp/queues', { preHandler: app.requireRole('viewer') }, async () => {
+  const queuesSchema = {
+    ...doc({ summary: 'CRM queues, with their count of active numbers', tags, auth: 'viewer' }),
+    response: {
+      200: z
+        .object({
+          queues: z.array(
+            z.object({
+              id: z.number().int(),
+              name: z.string(),
+              isActive: z.boolean(),
+              createdAt: storedTime,
+              activeNumbers: z.number().int(),
+            }),
+          ),
+        })
+        .describe('every queue'),
+      ...VIEWER_AUTH,
+    },
+  };
+  app.get('/api/whatsapp/queues', { preValidation: viewer, schema: queuesSchema }, async () => {
     const queues = await db.crmQueue.findMany({
       orderBy: { id: 'asc' },
       select: {
@@ -99,33 +152,59 @@ export async function whatsappRoutes(app: FastifyInstance, { db, producer }: Ing
     };
   });
 
-  app.post('/api/whatsapp/numbers/sync', { preHandler: app.requireRole('admin') }, async (req, reply) => {
+  const syncSchema = {
+    ...doc({ summary: 'Sync the numbers from WhatsApp now (worker-whatsapp runs it)', tags, auth: 'admin' }),
+    response: {
+      202: z
+        .object({ queued: z.literal(true), jobId: z.string(), statusUrl: z.string() })
+        .describe('queued: follow statusUrl'),
+      ...AUTH,
+    },
+  };
+  app.post('/api/whatsapp/numbers/sync', { preValidation: admin, schema: syncSchema }, async (req, reply) => {
     const job = await producer.add(QUEUES.whatsappNumbers, JOBS.whatsappNumbersSync, {
       trigger: 'manual',
       requestedBy: req.user.sub,
     });
     return reply.code(202).send({
-      queued: true,
-      jobId: job.id,
+      queued: true as const,
+      jobId: String(job.id),
       statusUrl: `/api/whatsapp/numbers/sync/${encodeURIComponent(String(job.id))}`,
     });
   });
 
   /** A sync job's state and, once completed, its report (added, updated, repaired, …). */
+  const syncStatusSchema = {
+    ...doc({ summary: "A sync job's state and, once completed, its report", tags, auth: 'viewer' }),
+    params: jobParams,
+    response: {
+      200: z
+        .object({
+          jobId: z.string(),
+          state: z.string(),
+          trigger: z.string().optional(),
+          attemptsMade: z.number().int(),
+          report: z.unknown().describe('added, updated, repaired, … (null until completed)'),
+          error: z.string().nullable(),
+          finishedAt: z.string().nullable(),
+        })
+        .describe('the job'),
+      ...errors({ 404: 'no such sync job' }),
+      ...VIEWER_AUTH,
+    },
+  };
   app.get(
     '/api/whatsapp/numbers/sync/:jobId',
-    { preHandler: app.requireRole('viewer') },
+    { preValidation: viewer, schema: syncStatusSchema },
     async (req, reply) => {
-      const p = jobParams.safeParse(req.params);
-      if (!p.success) return badRequest(reply, p.error);
       const queue = producer.queue(QUEUES.whatsappNumbers);
       // State first: a job read as finished already carries its result (both are set in one Redis script).
-      const state = await queue.getJobState(p.data.jobId);
-      const job = await queue.getJob(p.data.jobId);
+      const state = await queue.getJobState(req.params.jobId);
+      const job = await queue.getJob(req.params.jobId);
       if (!job || job.name !== JOBS.whatsappNumbersSync)
-        return reply.code(404).send({ error: 'not_found', message: `no sync job ${p.data.jobId}` });
+        return reply.code(404).send({ error: 'not_found', message: `no sync job ${req.params.jobId}` });
       return {
-        jobId: job.id,
+        jobId: String(job.id),
         state,
         trigger: (job.data as { trigger?: string }).trigger,
         attemptsMade: job.attemptsMade,
