@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import { ROUTE_DOCS } from '../openapi/route-docs.ts';
+import { AUTH_COOKIE } from './auth.ts';
 
 /**
  * How a route is documented. Routes keep validating themselves with zod's safeParse (their 400
@@ -133,7 +134,7 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'cauce_token' },
+          cookieAuth: { type: 'apiKey', in: 'cookie', name: AUTH_COOKIE },
           apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
         },
       },

@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
 import { badRequest } from '../http/bad-request.ts';
+import { authenticate } from '../plugins/auth.ts';
 import { pageCsp } from '../plugins/security-headers.ts';
+import { LOGIN_PATH } from './admin-login.ts';
 import { csvImportRoutes } from './sync-csv.ts';
 import { identityRoutes } from './sync-identity.ts';
 
@@ -94,18 +96,21 @@ async function totals(db: Db): Promise<Record<string, number>> {
   return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([k, v]) => [k, Number(v)]));
 }
 
-/** The Sync Command Center page: static, no data inside (it calls the API with the admin token). */
+/** The Sync Command Center page: static, no data inside (it calls the API with the session cookie). */
 const PAGE = readFileSync(new URL('../pages/sync/index.html', import.meta.url), 'utf8');
 /** Only 'self' plus this page's own inline script and style, by hash. */
 const PAGE_CSP = pageCsp(PAGE);
 
 export async function syncRoutes(app: FastifyInstance, { db, producer }: IngressDeps) {
-  app.get('/admin/sync', async (_req, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', PAGE_CSP)
-      .header('cache-control', 'no-store')
-      .send(PAGE),
+  // Not logged in: to the login form, back here afterwards.
+  app.get('/admin/sync', async (req, reply) =>
+    !(await authenticate(req))
+      ? reply.redirect(`${LOGIN_PATH}?next=${encodeURIComponent('/admin/sync')}`, 302)
+      : reply
+          .type('text/html; charset=utf-8')
+          .header('content-security-policy', PAGE_CSP)
+          .header('cache-control', 'no-store')
+          .send(PAGE),
   );
 
   const admin = { preHandler: app.requireRole('admin') };
