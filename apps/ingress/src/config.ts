@@ -120,7 +120,7 @@ export const ingressEnv = baseEnv.extend({
   RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).default(500),
   /** POST /api/admin/login attempts per client address per window (a stricter limit than the admin one). */
   LOGIN_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
-  /** POST /api/admin/login attempts per account (the token's subject) per window, from any address. */
+  /** POST /api/admin/login attempts per user name (case-insensitive) per window, from any address. */
   LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   /** Window of the login limits (ms). */
   LOGIN_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).default(900_000),

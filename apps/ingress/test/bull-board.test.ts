@@ -91,8 +91,8 @@ describe('Bull Board auth', () => {
     });
     expect(board.statusCode).toBe(200);
     expect(board.headers['content-type']).toContain('text/html');
-    // The header names who is logged in (the title in the board's UI config).
-    expect(board.body).toContain('Cauce queues · victor-viewer (viewer)');
+    // The header's user menu names who is logged in (the board's UI config).
+    expect(board.body).toContain('{"text":"victor-viewer (viewer)","url":"/api/admin/me"}');
     // A JWT is no session: as the cookie it is refused.
     const jwtCookie = await ingress.app.inject({
       method: 'GET',

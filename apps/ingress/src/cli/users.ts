@@ -14,8 +14,6 @@
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { createDb } from '@cauce/db';
-import { baseEnv, loadConfig, withLocalSettings } from '@cauce/runtime';
 import { z } from 'zod';
 import { AccountError, Accounts, USER_ROLES, userName } from '../users/accounts.ts';
 import { generatePassword, passwordProblem } from '../users/passwords.ts';
@@ -93,6 +91,9 @@ async function passwordFor(): Promise<{ password: string; generated: boolean }> 
   return { password: given, generated: false };
 }
 
+// Loaded only once the arguments are good: a usage error answers without them.
+const { baseEnv, loadConfig, withLocalSettings } = await import('@cauce/runtime');
+const { createDb } = await import('@cauce/db');
 const config = loadConfig(baseEnv.pick({ DATABASE_URL: true }), withLocalSettings());
 const db = createDb(config.DATABASE_URL, { max: 1 });
 // Audit lines go to stderr, so stdout holds only what a script may capture.

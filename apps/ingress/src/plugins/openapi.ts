@@ -140,7 +140,8 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
       },
       tags: [
         { name: 'admin', description: 'Queues, webhook logs, dead letters and replays' },
-        { name: 'auth', description: 'Browser login for Bull Board and the admin pages' },
+        { name: 'auth', description: 'Login (user name and password) and logout for the pages, who am I' },
+        { name: 'users', description: "Operators' users: add, disable, enable, passwords (admin)" },
         { name: 'webhooks', description: 'Provider webhooks' },
         { name: 'orders', description: 'Order intake and its operator views' },
         { name: 'stock', description: 'SIIGO stock' },

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
 import { AUTH_COOKIE, authenticate, ROLES } from '../plugins/auth.ts';
-import { pageCsp } from '../plugins/security-headers.ts';
+import { FORM_PAGE_REFERRER_POLICY, pageCsp } from '../plugins/security-headers.ts';
 import { userName } from '../users/accounts.ts';
 import { PASSWORD_MAX_LENGTH } from '../users/passwords.ts';
 
@@ -125,6 +125,7 @@ const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
   vary: 'Accept-Language',
+  'referrer-policy': FORM_PAGE_REFERRER_POLICY,
   // The page's one inline <style> is allowed by its hash; it has no script.
   'content-security-policy': pageCsp(loginPage('es', DEFAULT_AFTER_LOGIN)),
 };

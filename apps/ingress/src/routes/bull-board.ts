@@ -5,7 +5,7 @@ import { ALL_QUEUES } from '@cauce/queues';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IngressDeps } from '../context.ts';
 import { type AdminClaims, authenticate, hasRole } from '../plugins/auth.ts';
-import { LOGIN_PATH, LOGOUT_PATH } from './admin-login.ts';
+import { LOGIN_PATH, LOGOUT_PATH, ME_PATH } from './admin-login.ts';
 
 export const BOARD_PATH = '/api/admin/queues/ui';
 
@@ -55,16 +55,16 @@ export function selfContainedBoardPage(html: string): string {
 const UI_CONFIG = /(<script id="__UI_CONFIG__" type="application\/json">)([\s\S]*?)(<\/script>)/;
 
 /**
- * The board's header names who is logged in and their role: its title in the page's UI config
- * (a JSON block, not a script the CSP has to allow) gets " · name (role)". `<` is escaped so no
- * value can close the block.
+ * The board's header names who is logged in and their role: the first entry of its user menu
+ * (the miscLinks of the page's UI config, a JSON block the CSP need not allow), beside the logout
+ * link. `<` is escaped so no value can close the block.
  */
 export function withUser(html: string, user: AdminClaims | undefined): string {
   if (!user) return html;
   return html.replace(UI_CONFIG, (all, open: string, json: string, close: string) => {
     try {
-      const config = JSON.parse(json) as { boardTitle?: string };
-      config.boardTitle = `${config.boardTitle ?? 'Bull Board'} · ${user.sub} (${user.role})`;
+      const config = JSON.parse(json) as { miscLinks?: Array<{ text: string; url: string }> };
+      config.miscLinks = [{ text: `${user.sub} (${user.role})`, url: ME_PATH }, ...(config.miscLinks ?? [])];
       return `${open}${JSON.stringify(config).replace(/</g, '\\u003c')}${close}`;
     } catch {
       return all;

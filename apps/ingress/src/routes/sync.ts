@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
 import { badRequest } from '../http/bad-request.ts';
 import { authenticate } from '../plugins/auth.ts';
-import { pageCsp } from '../plugins/security-headers.ts';
+import { FORM_PAGE_REFERRER_POLICY, pageCsp } from '../plugins/security-headers.ts';
 import { LOGIN_PATH } from './admin-login.ts';
 import { csvImportRoutes } from './sync-csv.ts';
 import { identityRoutes } from './sync-identity.ts';
@@ -110,6 +110,7 @@ export async function syncRoutes(app: FastifyInstance, { db, producer }: Ingress
           .type('text/html; charset=utf-8')
           .header('content-security-policy', PAGE_CSP)
           .header('cache-control', 'no-store')
+          .header('referrer-policy', FORM_PAGE_REFERRER_POLICY)
           .send(PAGE),
   );
 
