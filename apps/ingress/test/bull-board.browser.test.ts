@@ -98,7 +98,7 @@ async function openJobData(page: Page) {
 
 describe('Bull Board in a browser', () => {
   it('a viewer logs in, sees every queue, opens a job with redacted data, and is offered no write action', async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const context = await browser.newContext({ locale: 'es-CO', viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
     const writes: string[] = [];
     page.on('request', (r) => {

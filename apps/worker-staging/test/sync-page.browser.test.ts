@@ -53,7 +53,7 @@ describe('Sync Command Center page (headless Chromium)', () => {
         { id: 'g-bob-2', email: 'robert@x.com', phone: '+573001110002' },
       ],
     });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ locale: 'es-CO', viewport: { width: 1280, height: 900 } });
     // Not logged in: the page sends the browser to the login form, which refuses a wrong password.
     await page.goto(`${ingress.base}/admin/sync`);
     await page.waitForURL(/\/api\/admin\/login\?next=/);
