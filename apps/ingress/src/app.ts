@@ -43,6 +43,8 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
 declare module 'fastify' {
   interface FastifyInstance {
     registeredRoutes: ReadonlyArray<{ method: string; url: string }>;
+    /** Settles once the start has created the first admin (or found users, or logged why not). */
+    firstAdmin: Promise<void>;
   }
 }
 
@@ -77,12 +79,16 @@ export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> 
     log: deps.log,
     sessionTtlMs: deps.config.SESSION_TTL_HOURS * 3600_000,
   });
-  // The first admin (CAUCE_ADMIN_USER / CAUCE_ADMIN_PASSWORD) when there is no user yet. A
-  // database that is down at start does not stop the webhook intake: it is logged and retried
-  // on the next start.
+  // The first admin (CAUCE_ADMIN_USER / CAUCE_ADMIN_PASSWORD) when there is no user yet. Not
+  // awaited by the start: a slow or stopped PostgreSQL must not hold or fail it (webhooks are
+  // taken meanwhile); a failure is logged and retried on the next start.
+  app.decorate('firstAdmin', Promise.resolve());
   app.addHook('onReady', async () => {
-    await app.accounts
-      ?.ensureFirstAdmin(deps.config.CAUCE_ADMIN_USER, deps.config.CAUCE_ADMIN_PASSWORD)
+    app.firstAdmin = (
+      app.accounts?.ensureFirstAdmin(deps.config.CAUCE_ADMIN_USER, deps.config.CAUCE_ADMIN_PASSWORD) ??
+      Promise.resolve()
+    )
+      .then(() => {})
       .catch((err: unknown) => deps.log.error({ err }, 'could not check for the first admin user'));
   });
   await app.register(viewerViewPlugin);

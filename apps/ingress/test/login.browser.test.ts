@@ -33,6 +33,7 @@ async function startStackIngress() {
   const deps = await createDeps(config);
   const app = await buildIngress(deps);
   base = await app.listen({ port, host: '127.0.0.1' });
+  await app.firstAdmin;
   port = Number(new URL(base).port);
   stack = {
     deps,

@@ -34,6 +34,7 @@ async function startLogged(vars: Record<string, string | undefined> = {}, testEn
   deps.log = createLogger('ingress-test', 'info', {}, { write: (l: string) => void lines.push(l) });
   const app = await buildIngress(deps);
   await app.ready();
+  await app.firstAdmin;
   return {
     app,
     lines,

@@ -77,6 +77,7 @@ export async function startIngress(env: TestEnv) {
   const deps = await createDeps(config);
   const app = await buildIngress(deps);
   await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.firstAdmin;
   const addr = app.server.address();
   const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   const token = mintToken(app, 'test-admin', 'admin');
