@@ -115,6 +115,8 @@ export function stackBanner(input: BannerInput): string {
   const { ingress, settingsFile, npmPrefix = '', demo, starting = true } = input;
   const workerPorts = input.workerPorts ?? 'WORKER_PORT, 9101..9105 by default';
   const token = `${npmPrefix}npm run --silent token -- --role admin --sub you`;
+  const user = input.env.CAUCE_ADMIN_USER || 'admin';
+  const password = input.env.CAUCE_ADMIN_PASSWORD;
   const lines = [
     `Cauce${demo ? ' DEMO' : ''} ${starting ? 'is starting' : '(not started)'} (settings: ${settingsFile}; print again: npm run ${demo ? 'demo' : 'stack'} -- --print-config)`,
     `  ingress        ${ingress}/api/ready   (webhooks under /api/webhooks/<provider>)`,
@@ -124,9 +126,17 @@ export function stackBanner(input: BannerInput): string {
     `  metrics        ${ingress}/metrics   (each worker on its own port: ${workerPorts})`,
     `  stock events   ${ingress}/api/stock/events   (Server-Sent Events)`,
     '',
-    'Log in: mint an admin token and paste it on the Bull Board or Sync Center login',
-    `  ${token}`,
-    `  (API clients: TOKEN=$(${token}); curl -H "Authorization: Bearer $TOKEN" ${ingress}/api/admin/queues/stats)`,
+    // Printed like the webhook secrets below: this is the local stack's own settings file.
+    password
+      ? `Log in at ${ingress}/api/admin/login as user ${user}, password ${password}`
+      : `Log in at ${ingress}/api/admin/login: no CAUCE_ADMIN_PASSWORD, so add a user first: ${npmPrefix}npm run users -- add --name you --role admin`,
+    ...(password
+      ? [
+          `  (CAUCE_ADMIN_PASSWORD in ${settingsFile}; it creates the first admin only, so after a passwd it no longer applies)`,
+        ]
+      : []),
+    `  users: ${npmPrefix}npm run users -- list | add --name ana --role viewer | passwd --name ana | disable --name ana`,
+    `  API clients and scripts: TOKEN=$(${token}); curl -H "Authorization: Bearer $TOKEN" ${ingress}/api/admin/queues/stats`,
     '',
     'Try each source flow (paste as is):',
     ...flowCommands(input).flatMap((f) => [`  # ${f.title}`, `  ${f.command}`]),

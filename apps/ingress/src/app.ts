@@ -11,6 +11,7 @@ import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { viewerViewPlugin } from './plugins/viewer-view.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminLoginRoutes } from './routes/admin-login.ts';
+import { adminUsersRoutes } from './routes/admin-users.ts';
 import { beds24AdminRoutes } from './routes/beds24-admin.ts';
 import { bullBoardRoutes } from './routes/bull-board.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -33,6 +34,7 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   syncRoutes,
   whatsappRoutes,
   adminLoginRoutes,
+  adminUsersRoutes,
   adminRoutes,
   bullBoardRoutes,
   webhookRoutes,
@@ -41,6 +43,8 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
 declare module 'fastify' {
   interface FastifyInstance {
     registeredRoutes: ReadonlyArray<{ method: string; url: string }>;
+    /** Settles once the start has created the first admin (or found users, or logged why not). */
+    firstAdmin: Promise<void>;
   }
 }
 
@@ -69,7 +73,24 @@ export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> 
     { parseAs: 'buffer' },
     strictUtf8Parser((_req, text, done) => done(null, text)),
   );
-  await app.register(authPlugin, { secret: deps.config.JWT_SECRET });
+  await app.register(authPlugin, {
+    secret: deps.config.JWT_SECRET,
+    db: deps.db,
+    log: deps.log,
+    sessionTtlMs: deps.config.SESSION_TTL_HOURS * 3600_000,
+  });
+  // The first admin (CAUCE_ADMIN_USER / CAUCE_ADMIN_PASSWORD) when there is no user yet. Not
+  // awaited by the start: a slow or stopped PostgreSQL must not hold or fail it (webhooks are
+  // taken meanwhile); a failure is logged and retried on the next start.
+  app.decorate('firstAdmin', Promise.resolve());
+  app.addHook('onReady', async () => {
+    app.firstAdmin = (
+      app.accounts?.ensureFirstAdmin(deps.config.CAUCE_ADMIN_USER, deps.config.CAUCE_ADMIN_PASSWORD) ??
+      Promise.resolve()
+    )
+      .then(() => {})
+      .catch((err: unknown) => deps.log.error({ err }, 'could not check for the first admin user'));
+  });
   await app.register(viewerViewPlugin);
   await app.register(securityHeadersPlugin);
   // Both add onRoute hooks, so they come before the routes.

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { siigo } from '@cauce/providers';
 import { baseEnv, bool, csv, optionalString as secret } from '@cauce/runtime';
 import { z } from 'zod';
+import { userName } from './users/accounts.ts';
 
 /** proxy-addr's names for address ranges, accepted in a TRUST_PROXY list. */
 const RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -72,6 +73,16 @@ export const ingressEnv = baseEnv.extend({
     .default(1024 * 1024),
   /** Secret for admin JWTs (HS256). At least 32 characters. */
   JWT_SECRET: z.string().min(32),
+  /** Name of the first admin user, created on start when the users table is empty. */
+  CAUCE_ADMIN_USER: userName.default('admin'),
+  /** Password of that first admin (at least 10 characters); read only while no user exists. Local stack: generated into .cauce/local.env. */
+  CAUCE_ADMIN_PASSWORD: secret,
+  /** How long a browser session lasts after login (hours). */
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 30)
+    .default(12),
   /** Proxies in front of the ingress whose X-Forwarded-* is trusted: a hop count (1 behind one load balancer), proxy IPs/CIDRs, true or false. */
   TRUST_PROXY: trustProxy.default(false),
   /** SIIGO API, for the stock subscriptions (docs/stock.md). Credentials shared with worker-stock. */
@@ -109,7 +120,7 @@ export const ingressEnv = baseEnv.extend({
   RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).default(500),
   /** POST /api/admin/login attempts per client address per window (a stricter limit than the admin one). */
   LOGIN_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
-  /** POST /api/admin/login attempts per account (the token's subject) per window, from any address. */
+  /** POST /api/admin/login attempts per user name (case-insensitive) per window, from any address. */
   LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   /** Window of the login limits (ms). */
   LOGIN_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).default(900_000),

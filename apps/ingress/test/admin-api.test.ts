@@ -4,7 +4,8 @@ import { setupTestEnv } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EMAIL_MASK, REDACTED } from '../src/admin/redact.ts';
-import { call, startIngress, startIngressWithoutRedis } from './support.ts';
+import { AUTH_COOKIE } from '../src/plugins/auth.ts';
+import { call, sessionCookie, startIngress, startIngressWithoutRedis } from './support.ts';
 
 /** The operator API against the real PostgreSQL and Redis (docs/operations-admin.md). */
 const env = await setupTestEnv();
@@ -65,13 +66,11 @@ describe('admin auth', () => {
     }
   });
 
-  it('accepts the token from the cauce_token cookie as well as the Bearer header', async () => {
-    const res = await ingress.app.inject({
-      method: 'GET',
-      url: '/api/admin/failures',
-      cookies: { cauce_token: ingress.viewer },
-    });
-    expect(res.statusCode).toBe(200);
+  it('accepts a login session cookie as well as the Bearer header, but not a token as the cookie', async () => {
+    const get = (cookie: string) =>
+      ingress.app.inject({ method: 'GET', url: '/api/admin/failures', cookies: { [AUTH_COOKIE]: cookie } });
+    expect((await get(await sessionCookie(ingress.app, 'victor-viewer', 'viewer'))).statusCode).toBe(200);
+    expect((await get(ingress.viewer)).statusCode).toBe(401);
   });
 });
 

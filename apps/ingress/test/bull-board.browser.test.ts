@@ -6,7 +6,7 @@ import { Worker } from 'bullmq';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOARD_PATH } from '../src/routes/bull-board.ts';
-import { startIngress } from './support.ts';
+import { sessionCookie, startIngress, TEST_PASSWORD } from './support.ts';
 
 /** An operator with a viewer token opens Bull Board in headless Chromium. */
 const env = await setupTestEnv();
@@ -22,6 +22,9 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   ingress = await startIngress(env);
   base = await ingress.app.listen({ port: 0, host: '127.0.0.1' });
+  // The users the browser logs in as.
+  await sessionCookie(ingress.app, 'victor-viewer', 'viewer');
+  await sessionCookie(ingress.app, 'ana-admin', 'admin');
 
   // One job that fails for good, carrying contact data, so the board has something to retry/delete.
   const queue = ingress.deps.producer.queue(QUEUES.callbellNotify);
@@ -73,9 +76,10 @@ const offeredActions = async (page: Page) => {
   return offered;
 };
 
-async function login(page: Page, token: string) {
+async function login(page: Page, user: string) {
   await page.goto(`${base}/api/admin/login`);
-  await page.fill('#token', token);
+  await page.fill('#user', user);
+  await page.fill('#password', TEST_PASSWORD);
   await page.click('#login-button');
   await page.waitForURL(new RegExp(BOARD_PATH));
 }
@@ -94,25 +98,26 @@ async function openJobData(page: Page) {
 
 describe('Bull Board in a browser', () => {
   it('a viewer logs in, sees every queue, opens a job with redacted data, and is offered no write action', async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const context = await browser.newContext({ locale: 'es-CO', viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
     const writes: string[] = [];
     page.on('request', (r) => {
       if (!['GET', 'HEAD'].includes(r.method())) writes.push(`${r.method()} ${new URL(r.url()).pathname}`);
     });
 
-    // Not logged in: the board sends the browser to the login page, which refuses a bad token.
+    // Not logged in: the board sends the browser to the login page, which refuses a wrong password.
     await page.goto(`${base}${BOARD_PATH}`);
     await page.waitForURL(/\/api\/admin\/login\?next=/);
-    await page.fill('#token', 'not-a-token');
+    await page.fill('#user', 'victor-viewer');
+    await page.fill('#password', 'not the password');
     await page.click('#login-button');
-    await expect.poll(() => page.textContent('#login-error')).toContain('Login failed');
+    await expect.poll(() => page.textContent('#login-error')).toContain('Usuario o contraseña incorrectos');
     await shot(page, '1-login-refused');
 
-    await page.fill('#token', ingress.viewer);
+    await page.fill('#password', TEST_PASSWORD);
     await page.click('#login-button');
     await page.waitForURL(new RegExp(BOARD_PATH));
-    const session = (await context.cookies()).find((c) => c.name === 'cauce_token');
+    const session = (await context.cookies()).find((c) => c.name === 'cauce_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
 
     for (const name of ALL_QUEUES) await page.getByText(name, { exact: true }).first().waitFor();
@@ -149,7 +154,7 @@ describe('Bull Board in a browser', () => {
   it('an admin sees the same job as stored, with its write actions', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
-    await login(page, ingress.admin);
+    await login(page, 'ana-admin');
     await openFailedList(page);
     expect(await offeredActions(page)).toEqual(Object.keys(WRITE_ACTIONS));
     await openJobData(page);

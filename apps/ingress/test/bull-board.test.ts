@@ -2,9 +2,9 @@ import { ALL_QUEUES, JOBS, QUEUES } from '@cauce/queues';
 import { setupTestEnv } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACTED } from '../src/admin/redact.ts';
-import { mintToken } from '../src/plugins/auth.ts';
+import { AUTH_COOKIE, mintToken } from '../src/plugins/auth.ts';
 import { BOARD_PATH } from '../src/routes/bull-board.ts';
-import { call, startIngress } from './support.ts';
+import { call, startIngress, TEST_PASSWORD } from './support.ts';
 
 /** Bull Board behind auth: cookie login, viewer read-only and redaction enforced by the server. */
 const env = await setupTestEnv();
@@ -13,6 +13,9 @@ const API = `${BOARD_PATH}/api`;
 
 beforeAll(async () => {
   ingress = await startIngress(env);
+  await ingress.app.ready();
+  await ingress.app.accounts!.add({ name: 'victor-viewer', role: 'viewer', password: TEST_PASSWORD }, 'test');
+  await ingress.app.accounts!.add({ name: 'ana-admin', role: 'admin', password: TEST_PASSWORD }, 'test');
   const p = ingress.deps.producer;
   await p.add(
     QUEUES.callbellNotify,
@@ -55,22 +58,27 @@ describe('Bull Board auth', () => {
       method: 'POST',
       url: '/api/admin/login',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'token=nope',
+      payload: new URLSearchParams({ user: 'victor-viewer', password: 'not the password' }).toString(),
     });
     expect(bad.statusCode).toBe(401);
     expect(bad.headers['set-cookie']).toBeUndefined();
-    expect(bad.body).toContain('Login failed');
+    expect(bad.body).toContain('Usuario o contraseña incorrectos');
 
     const res = await ingress.app.inject({
       method: 'POST',
       url: '/api/admin/login',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ token: ingress.viewer, next: `${BOARD_PATH}/` }).toString(),
+      payload: new URLSearchParams({
+        user: 'Victor-Viewer',
+        password: TEST_PASSWORD,
+        next: `${BOARD_PATH}/`,
+      }).toString(),
     });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe(`${BOARD_PATH}/`);
     const cookie = String(res.headers['set-cookie']);
-    expect(cookie).toMatch(/^cauce_token=[\w-]+\.[\w-]+\.[\w-]+;/);
+    const session = /^cauce_session=([\w-]{43});/.exec(cookie)?.[1];
+    expect(session).toBeDefined();
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');
     expect(cookie).toContain('Path=/');
@@ -79,10 +87,19 @@ describe('Bull Board auth', () => {
     const board = await ingress.app.inject({
       method: 'GET',
       url: `${BOARD_PATH}/`,
-      cookies: { cauce_token: ingress.viewer },
+      cookies: { [AUTH_COOKIE]: session! },
     });
     expect(board.statusCode).toBe(200);
     expect(board.headers['content-type']).toContain('text/html');
+    // The header's user menu names who is logged in (the board's UI config).
+    expect(board.body).toContain('{"text":"victor-viewer (viewer)","url":"/api/admin/me"}');
+    // A JWT is no session: as the cookie it is refused.
+    const jwtCookie = await ingress.app.inject({
+      method: 'GET',
+      url: `${API}/queues`,
+      cookies: { [AUTH_COOKIE]: ingress.viewer },
+    });
+    expect(jwtCookie.statusCode).toBe(401);
   });
 
   it('never redirects a login to another site', async () => {
@@ -90,19 +107,26 @@ describe('Bull Board auth', () => {
       method: 'POST',
       url: '/api/admin/login',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ token: ingress.viewer, next: '//evil.example/x' }).toString(),
+      payload: new URLSearchParams({
+        user: 'victor-viewer',
+        password: TEST_PASSWORD,
+        next: '//evil.example/x',
+      }).toString(),
     });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe(BOARD_PATH);
-    const json = await call(ingress.app, 'POST', '/api/admin/login', null, { token: ingress.admin });
+    const json = await call(ingress.app, 'POST', '/api/admin/login', null, {
+      user: 'ana-admin',
+      password: TEST_PASSWORD,
+    });
     expect(json.status).toBe(200);
-    expect(json.body).toMatchObject({ sub: 'ana-admin', role: 'admin' });
+    expect(json.body).toMatchObject({ user: 'ana-admin', role: 'admin' });
   });
 
   it('logout clears the cookie', async () => {
     const res = await ingress.app.inject({ method: 'GET', url: '/api/admin/logout' });
     expect(res.statusCode).toBe(303);
-    expect(String(res.headers['set-cookie'])).toMatch(/cauce_token=;.*Expires=Thu, 01 Jan 1970/);
+    expect(String(res.headers['set-cookie'])).toMatch(/cauce_session=;.*Expires=Thu, 01 Jan 1970/);
   });
 });
 

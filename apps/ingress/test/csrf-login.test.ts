@@ -1,15 +1,16 @@
 import { setupTestEnv } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken } from '../src/plugins/auth.ts';
+import { AUTH_COOKIE } from '../src/plugins/auth.ts';
 import { BOARD_PATH } from '../src/routes/bull-board.ts';
-import { startIngress } from './support.ts';
+import { sessionCookie, startIngress, TEST_PASSWORD } from './support.ts';
 
 /**
  * Writes authenticated by the session cookie must come from this server's own pages (Origin or
- * Referer), and POST /api/admin/login is rate limited per client address and per account.
+ * Referer), and POST /api/admin/login is rate limited per client address and per user name.
  */
 const env = await setupTestEnv();
 let ingress: Awaited<ReturnType<typeof startIngress>>;
+let adminSession: string;
 const HOST = 'cauce.example:3001';
 
 beforeAll(async () => {
@@ -19,6 +20,9 @@ beforeAll(async () => {
     LOGIN_RATE_LIMIT_WINDOW_MS: '600000',
     RATE_LIMIT_REDIS_TIMEOUT_MS: '10000',
   });
+  adminSession = await sessionCookie(ingress.app, 'ana-admin', 'admin');
+  for (const name of ['ana-login', 'bob-login', 'victor-viewer'])
+    await ingress.app.accounts!.add({ name, role: 'viewer', password: TEST_PASSWORD }, 'test');
 });
 afterAll(async () => {
   await ingress?.close();
@@ -32,7 +36,7 @@ const withCookie = (headers: Record<string, string>, method: 'POST' | 'PUT' | 'G
       method,
       url,
       headers: { host: HOST, ...headers },
-      cookies: { cauce_token: ingress.admin },
+      cookies: { [AUTH_COOKIE]: adminSession },
       ...(method === 'GET' ? {} : { payload: body }),
     })
     .then((r) => ({ status: r.statusCode, body: r.json() as { error?: string } }));
@@ -60,7 +64,7 @@ describe('cookie-authenticated writes (CSRF)', () => {
       method: 'POST',
       url: '/api/admin/logout',
       headers: { host: HOST, origin: 'https://evil.example' },
-      cookies: { cauce_token: ingress.admin },
+      cookies: { [AUTH_COOKIE]: adminSession },
     });
     expect(logout.statusCode).toBe(403);
   });
@@ -74,7 +78,7 @@ describe('cookie-authenticated writes (CSRF)', () => {
       method: 'POST',
       url: REPLAY,
       headers: { host: 'cauce.example:443', origin: 'https://cauce.example' },
-      cookies: { cauce_token: ingress.admin },
+      cookies: { [AUTH_COOKIE]: adminSession },
       payload: body,
     });
     expect(res.statusCode).toBe(200);
@@ -105,7 +109,7 @@ describe('cookie-authenticated writes (CSRF)', () => {
       method: 'POST',
       url: '/api/admin/login',
       remoteAddress: '192.0.2.200',
-      payload: { token: ingress.viewer },
+      payload: { user: 'victor-viewer', password: TEST_PASSWORD },
     });
     expect(res.statusCode).toBe(200);
     const cookie = String(res.headers['set-cookie']);
@@ -115,33 +119,32 @@ describe('cookie-authenticated writes (CSRF)', () => {
 });
 
 describe('login rate limits', () => {
-  const login = (token: string, remoteAddress: string) =>
+  const login = (user: string, password: string, remoteAddress: string) =>
     ingress.app
-      .inject({ method: 'POST', url: '/api/admin/login', remoteAddress, payload: { token } })
+      .inject({ method: 'POST', url: '/api/admin/login', remoteAddress, payload: { user, password } })
       .then((r) => ({ status: r.statusCode, retryAfter: r.headers['retry-after'], body: r.json() }));
 
-  it('counts attempts per account, whatever address they come from', async () => {
-    const ana = mintToken(ingress.app, 'ana-login', 'admin');
-    expect((await login(ana, '198.51.100.1')).status).toBe(200);
-    // A wrong token claiming the same account counts too.
-    const forged = `${ana.slice(0, -4)}AAAA`;
-    expect((await login(forged, '198.51.100.2')).status).toBe(401);
-    const limited = await login(ana, '198.51.100.3');
+  it('counts attempts per user name (any case), whatever address they come from', async () => {
+    expect((await login('ana-login', TEST_PASSWORD, '198.51.100.1')).status).toBe(200);
+    // A wrong password for the same user counts too, and so does the name in capitals.
+    expect((await login('ANA-login', 'wrong password!', '198.51.100.2')).status).toBe(401);
+    const limited = await login('ana-login', TEST_PASSWORD, '198.51.100.3');
     expect(limited.status).toBe(429);
     expect(limited.body).toMatchObject({ error: 'rate_limited' });
     expect(Number(limited.retryAfter)).toBeGreaterThan(0);
-    // Another account from the same address still logs in.
-    expect((await login(mintToken(ingress.app, 'bob-login', 'viewer'), '198.51.100.3')).status).toBe(200);
+    // Another user from the same address still logs in.
+    expect((await login('bob-login', TEST_PASSWORD, '198.51.100.3')).status).toBe(200);
   });
 
-  it('counts attempts per address, whatever account they name', async () => {
+  it('counts attempts per address, whatever user they name', async () => {
     const from = '203.0.113.44';
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++)
-      statuses.push((await login(mintToken(ingress.app, `user-${i}`, 'viewer'), from)).status);
-    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
-    // Not JWTs at all: still counted for the address.
-    expect((await login('not-a-token', from)).status).toBe(429);
-    expect((await login('not-a-token', '203.0.113.45')).status).toBe(401);
+    for (let i = 0; i < 6; i++) statuses.push((await login(`user-${i}`, TEST_PASSWORD, from)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+    // A body without a user name: still counted for the address.
+    const bare = (remoteAddress: string) =>
+      ingress.app.inject({ method: 'POST', url: '/api/admin/login', remoteAddress, payload: {} });
+    expect((await bare(from)).statusCode).toBe(429);
+    expect((await bare('203.0.113.45')).statusCode).toBe(400);
   });
 });

@@ -2,8 +2,9 @@ import { QUEUES } from '@cauce/queues';
 import { setupTestEnv } from '@cauce/testkit';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FORM_PAGE_REFERRER_POLICY } from '../src/plugins/security-headers.ts';
 import { BOARD_PATH } from '../src/routes/bull-board.ts';
-import { startIngress } from './support.ts';
+import { sessionCookie, startIngress, TEST_PASSWORD } from './support.ts';
 
 /**
  * Every operator page in headless Chromium (login, Bull Board, the Sync Command Center, /docs):
@@ -22,6 +23,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 beforeAll(async () => {
   ingress = await startIngress(env);
   base = await ingress.app.listen({ port: 0, host: '127.0.0.1' });
+  await sessionCookie(ingress.app, 'ana-admin', 'admin'); // creates the user the pages log in as
   await ingress.deps.producer
     .queue(QUEUES.biginOrders)
     .add('bigin-create-order', { orderId: 7 }, { jobId: 'pages-job-1', delay: 3_600_000 });
@@ -66,7 +68,11 @@ function expectSecurityHeaders(url: string, headers: Record<string, string>) {
   expect(csp, url).not.toContain('unsafe-inline');
   expect(csp, url).not.toMatch(/https?:|\*/);
   expect(headers['x-content-type-options'], url).toBe('nosniff');
-  expect(headers['referrer-policy'], url).toBe('no-referrer');
+  // Pages that post forms send their Origin to this server (FORM_PAGE_REFERRER_POLICY); no page
+  // sends a referrer to another site.
+  expect(headers['referrer-policy'], url).toBe(
+    /^\/(api\/admin\/login|admin\/sync)/.test(url) ? FORM_PAGE_REFERRER_POLICY : 'no-referrer',
+  );
   expect(headers['x-frame-options'], url).toBe('DENY');
 }
 
@@ -88,7 +94,8 @@ describe('operator pages', () => {
     const w = await watchedContext();
     const page = await w.context.newPage();
     await open(page, '/api/admin/login');
-    await page.fill('#token', ingress.admin);
+    await page.fill('#user', 'ana-admin');
+    await page.fill('#password', TEST_PASSWORD);
     await page.click('#login-button');
     await page.waitForURL(new RegExp(BOARD_PATH));
     await page.getByText(QUEUES.biginOrders, { exact: true }).first().waitFor({ timeout: 15_000 });
@@ -103,10 +110,14 @@ describe('operator pages', () => {
   it('the Sync Command Center logs in and refreshes through its API only', async () => {
     const w = await watchedContext();
     const page = await w.context.newPage();
-    await open(page, '/admin/sync');
-    await page.fill('#token', ingress.admin);
+    await page.goto(`${base}/admin/sync`);
+    await page.waitForURL(/\/api\/admin\/login\?next=/);
+    await page.fill('#user', 'ana-admin');
+    await page.fill('#password', TEST_PASSWORD);
     await page.click('#login-button');
-    await page.locator('#app').waitFor({ state: 'visible', timeout: 15_000 });
+    await page.waitForURL(/\/admin\/sync$/);
+    await open(page, '/admin/sync');
+    await expect.poll(() => page.textContent('#who')).toBe('ana-admin (admin)');
     await expect.poll(() => page.textContent('#clients-count')).toBe('0');
     await done(w);
   });

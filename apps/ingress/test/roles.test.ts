@@ -1,13 +1,14 @@
 import { setupTestEnv } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH_COOKIE } from '../src/plugins/auth.ts';
 import { BOARD_PATH } from '../src/routes/bull-board.ts';
 import { startIngress } from './support.ts';
 
 /**
  * Tokens signed with the real JWT secret whose role is not one of ROLES: names of inherited
  * object properties (which a `RANK[role]` lookup finds), other strings, and non-strings. Every
- * surface refuses them: admin API, Bull Board (Bearer and cookie), the pages' APIs, the stock
- * SSE stream and the cookie login.
+ * surface refuses them: admin API, Bull Board (Bearer, and as a would-be session cookie), the
+ * pages' APIs, the stock SSE stream and the login.
  */
 const env = await setupTestEnv();
 let ingress: Awaited<ReturnType<typeof startIngress>>;
@@ -85,27 +86,27 @@ describe('tokens with an unknown role', () => {
       const api = await ingress.app.inject({
         method: 'GET',
         url: `${BOARD_PATH}/api/queues`,
-        cookies: { cauce_token: token },
+        cookies: { [AUTH_COOKIE]: token },
       });
       expect(api.statusCode, JSON.stringify(role)).toBe(401);
       const page = await ingress.app.inject({
         method: 'GET',
         url: `${BOARD_PATH}/`,
-        cookies: { cauce_token: token },
+        cookies: { [AUTH_COOKIE]: token },
       });
       expect(page.statusCode, JSON.stringify(role)).toBe(302);
       expect(page.headers.location).toMatch(/^\/api\/admin\/login\?next=/);
     }
   });
 
-  it('cannot log in: 401 and no cookie, for JSON and form posts', async () => {
+  it('cannot log in (the login takes a user name and password, not a token): no cookie', async () => {
     for (const { role, token } of tokens) {
       const json = await ingress.app.inject({
         method: 'POST',
         url: '/api/admin/login',
         payload: { token },
       });
-      expect(json.statusCode, JSON.stringify(role)).toBe(401);
+      expect(json.statusCode, JSON.stringify(role)).toBe(400);
       expect(json.headers['set-cookie'], JSON.stringify(role)).toBeUndefined();
       const form = await ingress.app.inject({
         method: 'POST',
@@ -113,8 +114,16 @@ describe('tokens with an unknown role', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         payload: new URLSearchParams({ token }).toString(),
       });
-      expect(form.statusCode, JSON.stringify(role)).toBe(401);
+      expect(form.statusCode, JSON.stringify(role)).toBe(400);
       expect(form.headers['set-cookie'], JSON.stringify(role)).toBeUndefined();
+      // Nor as the password of a user named after its subject.
+      const asPassword = await ingress.app.inject({
+        method: 'POST',
+        url: '/api/admin/login',
+        payload: { user: 'mallory', password: token },
+      });
+      expect(asPassword.statusCode, JSON.stringify(role)).toBe(401);
+      expect(asPassword.headers['set-cookie'], JSON.stringify(role)).toBeUndefined();
     }
   });
 

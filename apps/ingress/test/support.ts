@@ -6,10 +6,28 @@ import { buildIngress } from '../src/app.ts';
 import { ingressEnv } from '../src/config.ts';
 import { createDeps } from '../src/deps.ts';
 import { mintToken } from '../src/plugins/auth.ts';
+import type { UserRole } from '../src/users/accounts.ts';
 
 export const JWT_SECRET = 'test-secret-0123456789-0123456789-abcdef';
 
 export type Ingress = Awaited<ReturnType<typeof buildIngress>>;
+
+/** The password every test user gets (meets the policy). */
+export const TEST_PASSWORD = 'correct horse battery';
+
+/**
+ * A browser session for `name` (created with `role` and TEST_PASSWORD if it does not exist):
+ * the value of the session cookie, as the login form would set it. Opened directly, so the
+ * login rate limits of the file under test are not spent on it.
+ */
+export async function sessionCookie(app: Ingress, name: string, role: UserRole = 'admin'): Promise<string> {
+  await app.ready();
+  const accounts = app.accounts!;
+  const user =
+    (await accounts.find(name)) ??
+    (await accounts.add({ name, role, password: TEST_PASSWORD }, 'test').then(() => accounts.find(name)));
+  return (await accounts.openSession(user!)).cookie;
+}
 
 /** An in-process ingress on this file's database and queue prefix, with an admin and a viewer token. */
 export async function startIngress(env: TestEnv, extra: Record<string, string> = {}) {

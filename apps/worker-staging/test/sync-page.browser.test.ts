@@ -5,7 +5,7 @@ import { REPO_ROOT, setupTestEnv } from '@cauce/testkit';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStagingWorker } from '../src/index.ts';
-import { type Sim, stagingConfig, startIngress, startSim } from './support.ts';
+import { ADMIN_PASSWORD, type Sim, stagingConfig, startIngress, startSim } from './support.ts';
 
 const env = await setupTestEnv();
 const SHOTS = resolve(REPO_ROOT, 'test-output/screenshots/sync');
@@ -53,15 +53,19 @@ describe('Sync Command Center page (headless Chromium)', () => {
         { id: 'g-bob-2', email: 'robert@x.com', phone: '+573001110002' },
       ],
     });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ locale: 'es-CO', viewport: { width: 1280, height: 900 } });
+    // Not logged in: the page sends the browser to the login form, which refuses a wrong password.
     await page.goto(`${ingress.base}/admin/sync`);
-    await page.fill('#token', 'not-a-token');
+    await page.waitForURL(/\/api\/admin\/login\?next=/);
+    await page.fill('#user', 'admin');
+    await page.fill('#password', 'not the password');
     await page.click('#login-button');
-    await expect.poll(() => page.textContent('#login-error')).toContain('Login failed');
+    await expect.poll(() => page.textContent('#login-error')).toContain('Usuario o contraseña incorrectos');
 
-    await page.fill('#token', ingress.token);
+    await page.fill('#password', ADMIN_PASSWORD);
     await page.click('#login-button');
-    await page.waitForSelector('#app:not([hidden])');
+    await page.waitForURL(/\/admin\/sync$/);
+    await expect.poll(() => page.textContent('#who')).toBe('admin (admin)');
     await page.screenshot({ path: `${SHOTS}/1-logged-in.png`, fullPage: true });
 
     await page.click('#sync-ghl');

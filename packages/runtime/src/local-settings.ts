@@ -32,7 +32,7 @@ export const GENERATED_SECRETS: Record<string, () => string> = {
   MANYCHAT_WEBHOOK_TOKEN: () => hex(24),
   STRIPE_WEBHOOK_SECRETS: () => `whsec_${hex(24)}`,
   ORDERS_API_KEYS: () => hex(24),
-  /** For the operators' login (issue 19, "one login for people"); nothing reads it yet. */
+  /** The first admin's password: the ingress creates user `admin` with it while no user exists. */
   CAUCE_ADMIN_PASSWORD: () => randomBytes(12).toString('base64url'),
 };
 

@@ -1,13 +1,15 @@
+import type { Db } from '@cauce/db';
 import fastifyCookie from '@fastify/cookie';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
+import { Accounts, type SessionUser } from '../users/accounts.ts';
 
 export const ROLES = ['viewer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
-/** Cookie holding the admin JWT for browser pages (set by POST /api/admin/login). */
-export const AUTH_COOKIE = 'cauce_token';
+/** Cookie holding the browser session (set by POST /api/admin/login; a random value, see users/accounts.ts). */
+export const AUTH_COOKIE = 'cauce_session';
 const RANK: Readonly<Record<Role, number>> = Object.freeze({ viewer: 1, admin: 2 });
 
 /**
@@ -29,27 +31,41 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The role of the request's verified token; set by requireRole and authenticate only. */
     access?: Role;
+    /** The browser session the request came with (cookie), when that is how it authenticated. */
+    authSession?: SessionUser;
   }
   interface FastifyInstance {
-    /** A preValidation hook: a valid admin JWT with at least this role (admin > viewer); before schema validation, so an unauthenticated request gets 401, never a 400 about its input. */
+    /** Users and sessions; absent where the plugin got no database (the token CLI). */
+    accounts?: Accounts;
+    /** A preValidation hook: a valid session or admin JWT with at least this role (admin > viewer); before schema validation, so an unauthenticated request gets 401, never a 400 about its input. */
     requireRole(role: Role): (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
 }
 
+export interface AuthOptions {
+  secret: string;
+  /** Where users and sessions live; without it only Bearer tokens are accepted. */
+  db?: Db;
+  log?: ConstructorParameters<typeof Accounts>[1];
+  sessionTtlMs?: number;
+}
+
 /**
- * Admin auth: HS256 JWT bearer tokens with a role claim, minted by `pnpm --filter @cauce/ingress token`.
- * The token is also accepted from the `cauce_token` cookie so browser pages (Bull Board) work after login.
+ * Admin auth, two ways in: people log in with a user name and password and get a session cookie
+ * (`cauce_session`, a row in `sessions`); API clients and scripts send an HS256 JWT with a role
+ * claim as `Authorization: Bearer` (minted by `npm run token`). Both give the same claims.
  */
-export const authPlugin = fp(async (app: FastifyInstance, opts: { secret: string }) => {
-  // Parses Cookie headers; @fastify/jwt reads the token from it when no Bearer header is sent.
+export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => {
   if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
+  // Tokens from the Authorization header only: the cookie is a session, not a JWT.
   await app.register(fastifyJwt, {
     secret: opts.secret,
     sign: { algorithm: 'HS256', expiresIn: '12h' },
     verify: { algorithms: ['HS256'] },
-    cookie: { cookieName: AUTH_COOKIE, signed: false },
   });
+  if (opts.db) app.decorate('accounts', new Accounts(opts.db, opts.log ?? app.log, opts.sessionTtlMs));
   app.decorateRequest('access', undefined);
+  app.decorateRequest('authSession', undefined);
   app.addHook('onRequest', async (req, reply) => {
     if (isCrossSiteCookieWrite(req))
       return reply.code(403).send({
@@ -101,15 +117,26 @@ export function knownClaims(payload: unknown): AdminClaims | null {
 }
 
 /**
- * The verified claims of the request's token (Bearer header or cookie), or null. Sets req.user
- * to the checked claims and req.access to their role, which the viewer response layer reads.
+ * The verified claims of the request: its Bearer token, or else its session cookie (the user's
+ * name and current role), or null. A Bearer header that fails is not rescued by a cookie. Sets
+ * req.user to the checked claims and req.access to their role, which the viewer response layer
+ * reads; a session also sets req.authSession.
  */
 export async function authenticate(req: FastifyRequest): Promise<AdminClaims | null> {
-  let claims: AdminClaims | null;
-  try {
-    claims = knownClaims(await req.jwtVerify());
-  } catch {
-    claims = null;
+  let claims: AdminClaims | null = null;
+  if (req.headers.authorization) {
+    try {
+      claims = knownClaims(await req.jwtVerify());
+    } catch {
+      claims = null;
+    }
+  } else {
+    const cookie = req.cookies?.[AUTH_COOKIE];
+    const session = cookie ? await req.server.accounts?.session(cookie) : null;
+    if (session) {
+      req.authSession = session;
+      claims = { sub: session.name, role: session.role };
+    }
   }
   if (!claims) return null;
   req.user = claims;

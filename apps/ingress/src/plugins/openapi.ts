@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import { validatorCompiler } from '../http/schemas.ts';
+import { AUTH_COOKIE } from './auth.ts';
 
 /**
  * Route schemas are zod (fastify-type-provider-zod): the validator, the serializer (a response
@@ -28,13 +29,14 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'cauce_token' },
+          cookieAuth: { type: 'apiKey', in: 'cookie', name: AUTH_COOKIE },
           apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
         },
       },
       tags: [
         { name: 'admin', description: 'Queues, webhook logs, dead letters and replays' },
-        { name: 'auth', description: 'Browser login for Bull Board and the admin pages' },
+        { name: 'auth', description: 'Login (user name and password) and logout for the pages, who am I' },
+        { name: 'users', description: "Operators' users: add, disable, enable, passwords (admin)" },
         { name: 'webhooks', description: 'Provider webhooks' },
         { name: 'orders', description: 'Order intake and its operator views' },
         { name: 'stock', description: 'SIIGO stock' },

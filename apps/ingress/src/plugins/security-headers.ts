@@ -45,6 +45,14 @@ const serialise = (d: Record<string, readonly string[]>) =>
 
 const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
 
+/**
+ * Referrer-Policy of the pages that post a form to this server (login, the Sync Command
+ * Center's logout). Under no-referrer a browser sends `Origin: null` with a form post, which the
+ * cookie CSRF check (plugins/auth.ts) must refuse; same-origin sends the real Origin to this
+ * server and still no referrer to any other site.
+ */
+export const FORM_PAGE_REFERRER_POLICY = 'same-origin';
+
 /** The CSP of a page whose inline <script> and <style> blocks are allowed by their hash (and nothing else inline). */
 export function pageCsp(html: string): string {
   const blocks = (tag: string) =>

@@ -5,7 +5,7 @@ import { ALL_QUEUES } from '@cauce/queues';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IngressDeps } from '../context.ts';
 import { type AdminClaims, authenticate, hasRole } from '../plugins/auth.ts';
-import { LOGIN_PATH, LOGOUT_PATH } from './admin-login.ts';
+import { LOGIN_PATH, LOGOUT_PATH, ME_PATH } from './admin-login.ts';
 
 export const BOARD_PATH = '/api/admin/queues/ui';
 
@@ -52,9 +52,29 @@ export function selfContainedBoardPage(html: string): string {
     .replace(/\sstyle="[^"]*"/gi, '');
 }
 
+const UI_CONFIG = /(<script id="__UI_CONFIG__" type="application\/json">)([\s\S]*?)(<\/script>)/;
+
 /**
- * Bull Board for every queue in QUEUES at /api/admin/queues/ui. A token (Bearer header or the
- * cookie set by /api/admin/login) is required for every page, asset and API call under it;
+ * The board's header names who is logged in and their role: the first entry of its user menu
+ * (the miscLinks of the page's UI config, a JSON block the CSP need not allow), beside the logout
+ * link. `<` is escaped so no value can close the block.
+ */
+export function withUser(html: string, user: AdminClaims | undefined): string {
+  if (!user) return html;
+  return html.replace(UI_CONFIG, (all, open: string, json: string, close: string) => {
+    try {
+      const config = JSON.parse(json) as { miscLinks?: Array<{ text: string; url: string }> };
+      config.miscLinks = [{ text: `${user.sub} (${user.role})`, url: ME_PATH }, ...(config.miscLinks ?? [])];
+      return `${open}${JSON.stringify(config).replace(/</g, '\\u003c')}${close}`;
+    } catch {
+      return all;
+    }
+  });
+}
+
+/**
+ * Bull Board for every queue in QUEUES at /api/admin/queues/ui. A login (the session cookie set
+ * by /api/admin/login) or a Bearer token is required for every page, asset and API call under it;
  * admins get the full board, viewers a read-only, masked one.
  */
 export async function bullBoardRoutes(app: FastifyInstance, { producer }: IngressDeps) {
@@ -68,7 +88,7 @@ export async function bullBoardRoutes(app: FastifyInstance, { producer }: Ingres
         boardTitle: 'Cauce queues',
         miscLinks: [
           { text: 'API docs', url: '/docs' },
-          { text: 'Log out', url: LOGOUT_PATH },
+          { text: 'Cerrar sesión / Log out', url: LOGOUT_PATH },
         ],
         hideDocsLink: true,
       },
@@ -94,9 +114,9 @@ export async function bullBoardRoutes(app: FastifyInstance, { producer }: Ingres
     board.addHook('preSerialization', async (req, _reply, payload) =>
       req.boardUser && !hasRole(req.boardUser, 'admin') ? viewerBoardView(payload) : payload,
     );
-    board.addHook('onSend', async (_req, reply, payload) =>
+    board.addHook('onSend', async (req, reply, payload) =>
       typeof payload === 'string' && String(reply.getHeader('content-type')).startsWith('text/html')
-        ? selfContainedBoardPage(payload)
+        ? withUser(selfContainedBoardPage(payload), req.boardUser)
         : payload,
     );
     await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
