@@ -125,7 +125,7 @@ describe('identity resolution: merge rules', () => {
   beforeEach(async () => {
     await pool.query(`TRUNCATE ghl_contacts_raw, stripe_customers_raw, manychat_contacts_raw, csv_imports_raw,
       paypal_payers_raw, transactions, invoices, subscriptions, clients, merge_conflicts, identity_decisions,
-      blocked_identifiers, sync_runs`);
+      blocked_identifiers, csv_upload_chunks, csv_uploads, sync_runs`);
   });
 
   it('1. households: a shared phone never merges two different emails, and no chain does either', async () => {
