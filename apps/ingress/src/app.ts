@@ -9,28 +9,37 @@ import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { viewerViewPlugin } from './plugins/viewer-view.ts';
-import { adminRoutes } from './routes/admin.ts';
-import { adminLoginRoutes } from './routes/admin-login.ts';
-import { adminUsersRoutes } from './routes/admin-users.ts';
-import { beds24AdminRoutes } from './routes/beds24-admin.ts';
-import { bullBoardRoutes } from './routes/bull-board.ts';
+import { beds24AdminRoutes } from './routes/admin/beds24-backfill.ts';
+import { bullBoardRoutes } from './routes/admin/bull-board.ts';
+import { adminLoginRoutes } from './routes/admin/login.ts';
+import { adminRoutes } from './routes/admin/operations.ts';
+import { adminUsersRoutes } from './routes/admin/users.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ordersRoutes } from './routes/orders.ts';
-import { stockRoutes } from './routes/stock.ts';
+import { stockEventRoutes } from './routes/stock/events.ts';
+import { siigoSubscriptionRoutes } from './routes/stock/siigo-subscriptions.ts';
+import { siigoWebhookLogRoutes } from './routes/stock/siigo-webhooks.ts';
+import { stockStatsRoutes } from './routes/stock/stats.ts';
+import { stockSyncRoutes } from './routes/stock/sync.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { whatsappRoutes } from './routes/whatsapp.ts';
 import { WebhookIntake } from './webhooks/intake.ts';
 
 /**
- * Route plugins, each `(app, deps) => Promise<void>` in src/routes/. Issues add theirs here;
+ * Route plugins, each `(app, deps) => Promise<void>` in src/routes/ (one file per resource; operator
+ * routes under src/routes/admin/). Issues add theirs here;
  * keep this list the only place the ingress learns about a feature.
  */
 const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> = [
   healthRoutes,
   ordersRoutes,
   beds24AdminRoutes,
-  stockRoutes,
+  stockEventRoutes,
+  stockStatsRoutes,
+  stockSyncRoutes,
+  siigoSubscriptionRoutes,
+  siigoWebhookLogRoutes,
   syncRoutes,
   whatsappRoutes,
   adminLoginRoutes,

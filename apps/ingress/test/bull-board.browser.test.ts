@@ -5,7 +5,7 @@ import { REPO_ROOT, setupTestEnv } from '@cauce/testkit';
 import { Worker } from 'bullmq';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOARD_PATH } from '../src/routes/bull-board.ts';
+import { BOARD_PATH } from '../src/routes/admin/bull-board.ts';
 import { sessionCookie, startIngress, TEST_PASSWORD } from './support.ts';
 
 /** An operator with a viewer token opens Bull Board in headless Chromium. */

@@ -3,7 +3,7 @@ import { setupTestEnv } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACTED } from '../src/admin/redact.ts';
 import { AUTH_COOKIE, mintToken } from '../src/plugins/auth.ts';
-import { BOARD_PATH } from '../src/routes/bull-board.ts';
+import { BOARD_PATH } from '../src/routes/admin/bull-board.ts';
 import { call, startIngress, TEST_PASSWORD } from './support.ts';
 
 /** Bull Board behind auth: cookie login, viewer read-only and redaction enforced by the server. */

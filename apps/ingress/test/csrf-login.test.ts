@@ -1,7 +1,7 @@
 import { setupTestEnv } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_COOKIE } from '../src/plugins/auth.ts';
-import { BOARD_PATH } from '../src/routes/bull-board.ts';
+import { BOARD_PATH } from '../src/routes/admin/bull-board.ts';
 import { sessionCookie, startIngress, TEST_PASSWORD } from './support.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickLang, safeNext } from '../src/routes/admin-login.ts';
+import { pickLang, safeNext } from '../src/routes/admin/login.ts';
 
 describe('login page language (Accept-Language)', () => {
   it('is Spanish unless English ranks above Spanish', () => {

@@ -9,7 +9,7 @@ import { buildIngress } from '../src/app.ts';
 import { ingressEnv } from '../src/config.ts';
 import { createDeps } from '../src/deps.ts';
 import { AUTH_COOKIE } from '../src/plugins/auth.ts';
-import { BOARD_PATH } from '../src/routes/bull-board.ts';
+import { BOARD_PATH } from '../src/routes/admin/bull-board.ts';
 
 /**
  * Issue 19's "done when": in headless Chromium an operator logs in with the generated admin

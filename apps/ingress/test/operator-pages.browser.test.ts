@@ -3,7 +3,7 @@ import { setupTestEnv } from '@cauce/testkit';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORM_PAGE_REFERRER_POLICY } from '../src/plugins/security-headers.ts';
-import { BOARD_PATH } from '../src/routes/bull-board.ts';
+import { BOARD_PATH } from '../src/routes/admin/bull-board.ts';
 import { sessionCookie, startIngress, TEST_PASSWORD } from './support.ts';
 
 /**

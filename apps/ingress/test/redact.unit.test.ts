@@ -10,7 +10,7 @@ import {
   redactString,
   TOKEN_MASK,
 } from '../src/admin/redact.ts';
-import { viewerBoardView } from '../src/routes/bull-board.ts';
+import { viewerBoardView } from '../src/routes/admin/bull-board.ts';
 
 describe('redact (what viewers see of job data and webhook payloads)', () => {
   it('replaces the values of secret-looking and contact keys, whatever their type', () => {

@@ -8,7 +8,7 @@ import { buildIngress } from '../src/app.ts';
 import { ingressEnv } from '../src/config.ts';
 import { createDeps } from '../src/deps.ts';
 import { mintToken } from '../src/plugins/auth.ts';
-import { BOARD_PATH } from '../src/routes/bull-board.ts';
+import { BOARD_PATH } from '../src/routes/admin/bull-board.ts';
 import { JWT_SECRET } from './support.ts';
 
 /**

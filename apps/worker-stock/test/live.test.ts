@@ -6,7 +6,7 @@ import { buildIngress } from '../../ingress/src/app.ts';
 import { ingressEnv } from '../../ingress/src/config.ts';
 import { createDeps } from '../../ingress/src/deps.ts';
 import { mintToken } from '../../ingress/src/plugins/auth.ts';
-import { SSE_CONNECTION_NAME } from '../../ingress/src/routes/stock.ts';
+import { SSE_CONNECTION_NAME } from '../../ingress/src/routes/stock/events.ts';
 import { type StockWorker, startStockWorker } from '../src/app.ts';
 import { publishStockEvents } from '../src/events.ts';
 import { runScheduledSync } from '../src/sync.ts';

@@ -8,7 +8,7 @@ import type { IngressDeps } from '../context.ts';
 import { AUTH, doc, errors, noBody, numericId, storedTime, textBody, VIEWER_AUTH } from '../http/schemas.ts';
 import { authenticate } from '../plugins/auth.ts';
 import { FORM_PAGE_REFERRER_POLICY, pageCsp } from '../plugins/security-headers.ts';
-import { LOGIN_PATH } from './admin-login.ts';
+import { LOGIN_PATH } from './admin/login.ts';
 import { csvImportRoutes } from './sync-csv.ts';
 import { identityRoutes, runSchema, startedRun } from './sync-identity.ts';
 

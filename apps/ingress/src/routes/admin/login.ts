@@ -2,12 +2,12 @@ import { parse as parseQuery } from 'node:querystring';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { IngressDeps } from '../context.ts';
-import { doc, documentationOnly, errors, noBody, textBody, VIEWER_AUTH } from '../http/schemas.ts';
-import { AUTH_COOKIE, authenticate, ROLES, type Role } from '../plugins/auth.ts';
-import { FORM_PAGE_REFERRER_POLICY, pageCsp } from '../plugins/security-headers.ts';
-import { userName } from '../users/accounts.ts';
-import { PASSWORD_MAX_LENGTH } from '../users/passwords.ts';
+import type { IngressDeps } from '../../context.ts';
+import { doc, documentationOnly, errors, noBody, textBody, VIEWER_AUTH } from '../../http/schemas.ts';
+import { AUTH_COOKIE, authenticate, ROLES, type Role } from '../../plugins/auth.ts';
+import { FORM_PAGE_REFERRER_POLICY, pageCsp } from '../../plugins/security-headers.ts';
+import { userName } from '../../users/accounts.ts';
+import { PASSWORD_MAX_LENGTH } from '../../users/passwords.ts';
 
 /**
  * The operators' login (docs/operations-admin.md, "Users and sessions"): a server-rendered form,

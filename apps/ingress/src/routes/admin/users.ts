@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { IngressDeps } from '../context.ts';
-import { type Access, AUTH, doc, errors, VIEWER_AUTH } from '../http/schemas.ts';
-import { hasRole, ROLES } from '../plugins/auth.ts';
-import { AccountError, newPassword, USER_ROLES, userName } from '../users/accounts.ts';
-import { PASSWORD_MAX_LENGTH } from '../users/passwords.ts';
+import type { IngressDeps } from '../../context.ts';
+import { type Access, AUTH, doc, errors, VIEWER_AUTH } from '../../http/schemas.ts';
+import { hasRole, ROLES } from '../../plugins/auth.ts';
+import { AccountError, newPassword, USER_ROLES, userName } from '../../users/accounts.ts';
+import { PASSWORD_MAX_LENGTH } from '../../users/passwords.ts';
 
 /**
  * User management (docs/operations-admin.md, "Users and sessions"): admins list, add, disable,

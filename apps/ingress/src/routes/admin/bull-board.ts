@@ -3,9 +3,9 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { ALL_QUEUES } from '@cauce/queues';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IngressDeps } from '../context.ts';
-import { type AdminClaims, authenticate, hasRole } from '../plugins/auth.ts';
-import { LOGIN_PATH, LOGOUT_PATH, ME_PATH } from './admin-login.ts';
+import type { IngressDeps } from '../../context.ts';
+import { type AdminClaims, authenticate, hasRole } from '../../plugins/auth.ts';
+import { LOGIN_PATH, LOGOUT_PATH, ME_PATH } from './login.ts';
 
 export const BOARD_PATH = '/api/admin/queues/ui';
 

@@ -3,8 +3,8 @@ import { JOBS, QUEUES } from '@cauce/queues';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { IngressDeps } from '../context.ts';
-import { AUTH, doc, errors, numericId, VIEWER_AUTH } from '../http/schemas.ts';
+import type { IngressDeps } from '../../context.ts';
+import { AUTH, doc, errors, numericId, VIEWER_AUTH } from '../../http/schemas.ts';
 
 /**
  * Beds24 backfill ("sync masivo"): POST creates a sync_runs row and queues a beds24-backfill job

@@ -11,10 +11,10 @@ import {
   replayFailuresSince,
   replayWebhookEvent,
   replayWebhookEventsWhere,
-} from '../admin/replay.ts';
-import type { IngressDeps } from '../context.ts';
-import { AUTH, doc, errorReply, errors, numericId, VIEWER_AUTH } from '../http/schemas.ts';
-import { withTimeout } from '../with-timeout.ts';
+} from '../../admin/replay.ts';
+import type { IngressDeps } from '../../context.ts';
+import { AUTH, doc, errorReply, errors, numericId, VIEWER_AUTH } from '../../http/schemas.ts';
+import { withTimeout } from '../../with-timeout.ts';
 
 /**
  * The operator API (docs/operations-admin.md): queue counts, the webhook inbox, dead letters and
