@@ -8,3 +8,5 @@ export * from './phone.ts';
 export * as siigo from './siigo/index.ts';
 export * as stripe from './stripe/index.ts';
 export * from './webhook-auth.ts';
+export * from './webhook-source.ts';
+export * from './webhook-sources.ts';

@@ -1,3 +1,4 @@
+import { type BoundWebhookSource, bindWebhookSources } from '@cauce/providers';
 import { toJobId } from '@cauce/queues';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -8,7 +9,6 @@ import { decodeUtf8Body } from '../http/utf8-body.ts';
 import { dedupeKey } from '../webhooks/dedupe.ts';
 import type { Accepted } from '../webhooks/intake.ts';
 import { eventLabel } from '../webhooks/metrics.ts';
-import { createProviders, type WebhookProvider } from '../webhooks/providers.ts';
 import { type EventRow, PayloadRejectedError } from '../webhooks/store.ts';
 
 /** Headers worth keeping with an event (never authorization, signatures or tokens). */
@@ -29,36 +29,6 @@ function depthOf(value: unknown): number {
   }
   return max;
 }
-
-/** How each provider's deliveries are authenticated (the OpenAPI description of its routes). */
-const AUTH_DOCS: Record<WebhookProvider['name'], { title: string; auth: string; headers?: z.ZodObject }> = {
-  beds24: { title: 'Beds24', auth: '`Authorization: Bearer <BEDS24_WEBHOOK_TOKEN>` or the path token.' },
-  siigo: {
-    title: 'SIIGO',
-    auth: 'Unsigned: the path token (`/api/webhooks/siigo/{token}`) is the shared secret, and the body names the configured company_key; /api/webhooks/receive is an alias kept for existing subscriptions.',
-  },
-  stripe: {
-    title: 'Stripe',
-    auth: 'Verified with the `Stripe-Signature` header (5-minute tolerance).',
-    headers: z.object({ 'stripe-signature': z.string() }),
-  },
-  paypal: {
-    title: 'PayPal',
-    auth: 'Verified with the PAYPAL-TRANSMISSION-* headers and the certificate.',
-    headers: z.object({
-      'paypal-transmission-id': z.string(),
-      'paypal-transmission-time': z.string(),
-      'paypal-transmission-sig': z.string(),
-      'paypal-cert-url': z.string(),
-      'paypal-auth-algo': z.string(),
-    }),
-  },
-  ghl: {
-    title: 'GoHighLevel',
-    auth: 'Verified with `X-GHL-Signature` (Ed25519) or the legacy `X-WH-Signature` (RSA).',
-  },
-  manychat: { title: 'ManyChat', auth: 'Unsigned: the `X-Cauce-Token` header or the path token.' },
-};
 
 const webhookAck = z.object({
   received: z.literal(true),
@@ -83,17 +53,17 @@ const WEBHOOK_RESPONSES = {
  * validator): the body is checked against the same `p.schema` by the handler, after the
  * signature over the raw bytes.
  */
-const webhookSchema = (p: WebhookProvider, path: string) => ({
+const webhookSchema = (p: BoundWebhookSource, path: string) => ({
   ...doc({
-    summary: `${AUTH_DOCS[p.name].title} webhook`,
-    description: `Stored in webhook_events before it is acknowledged, then enqueued with the dedupe key as job id. ${AUTH_DOCS[p.name].auth}`,
+    summary: `${p.title} webhook`,
+    description: `Stored in webhook_events before it is acknowledged, then enqueued with the dedupe key as job id. ${p.authDoc.description}`,
     tags: ['webhooks'],
     auth: 'webhook',
   }),
   ...(path.includes(':token')
     ? { params: z.object({ token: z.string().describe('the secret path token') }) }
     : {}),
-  ...(AUTH_DOCS[p.name].headers ? { headers: AUTH_DOCS[p.name].headers } : {}),
+  ...(p.authDoc.headers ? { headers: p.authDoc.headers } : {}),
   body: p.schema,
   consumes: ['application/json'],
   response: WEBHOOK_RESPONSES,
@@ -125,7 +95,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
     }
   });
 
-  const handle = (p: WebhookProvider) => async (req: FastifyRequest, reply: FastifyReply) => {
+  const handle = (p: BoundWebhookSource) => async (req: FastifyRequest, reply: FastifyReply) => {
     const count = (event: string, outcome: 'accepted' | 'duplicate' | 'rejected' | 'unauthorized') =>
       metrics.received.inc({ provider: p.name, event: eventLabel(event), outcome });
     const sent = req.body as { bytes: Buffer; text: string } | undefined;
@@ -254,7 +224,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
   };
 
   const bodyLimit = config.BODY_LIMIT_BYTES;
-  for (const p of createProviders(config))
+  for (const p of bindWebhookSources(config))
     for (const path of p.paths)
       app.post(
         path,

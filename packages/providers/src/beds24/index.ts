@@ -1,3 +1,4 @@
 export * from './client.ts';
 export * from './mapper.ts';
 export * from './token.ts';
+export * from './webhook.ts';

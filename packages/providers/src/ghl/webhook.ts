@@ -1,5 +1,8 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { authFail, authOk, type WebhookAuthResult } from '../webhook-auth.ts';
+import { QUEUES } from '@cauce/queues';
+import { z } from 'zod';
+import { authFail, authOk, header, type WebhookAuthResult } from '../webhook-auth.ts';
+import { type WebhookSource, webhookId } from '../webhook-source.ts';
 
 /**
  * GoHighLevel's published Ed25519 webhook key (SPKI, base64) as integrators use it; configurable
@@ -56,3 +59,55 @@ export function verifyGhlSignature(
   }
   return authFail('missing X-GHL-Signature (and X-WH-Signature)');
 }
+
+const body = z.looseObject({
+  type: z.string().min(1).max(200),
+  webhookId: z.string().max(200).optional(),
+  timestamp: z.string().max(40).optional(),
+  id: webhookId.optional(),
+  contactId: webhookId.optional(),
+  locationId: z.string().max(200).optional(),
+});
+
+export interface GhlWebhookSettings {
+  /** Ed25519 keys; GoHighLevel's published key when unset. */
+  GHL_WEBHOOK_PUBLIC_KEYS?: readonly string[] | undefined;
+  GHL_WEBHOOK_RSA_PUBLIC_KEYS: readonly string[];
+}
+
+export const ghlWebhook: WebhookSource<GhlWebhookSettings> = {
+  name: 'ghl',
+  title: 'GoHighLevel',
+  queue: QUEUES.stagingGhl,
+  paths: ['/api/webhooks/ghl'],
+  retryStatus: 429,
+  authDoc: {
+    description: 'Verified with `X-GHL-Signature` (Ed25519) or the legacy `X-WH-Signature` (RSA).',
+  },
+  schema: body,
+  describe: (b: z.infer<typeof body>) => ({
+    ok: true,
+    event: {
+      eventType: b.type,
+      entityId: b.id ?? b.contactId ?? null,
+      providerEventId: b.webhookId ?? null,
+      providerTimestamp: b.timestamp ?? null,
+    },
+  }),
+  bind: (s) => {
+    const keys: GhlKeys = {
+      ed25519: (s.GHL_WEBHOOK_PUBLIC_KEYS ?? [GHL_ED25519_PUBLIC_KEY]).map(parsePublicKey),
+      rsa: s.GHL_WEBHOOK_RSA_PUBLIC_KEYS.map(parsePublicKey),
+    };
+    return {
+      missingConfig: keys.ed25519.length || keys.rsa.length ? null : 'GHL_WEBHOOK_PUBLIC_KEYS',
+      authenticate: (req, raw) =>
+        verifyGhlSignature(
+          raw,
+          header(req.headers, 'x-ghl-signature'),
+          header(req.headers, 'x-wh-signature'),
+          keys,
+        ),
+    };
+  },
+};

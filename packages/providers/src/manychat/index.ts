@@ -1,2 +1,3 @@
 export * from './client.ts';
 export * from './mapper.ts';
+export * from './webhook.ts';

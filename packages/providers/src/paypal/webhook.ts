@@ -1,6 +1,9 @@
 import { verify, X509Certificate } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { authFail, authOk, type WebhookAuthResult } from '../webhook-auth.ts';
+import { QUEUES } from '@cauce/queues';
+import { z } from 'zod';
+import { authFail, authOk, header, type WebhookAuthResult } from '../webhook-auth.ts';
+import type { WebhookSource } from '../webhook-source.ts';
 
 export const PAYPAL_CERT_HOSTS = [
   'api.paypal.com',
@@ -115,3 +118,66 @@ export function paypalSignedString(
 ) {
   return `${transmissionId}|${transmissionTime}|${webhookId}|${crc(raw)}`;
 }
+
+const body = z.looseObject({
+  id: z.string().min(1).max(200),
+  event_type: z.string().min(1).max(200),
+  create_time: z.string().max(40).optional(),
+  resource: z.looseObject({ id: z.string().max(200).optional() }),
+});
+
+export interface PaypalWebhookSettings {
+  PAYPAL_WEBHOOK_ID?: string | undefined;
+  PAYPAL_CERT_HOSTS?: readonly string[] | undefined;
+  PAYPAL_CERT_ALLOW_HTTP: boolean;
+}
+
+export const paypalWebhook: WebhookSource<PaypalWebhookSettings> = {
+  name: 'paypal',
+  title: 'PayPal',
+  queue: QUEUES.stagingPaypal,
+  paths: ['/api/webhooks/paypal'],
+  retryStatus: 503,
+  authDoc: {
+    description: 'Verified with the PAYPAL-TRANSMISSION-* headers and the certificate.',
+    headers: z.object({
+      'paypal-transmission-id': z.string(),
+      'paypal-transmission-time': z.string(),
+      'paypal-transmission-sig': z.string(),
+      'paypal-cert-url': z.string(),
+      'paypal-auth-algo': z.string(),
+    }),
+  },
+  schema: body,
+  describe: (b: z.infer<typeof body>) => ({
+    ok: true,
+    event: {
+      eventType: b.event_type,
+      entityId: b.resource.id ?? null,
+      providerEventId: b.id,
+      providerTimestamp: b.create_time ?? null,
+    },
+  }),
+  bind: (s) => {
+    const verifier = s.PAYPAL_WEBHOOK_ID
+      ? new PaypalWebhookVerifier({
+          webhookId: s.PAYPAL_WEBHOOK_ID,
+          ...(s.PAYPAL_CERT_HOSTS ? { certHosts: s.PAYPAL_CERT_HOSTS } : {}),
+          allowHttp: s.PAYPAL_CERT_ALLOW_HTTP,
+        })
+      : null;
+    return {
+      missingConfig: verifier ? null : 'PAYPAL_WEBHOOK_ID',
+      authenticate: (req, raw) =>
+        verifier
+          ? verifier.verify(raw, {
+              transmissionId: header(req.headers, 'paypal-transmission-id'),
+              transmissionTime: header(req.headers, 'paypal-transmission-time'),
+              transmissionSig: header(req.headers, 'paypal-transmission-sig'),
+              certUrl: header(req.headers, 'paypal-cert-url'),
+              authAlgo: header(req.headers, 'paypal-auth-algo'),
+            })
+          : { ok: false, reason: 'PAYPAL_WEBHOOK_ID is not configured' },
+    };
+  },
+};

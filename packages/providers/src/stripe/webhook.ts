@@ -1,5 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { authFail, authOk, secretMatchesAny, type WebhookAuthResult } from '../webhook-auth.ts';
+import { QUEUES } from '@cauce/queues';
+import { z } from 'zod';
+import { authFail, authOk, header, secretMatchesAny, type WebhookAuthResult } from '../webhook-auth.ts';
+import type { WebhookSource } from '../webhook-source.ts';
 
 /**
  * Stripe webhook signatures (https://docs.stripe.com/webhooks#verify-manually), written here so
@@ -58,3 +61,42 @@ export function signStripePayload(payload: string, secret: string, timestamp?: n
   const t = timestamp ?? Math.floor(Date.now() / 1000);
   return `t=${t},v1=${hmac(secret, t, payload)}`;
 }
+
+const body = z.looseObject({
+  id: z.string().regex(/^evt_[A-Za-z0-9_]+$/, 'a Stripe event id (evt_…)'),
+  object: z.literal('event'),
+  type: z.string().min(1).max(200),
+  created: z.number().int(),
+  data: z.looseObject({ object: z.looseObject({ id: z.string().max(200).optional() }) }),
+});
+
+export interface StripeWebhookSettings {
+  STRIPE_WEBHOOK_SECRETS: readonly string[];
+}
+
+export const stripeWebhook: WebhookSource<StripeWebhookSettings> = {
+  name: 'stripe',
+  title: 'Stripe',
+  queue: QUEUES.stagingStripe,
+  paths: ['/api/webhooks/stripe'],
+  retryStatus: 503,
+  authDoc: {
+    description: 'Verified with the `Stripe-Signature` header (5-minute tolerance).',
+    headers: z.object({ 'stripe-signature': z.string() }),
+  },
+  schema: body,
+  describe: (b: z.infer<typeof body>) => ({
+    ok: true,
+    event: {
+      eventType: b.type,
+      entityId: b.data.object.id ?? null,
+      providerEventId: b.id,
+      providerTimestamp: String(b.created),
+    },
+  }),
+  bind: (s) => ({
+    missingConfig: s.STRIPE_WEBHOOK_SECRETS.length ? null : 'STRIPE_WEBHOOK_SECRETS',
+    authenticate: (req, raw) =>
+      verifyStripeSignature(raw, header(req.headers, 'stripe-signature'), s.STRIPE_WEBHOOK_SECRETS),
+  }),
+};
