@@ -58,14 +58,15 @@ const sampler = setInterval(() => {
   if (worker.proc.pid) peakRss = Math.max(peakRss, rssOf(worker.proc.pid));
 }, 100);
 
-async function runAndWait(source: string, kind: 'sync' | 'unify') {
+/** The bench stages GoHighLevel (the largest source) and unifies it. */
+async function runAndWait(source: 'ghl' | 'unify', kind: 'sync' | 'unify') {
   const { rows } = await pool.query<{ id: string }>(
     `INSERT INTO sync_runs (source, kind, status) VALUES ($1, $2, 'queued') RETURNING id`,
     [source, kind],
   );
   const runId = String(rows[0]?.id);
   const started = performance.now();
-  if (kind === 'unify') await producer.add(QUEUES.stagingUnify, JOBS.stagingUnify, { runId });
+  if (source === 'unify') await producer.add(QUEUES.stagingUnify, JOBS.stagingUnify, { runId });
   else await producer.add(QUEUES.stagingGhl, JOBS.stagingSync, { runId, source });
   for (;;) {
     const r = await pool.query<{ status: string; error: string | null; counters: Record<string, unknown> }>(

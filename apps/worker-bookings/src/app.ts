@@ -1,6 +1,5 @@
-import { QUEUES, type WebhookEventJob } from '@cauce/queues';
+import { JOBS, QUEUES } from '@cauce/queues';
 import { type QueueHandler, startWorkerApp, type WorkerApp, type WorkerAppOptions } from '@cauce/runtime';
-import type { Job } from 'bullmq';
 import { runBackfill } from './backfill.ts';
 import { type BookingsConfig, beds24DisabledReason } from './config.ts';
 import { type BookingsService, createBookingsService } from './service.ts';
@@ -37,16 +36,16 @@ export function bookingsWorkerOptions(
           queue: QUEUES.beds24Sync,
           concurrency: config.BEDS24_SYNC_CONCURRENCY,
           limiter: { max: config.BEDS24_QUEUE_LIMIT_MAX, duration: config.BEDS24_QUEUE_LIMIT_DURATION_MS },
-          process: (job) => handleBookingEvent(s, job as Job<WebhookEventJob>),
+          jobs: { [JOBS.webhookEvent]: (job) => handleBookingEvent(s, job) },
         },
         {
           queue: QUEUES.beds24Backfill,
           concurrency: 1,
-          process: async (job) => {
-            const run = await runBackfill(s, BigInt((job.data as { runId: string }).runId), (p) =>
-              job.updateProgress(p),
-            );
-            return { runId: run.id.toString(), processed: run.processed, status: run.status };
+          jobs: {
+            [JOBS.beds24Backfill]: async (job) => {
+              const run = await runBackfill(s, BigInt(job.data.runId), (p) => job.updateProgress(p));
+              return { runId: run.id.toString(), processed: run.processed, status: run.status };
+            },
           },
         },
       ];

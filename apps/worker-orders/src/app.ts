@@ -1,5 +1,5 @@
 import { bigin, callbell } from '@cauce/providers';
-import { type BiginCreateOrderJob, type CallbellSendJob, JOBS, QUEUES } from '@cauce/queues';
+import { JOBS, QUEUES } from '@cauce/queues';
 import { type QueueHandler, startWorkerApp, type WorkerApp, type WorkerAppOptions } from '@cauce/runtime';
 import type { OrdersConfig } from './config.ts';
 import { createOrdersMetrics } from './metrics.ts';
@@ -40,36 +40,40 @@ export function ordersWorkerOptions(config: OrdersConfig): WorkerAppOptions<Orde
           queue: QUEUES.biginOrders,
           // The robot drives a browser: a few at a time.
           concurrency: 2,
-          process: (job) =>
-            syncOrder(
-              {
-                db: ctx.db,
-                redis: ctx.redis,
-                producer: ctx.producer,
-                robot,
-                metrics,
-                log: ctx.log.child({ jobId: job.id }),
-                prefix: config.QUEUE_PREFIX,
-                subPipeline: config.BIGIN_SUB_PIPELINE,
-                stage: config.BIGIN_STAGE,
-                timeoutMs: config.BIGIN_ROBOT_TIMEOUT_MS,
-                notify: cb !== null,
-              },
-              (job.data as BiginCreateOrderJob).orderId,
-              String(job.id),
-            ),
+          jobs: {
+            [JOBS.biginCreateOrder]: (job) =>
+              syncOrder(
+                {
+                  db: ctx.db,
+                  redis: ctx.redis,
+                  producer: ctx.producer,
+                  robot,
+                  metrics,
+                  log: ctx.log.child({ jobId: job.id }),
+                  prefix: config.QUEUE_PREFIX,
+                  subPipeline: config.BIGIN_SUB_PIPELINE,
+                  stage: config.BIGIN_STAGE,
+                  timeoutMs: config.BIGIN_ROBOT_TIMEOUT_MS,
+                  notify: cb !== null,
+                },
+                job.data.orderId,
+                String(job.id),
+              ),
+          },
         },
         {
           queue: QUEUES.ordersSweep,
           concurrency: 1,
-          process: async () => {
-            const ids = await sweepUnsyncedOrders(ctx.db, ctx.producer, {
-              afterMs: config.ORDERS_SWEEP_AFTER_MS,
-              batch: config.ORDERS_SWEEP_BATCH,
-            });
-            metrics.swept.inc(ids.length);
-            if (ids.length) ctx.log.info({ orderIds: ids }, 'sweep re-enqueued unsynced orders');
-            return { requeued: ids };
+          jobs: {
+            [JOBS.ordersSweep]: async () => {
+              const ids = await sweepUnsyncedOrders(ctx.db, ctx.producer, {
+                afterMs: config.ORDERS_SWEEP_AFTER_MS,
+                batch: config.ORDERS_SWEEP_BATCH,
+              });
+              metrics.swept.inc(ids.length);
+              if (ids.length) ctx.log.info({ orderIds: ids }, 'sweep re-enqueued unsynced orders');
+              return { requeued: ids };
+            },
           },
         },
       ];
@@ -77,12 +81,14 @@ export function ordersWorkerOptions(config: OrdersConfig): WorkerAppOptions<Orde
         handlers.push({
           queue: QUEUES.callbellNotify,
           concurrency: 5,
-          process: (job) =>
-            notifyCustomer(
-              { db: ctx.db, client: cb, metrics, phoneCountry: config.ORDERS_PHONE_COUNTRY },
-              (job.data as CallbellSendJob).orderId,
-              String(job.id),
-            ),
+          jobs: {
+            [JOBS.callbellSend]: (job) =>
+              notifyCustomer(
+                { db: ctx.db, client: cb, metrics, phoneCountry: config.ORDERS_PHONE_COUNTRY },
+                job.data.orderId,
+                String(job.id),
+              ),
+          },
         });
       }
       return handlers;

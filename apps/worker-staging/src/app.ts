@@ -1,12 +1,5 @@
 import { createPgPool } from '@cauce/db';
-import {
-  JOBS,
-  QUEUES,
-  type StagingCsvImportJob,
-  type StagingSyncJob,
-  type StagingUnifyJob,
-  type WebhookEventJob,
-} from '@cauce/queues';
+import { JOBS, QUEUES } from '@cauce/queues';
 import {
   handleWebhookEventJob,
   isFinalFailure,
@@ -90,76 +83,49 @@ export function stagingWorkerOptions(
       {
         queue: QUEUES.stagingGhl,
         concurrency: 2,
-        process: async (job, ctx) => {
-          if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(
-              job as Job<WebhookEventJob>,
-              events,
-              (e) => handleGhlWebhook(pool, config, e),
-              config,
-            );
-          if (job.name === JOBS.stagingSync) return syncGhl((job.data as StagingSyncJob).runId, ctx, job);
-          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingGhl}`);
+        jobs: {
+          [JOBS.webhookEvent]: (job) =>
+            handleWebhookEventJob(job, events, (e) => handleGhlWebhook(pool, config, e), config),
+          [JOBS.stagingSync]: (job, ctx) => syncGhl(job.data.runId, ctx, job),
         },
       },
       {
         queue: QUEUES.stagingStripe,
         concurrency: 2,
-        process: async (job, ctx) => {
-          if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(
-              job as Job<WebhookEventJob>,
-              events,
-              (e) => handleStripeWebhook(pool, config, e),
-              config,
-            );
-          if (job.name === JOBS.stagingSync) return syncStripe((job.data as StagingSyncJob).runId, ctx, job);
-          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingStripe}`);
+        jobs: {
+          [JOBS.webhookEvent]: (job) =>
+            handleWebhookEventJob(job, events, (e) => handleStripeWebhook(pool, config, e), config),
+          [JOBS.stagingSync]: (job, ctx) => syncStripe(job.data.runId, ctx, job),
         },
       },
       {
         queue: QUEUES.stagingPaypal,
         concurrency: 2,
-        process: async (job, ctx) => {
-          if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(
-              job as Job<WebhookEventJob>,
-              events,
-              (e) => handlePaypalWebhook(pool, e),
-              config,
-            );
-          if (job.name === JOBS.stagingSync) return syncPaypal((job.data as StagingSyncJob).runId, ctx, job);
-          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingPaypal}`);
+        jobs: {
+          [JOBS.webhookEvent]: (job) =>
+            handleWebhookEventJob(job, events, (e) => handlePaypalWebhook(pool, e), config),
+          [JOBS.stagingSync]: (job, ctx) => syncPaypal(job.data.runId, ctx, job),
         },
       },
       {
         queue: QUEUES.stagingManychat,
         concurrency: 2,
-        process: async (job, ctx) => {
-          if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(
-              job as Job<WebhookEventJob>,
-              events,
-              (e) => handleManychatWebhook(pool, config, e),
-              config,
-            );
-          if (job.name === JOBS.stagingSync)
-            return syncManychat((job.data as StagingSyncJob).runId, ctx, job);
-          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingManychat}`);
+        jobs: {
+          [JOBS.webhookEvent]: (job) =>
+            handleWebhookEventJob(job, events, (e) => handleManychatWebhook(pool, config, e), config),
+          [JOBS.stagingSync]: (job, ctx) => syncManychat(job.data.runId, ctx, job),
         },
       },
       {
         // One import at a time: each is a long sequential write, and imports of one source queue up.
         queue: QUEUES.stagingCsv,
         concurrency: 1,
-        process: async (job, ctx) => csvImport((job.data as StagingCsvImportJob).runId, ctx, job),
+        jobs: { [JOBS.stagingCsvImport]: (job, ctx) => csvImport(job.data.runId, ctx, job) },
       },
       {
         queue: QUEUES.stagingUnify,
         concurrency: 1,
-        process: async (job, ctx) => {
-          return unify((job.data as StagingUnifyJob).runId, ctx, job);
-        },
+        jobs: { [JOBS.stagingUnify]: (job, ctx) => unify(job.data.runId, ctx, job) },
       },
     ],
     // At start, after every Redis reconnect and every CSV_REQUEUE_INTERVAL_MS: imports committed

@@ -1,5 +1,5 @@
 import type { Db, Prisma } from '@cauce/db';
-import { JOBS, type Producer } from '@cauce/queues';
+import { JOBS, type Producer, QUEUES } from '@cauce/queues';
 import { parseConfig } from '@cauce/runtime';
 import { type TestEnv, workerTestEnv } from '@cauce/testkit';
 import { buildIngress } from '../../ingress/src/app.ts';
@@ -107,6 +107,13 @@ export async function startIngress(env: TestEnv, overrides: Record<string, strin
 }
 
 /** Delivers a webhook the way the ingress contract does: a webhook_events row, then the job. */
+const STAGING_QUEUES = {
+  ghl: QUEUES.stagingGhl,
+  manychat: QUEUES.stagingManychat,
+  stripe: QUEUES.stagingStripe,
+  paypal: QUEUES.stagingPaypal,
+} as const;
+
 export async function deliverWebhook(
   db: Db,
   producer: Producer,
@@ -115,7 +122,7 @@ export async function deliverWebhook(
   dedupeKey: string,
   payload: Record<string, unknown>,
 ) {
-  const queue = `staging-${provider}`;
+  const queue = STAGING_QUEUES[provider];
   const ev = await db.webhookEvent.create({
     data: {
       provider,

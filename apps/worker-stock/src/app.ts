@@ -1,4 +1,4 @@
-import { JOBS, QUEUES, type WebhookEventJob } from '@cauce/queues';
+import { JOBS, QUEUES } from '@cauce/queues';
 import {
   type QueueHandler,
   setSyncInterval,
@@ -6,7 +6,6 @@ import {
   type WorkerApp,
   type WorkerAppOptions,
 } from '@cauce/runtime';
-import type { Job } from 'bullmq';
 import { type StockConfig, siigoDisabledReason } from './config.ts';
 import { SYNC_LABEL } from './metrics.ts';
 import { createStockService, type StockService } from './service.ts';
@@ -47,13 +46,12 @@ export function stockWorkerOptions(
           queue: QUEUES.siigoStock,
           concurrency: 5,
           limiter: { max: config.SIIGO_WEBHOOK_MAX_PER_MIN, duration: 60_000 },
-          process: (job) => handleWebhookEvent(s, job as Job<WebhookEventJob>),
+          jobs: { [JOBS.webhookEvent]: (job) => handleWebhookEvent(s, job) },
         },
         {
           queue: QUEUES.siigoSync,
           concurrency: 1,
-          process: (job) =>
-            runScheduledSync(s, String((job.data as { trigger?: string }).trigger ?? 'schedule')),
+          jobs: { [JOBS.siigoScheduledSync]: (job) => runScheduledSync(s, job.data.trigger) },
         },
       ];
     },

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { JOBS, QUEUES, type WhatsappNumbersSyncJob } from '@cauce/queues';
+import { JOBS, QUEUES } from '@cauce/queues';
 import {
   type QueueHandler,
   setSyncInterval,
@@ -42,24 +42,26 @@ export function whatsappWorkerOptions(config: WhatsappConfig): WorkerAppOptions<
         {
           queue: QUEUES.whatsappNumbers,
           concurrency: 1,
-          process: async (job) => {
-            const { trigger } = job.data as WhatsappNumbersSyncJob;
-            const log = ctx.log.child({ jobId: job.id, trigger });
-            try {
-              const report = await syncWhatsappNumbers({
-                db: ctx.db,
-                file,
-                defaultCountry: config.WHATSAPP_DEFAULT_COUNTRY,
-                log,
-              });
-              metrics.succeeded(report);
-              await ctx.redis.set(lastSyncKey(config.QUEUE_PREFIX), String(Date.now()));
-              return report;
-            } catch (err) {
-              metrics.failed(err instanceof ConnectionsFileError ? 'invalid_file' : 'failed');
-              log.error({ err: (err as Error).message }, 'whatsapp numbers sync failed; nothing changed');
-              throw err;
-            }
+          jobs: {
+            [JOBS.whatsappNumbersSync]: async (job) => {
+              const { trigger } = job.data;
+              const log = ctx.log.child({ jobId: job.id, trigger });
+              try {
+                const report = await syncWhatsappNumbers({
+                  db: ctx.db,
+                  file,
+                  defaultCountry: config.WHATSAPP_DEFAULT_COUNTRY,
+                  log,
+                });
+                metrics.succeeded(report);
+                await ctx.redis.set(lastSyncKey(config.QUEUE_PREFIX), String(Date.now()));
+                return report;
+              } catch (err) {
+                metrics.failed(err instanceof ConnectionsFileError ? 'invalid_file' : 'failed');
+                log.error({ err: (err as Error).message }, 'whatsapp numbers sync failed; nothing changed');
+                throw err;
+              }
+            },
           },
         },
       ];

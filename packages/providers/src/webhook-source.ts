@@ -1,4 +1,4 @@
-import type { QueueName } from '@cauce/queues';
+import type { WebhookQueue } from '@cauce/queues';
 import { z } from 'zod';
 import { header, secretEquals, type WebhookAuthResult } from './webhook-auth.ts';
 
@@ -52,7 +52,7 @@ export interface WebhookSource<Settings> {
   name: WebhookProviderName;
   /** The provider's name for people (API docs, console). */
   title: string;
-  queue: QueueName;
+  queue: WebhookQueue;
   /** Route paths (a `:token` segment carries a secret path token). */
   paths: readonly string[];
   /** Status that makes this provider retry: GoHighLevel retries only on 429. */

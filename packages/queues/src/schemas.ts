@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { JOBS, type JobName } from './names.ts';
 
 /** A stored webhook: workers load the payload from webhook_events, so the job stays small. */
 export const webhookEventJob = z.object({
@@ -57,26 +56,3 @@ export type CallbellSendJob = z.infer<typeof callbellSendJob>;
 /** Re-enqueue orders left unsynced (job scheduler). */
 export const ordersSweepJob = z.object({ trigger: z.enum(['schedule', 'manual']).default('schedule') });
 export type OrdersSweepJob = z.infer<typeof ordersSweepJob>;
-
-/**
- * The registry of job payload schemas by job name. Producers validate before add,
- * workers validate before processing; a payload that fails is a permanent error.
- * Later issues add their jobs here.
- */
-export const JOB_SCHEMAS: Partial<Record<JobName, z.ZodType>> = {
-  [JOBS.webhookEvent]: webhookEventJob,
-  [JOBS.beds24Backfill]: beds24BackfillJob,
-  [JOBS.stagingSync]: stagingSyncJob,
-  [JOBS.stagingUnify]: stagingUnifyJob,
-  [JOBS.stagingCsvImport]: stagingCsvImportJob,
-  [JOBS.siigoScheduledSync]: siigoSyncJob,
-  [JOBS.whatsappNumbersSync]: whatsappNumbersSyncJob,
-  [JOBS.biginCreateOrder]: biginCreateOrderJob,
-  [JOBS.callbellSend]: callbellSendJob,
-  [JOBS.ordersSweep]: ordersSweepJob,
-};
-
-export function parseJobData<T = unknown>(name: string, data: unknown): T {
-  const schema = JOB_SCHEMAS[name as JobName];
-  return (schema ? schema.parse(data) : data) as T;
-}

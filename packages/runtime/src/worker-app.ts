@@ -1,12 +1,21 @@
 import { createDb, type Db } from '@cauce/db';
-import { JOBS, Producer, parseJobData } from '@cauce/queues';
+import {
+  isJobName,
+  JOBS,
+  type JobData,
+  type JobName,
+  type JobsOf,
+  Producer,
+  parseJobData,
+  type QueueName,
+} from '@cauce/queues';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { backoffDelay } from './backoff.ts';
 import { recordDeadLetter } from './dead-letter.ts';
-import { isPermanent, providerWindowMs } from './errors.ts';
+import { isPermanent, PermanentError, providerWindowMs } from './errors.ts';
 import { type HealthReport, startHealthServer } from './health-server.ts';
 import { createLogger, type LazyLogger, type Logger, lazyChild } from './logger.ts';
 import { createJobMetrics, createRegistry, type JobMetrics } from './metrics.ts';
@@ -75,13 +84,30 @@ export interface WorkerContext<C extends WorkerConfig = WorkerConfig> {
   metrics: JobMetrics;
 }
 
-export interface QueueHandler<C extends WorkerConfig = WorkerConfig> {
-  queue: string;
-  process: (job: Job, ctx: WorkerContext<C>) => Promise<unknown>;
+/** One job's handler: `job.data` is already parsed by the job's schema (defaults applied). */
+export type JobHandler<N extends JobName, C extends WorkerConfig = WorkerConfig> = (
+  job: Job<JobData<N>>,
+  ctx: WorkerContext<C>,
+) => Promise<unknown>;
+
+/** A queue's handlers by job name: only names the registry puts on that queue. */
+export type JobHandlers<Q extends QueueName, C extends WorkerConfig = WorkerConfig> = {
+  [N in JobsOf<Q>]?: JobHandler<N, C>;
+};
+
+export interface QueueHandlerOf<C extends WorkerConfig, Q extends QueueName> {
+  queue: Q;
+  /** A job whose name has no handler here fails permanently (dead-lettered, visible). */
+  jobs: JobHandlers<Q, C>;
   concurrency?: number;
   /** Provider rate limit for this queue, shared by every replica (BullMQ limiter lives in Redis). */
   limiter?: { max: number; duration: number };
 }
+
+/** A handler of one queue, its `jobs` checked against that queue's job names. */
+export type QueueHandler<C extends WorkerConfig = WorkerConfig> = {
+  [Q in QueueName]: QueueHandlerOf<C, Q>;
+}[QueueName];
 
 export interface WorkerAppOptions<C extends WorkerConfig> {
   name: string;
@@ -223,8 +249,11 @@ function createWorker<C extends WorkerConfig>(
       const attempt = job.attemptsMade + 1;
       const jobLog = lazyChild(log, { jobId: job.id, queue: h.queue, type: job.name, attempt });
       try {
-        parseJobData(job.name, job.data);
-        const result = await h.process(job, ctx);
+        const handler = (h.jobs as Partial<Record<string, JobHandler<JobName, C>>>)[job.name];
+        if (!handler) throw new PermanentError(`no handler for job ${job.name} on ${h.queue}`);
+        // Handlers see the payload as its schema reads it (a ZodError here is a permanent failure).
+        if (isJobName(job.name)) job.data = parseJobData(job.name, job.data);
+        const result = await handler(job, ctx);
         metrics.processed.inc(labels);
         end({ outcome: 'completed' });
         jobLog.debug('job completed');

@@ -8,6 +8,7 @@ import { parseConfig } from '../src/config.ts';
 import { HttpClient } from '../src/http-client.ts';
 import { startWorkerApp, type WorkerApp } from '../src/worker-app.ts';
 import { workerEnv } from '../src/worker-config.ts';
+import { testQueueHandler } from './fixtures/test-queue.ts';
 
 // A provider time window (429 + Retry-After) pauses the queue and hands the job back without
 // counting an attempt: every provider client on HttpClient (SIIGO, GHL, Stripe, PayPal, ManyChat,
@@ -52,11 +53,7 @@ async function startProviderWorker(queue: string, vars: Record<string, string> =
     }),
     defaultPort: 0,
     handlers: () => [
-      {
-        queue,
-        concurrency: 4,
-        process: async () => (await client.get('/fake/contacts')).status,
-      },
+      testQueueHandler(queue, ['sync'], async () => (await client.get('/fake/contacts')).status, 4),
     ],
   });
   apps.push(app);

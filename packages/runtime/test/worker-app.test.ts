@@ -6,6 +6,7 @@ import { parseConfig } from '../src/config.ts';
 import { PermanentError } from '../src/errors.ts';
 import { startWorkerApp, type WorkerApp } from '../src/worker-app.ts';
 import { workerEnv } from '../src/worker-config.ts';
+import { testQueueHandler } from './fixtures/test-queue.ts';
 
 const env = await setupTestEnv();
 const db = createDb(env.databaseUrl, { max: 2 });
@@ -20,10 +21,10 @@ beforeAll(async () => {
     config,
     defaultPort: 0,
     handlers: () => [
-      {
-        queue: 'runtime-test',
-        concurrency: 4,
-        process: async (job) => {
+      testQueueHandler(
+        'runtime-test',
+        ['flaky', 'doomed', 'permanent', 'delayed-one'],
+        async (job) => {
           const n = (calls.get(job.data.key) ?? 0) + 1;
           calls.set(job.data.key, n);
           if (job.data.mode === 'permanent')
@@ -31,7 +32,8 @@ beforeAll(async () => {
           if (n <= job.data.failTimes) throw new Error(`transient failure ${n}`);
           return { ok: true, attempt: n };
         },
-      },
+        4,
+      ),
     ],
   });
 });

@@ -1,12 +1,13 @@
 import type { Db } from '@cauce/db';
 import {
+  isJobName,
   isQueueName,
-  JOB_SCHEMAS,
+  isWebhookQueue,
+  JOB_TYPES,
   JOBS,
-  type JobName,
   type Producer,
-  type QueueName,
   toJobId,
+  type WebhookQueue,
 } from '@cauce/queues';
 import type { Redis } from 'ioredis';
 import { ZodError } from 'zod';
@@ -54,9 +55,6 @@ export type ReplayOutcome =
       message: string;
     };
 
-const JOB_NAMES = new Set<string>(Object.values(JOBS));
-const isJobName = (n: string): n is JobName => JOB_NAMES.has(n);
-
 interface FailureRow {
   id: bigint;
   queue: string;
@@ -67,15 +65,18 @@ interface FailureRow {
 
 /** Why a dead letter cannot be enqueued as stored (checked before anything is marked), or null. */
 function unreplayable(row: FailureRow): Extract<ReplayOutcome, { ok: false }> | null {
-  if (!isQueueName(row.queue) || !isJobName(row.jobName))
+  if (
+    !isQueueName(row.queue) ||
+    !isJobName(row.jobName) ||
+    !(JOB_TYPES[row.jobName].queues as readonly string[]).includes(row.queue)
+  )
     return {
       ok: false,
       reason: 'not_replayable',
-      message: `unknown queue or job name (${row.queue} / ${row.jobName})`,
+      message: `unknown queue or job name, or a job not of that queue (${row.queue} / ${row.jobName})`,
     };
-  const schema = JOB_SCHEMAS[row.jobName];
-  const parsed = schema ? schema.safeParse(row.data) : null;
-  if (parsed && !parsed.success)
+  const parsed = JOB_TYPES[row.jobName].schema.safeParse(row.data);
+  if (!parsed.success)
     return {
       ok: false,
       reason: 'invalid_data',
@@ -142,9 +143,7 @@ async function enqueueFailures(
   try {
     await withTimeout(
       Promise.all(
-        rows.map((row) =>
-          ctx.producer.add(row.queue, row.jobName as JobName, row.data, { jobId: jobIdOf(row) }),
-        ),
+        rows.map((row) => ctx.producer.addStored(row.queue, row.jobName, row.data, { jobId: jobIdOf(row) })),
       ),
       ctx.enqueueTimeoutMs,
     );
@@ -288,10 +287,10 @@ interface EventRow {
  */
 async function replayEvents(
   ctx: ReplayContext,
-  rows: readonly (EventRow & { queue: QueueName })[],
+  rows: readonly (EventRow & { queue: WebhookQueue })[],
 ): Promise<{ enqueued: StoredEvent[]; leftToJob: Array<{ id: bigint; jobId: string }> }> {
   const withJob = rows.filter((r) => r.jobId !== null) as Array<
-    EventRow & { queue: QueueName; jobId: string }
+    EventRow & { queue: WebhookQueue; jobId: string }
   >;
   const presence = await withTimeout(
     jobPresence(
@@ -333,8 +332,8 @@ const EVENT_SELECT = { id: true, provider: true, eventType: true, entityId: true
 const notReplayableEvent = (ev: EventRow): string | null =>
   !ev.queue
     ? 'this event was never queued (rejected or ignored)'
-    : !isQueueName(ev.queue)
-      ? `unknown queue ${ev.queue}`
+    : !isWebhookQueue(ev.queue)
+      ? `not a webhook queue: ${ev.queue}`
       : null;
 
 /**
@@ -346,7 +345,7 @@ export async function replayWebhookEvent(ctx: ReplayContext, id: bigint): Promis
   if (!ev) return { ok: false, reason: 'not_found', message: `webhook event ${id} not found` };
   const why = notReplayableEvent(ev);
   if (why) return { ok: false, reason: 'not_replayable', message: why };
-  const { enqueued, leftToJob } = await replayEvents(ctx, [ev as EventRow & { queue: QueueName }]);
+  const { enqueued, leftToJob } = await replayEvents(ctx, [ev as EventRow & { queue: WebhookQueue }]);
   const jobId = enqueued[0]?.jobId ?? leftToJob[0]!.jobId;
   return {
     ok: true,
@@ -403,7 +402,9 @@ export async function replayWebhookEventsWhere(
     if (!rows.length) break;
     after = rows[rows.length - 1]!.id;
     report.matched += rows.length;
-    const ok = rows.filter((r) => notReplayableEvent(r) === null) as Array<EventRow & { queue: QueueName }>;
+    const ok = rows.filter((r) => notReplayableEvent(r) === null) as Array<
+      EventRow & { queue: WebhookQueue }
+    >;
     report.notReplayable += rows.length - ok.length;
     const out = await replayEvents(ctx, ok);
     report.replayed += out.enqueued.length;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Db, Prisma } from '@cauce/db';
-import { type FlowJob, JOBS, QUEUES } from '@cauce/queues';
+import { JOBS, type JobQueue, type JobSpec, QUEUES } from '@cauce/queues';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -22,7 +22,7 @@ export const SYNC_SOURCES = ['ghl', 'manychat', 'stripe', 'paypal'] as const;
 type SyncSource = (typeof SYNC_SOURCES)[number];
 /** What the ManyChat lookup reads (ghl_contacts_raw, stripe_customers_raw; CSV imports are uploads). */
 const LOOKUP_SOURCES = ['ghl', 'stripe'] as const satisfies readonly SyncSource[];
-const SOURCE_QUEUE: Record<SyncSource, string> = {
+const SOURCE_QUEUE: Record<SyncSource, JobQueue<typeof JOBS.stagingSync>> = {
   ghl: QUEUES.stagingGhl,
   manychat: QUEUES.stagingManychat,
   stripe: QUEUES.stagingStripe,
@@ -153,7 +153,8 @@ export async function syncRoutes(scope: FastifyInstance, deps: IngressDeps) {
    * checkpoint of a run that failed for good (provider outage), so nothing is fetched twice.
    * Returns the run and, when it is new, the job to enqueue for it.
    */
-  async function createRun(source: string, kind: 'sync' | 'unify', queue: string) {
+  async function createRun(source: SyncSource | 'unify') {
+    const kind = source === 'unify' ? 'unify' : 'sync';
     const live = await db.syncRun.findFirst({
       where: {
         source,
@@ -181,16 +182,26 @@ export async function syncRoutes(scope: FastifyInstance, deps: IngressDeps) {
       },
     });
     const runId = String(run.id);
-    const job: FlowJob =
-      kind === 'unify'
-        ? { queue, name: JOBS.stagingUnify, data: { runId }, dedupeKey: `${kind}-${runId}` }
-        : { queue, name: JOBS.stagingSync, data: { runId, source }, dedupeKey: `${kind}-${runId}` };
+    const job: JobSpec =
+      source === 'unify'
+        ? {
+            queue: QUEUES.stagingUnify,
+            name: JOBS.stagingUnify,
+            data: { runId },
+            dedupeKey: `${kind}-${runId}`,
+          }
+        : {
+            queue: SOURCE_QUEUE[source],
+            name: JOBS.stagingSync,
+            data: { runId, source },
+            dedupeKey: `${kind}-${runId}`,
+          };
     return { run: runView(run), started: true, job };
   }
 
-  async function startRun(source: string, kind: 'sync' | 'unify', queue: string) {
-    const { job, ...out } = await createRun(source, kind, queue);
-    if (job) await producer.add(job.queue, job.name, job.data, { dedupeKey: job.dedupeKey });
+  async function startRun(source: SyncSource | 'unify') {
+    const { job, ...out } = await createRun(source);
+    if (job) await producer.addSpec(job);
     return out;
   }
 
@@ -201,18 +212,16 @@ export async function syncRoutes(scope: FastifyInstance, deps: IngressDeps) {
    */
   async function startAll() {
     const created = new Map<SyncSource, Awaited<ReturnType<typeof createRun>>>();
-    for (const s of SYNC_SOURCES) created.set(s, await createRun(s, 'sync', SOURCE_QUEUE[s]));
+    for (const s of SYNC_SOURCES) created.set(s, await createRun(s));
     const lookup = created.get('manychat')?.job;
     const feeding = LOOKUP_SOURCES.flatMap((s) => created.get(s)?.job ?? []);
-    const inFlow = new Set<FlowJob>(lookup ? [lookup, ...feeding] : []);
+    const inFlow = new Set<JobSpec>(lookup ? [lookup, ...feeding] : []);
     if (lookup) await producer.addFlow(lookup, feeding);
-    for (const { job } of created.values())
-      if (job && !inFlow.has(job))
-        await producer.add(job.queue, job.name, job.data, { dedupeKey: job.dedupeKey });
+    for (const { job } of created.values()) if (job && !inFlow.has(job)) await producer.addSpec(job);
     return [...created.values()].map(({ job: _job, ...out }) => out);
   }
 
-  await identityRoutes(app, db, () => startRun('unify', 'unify', QUEUES.stagingUnify));
+  await identityRoutes(app, db, () => startRun('unify'));
 
   const unifySchema = {
     ...doc({ summary: 'Start a unify run (one at a time)', tags, auth: 'admin' }),
@@ -223,7 +232,7 @@ export async function syncRoutes(scope: FastifyInstance, deps: IngressDeps) {
     },
   };
   app.post('/api/sync/unify', { preValidation: admin, schema: unifySchema }, async (_req, reply) => {
-    const out = await startRun('unify', 'unify', QUEUES.stagingUnify);
+    const out = await startRun('unify');
     return reply.code(out.started ? 202 : 409).send(out);
   });
 
@@ -245,7 +254,7 @@ export async function syncRoutes(scope: FastifyInstance, deps: IngressDeps) {
   app.post('/api/sync/:source', { preValidation: admin, schema: syncSchema }, async (req, reply) => {
     const { source } = req.params;
     if (source === 'all') return reply.code(202).send({ runs: await startAll() });
-    const out = await startRun(source, 'sync', SOURCE_QUEUE[source]);
+    const out = await startRun(source);
     if (!out.started) return reply.code(409).send(out);
     return reply.code(202).send({ runs: [out] });
   });

@@ -1,4 +1,4 @@
-import { JOBS, type Producer } from '@cauce/queues';
+import { JOBS, type Producer, type WebhookQueue } from '@cauce/queues';
 import type { Logger } from '@cauce/runtime';
 import type pg from 'pg';
 
@@ -8,7 +8,7 @@ export interface StoredEvent {
   provider: string;
   eventType: string;
   entityId: string | null;
-  queue: string;
+  queue: WebhookQueue;
   jobId: string;
 }
 
@@ -17,7 +17,7 @@ export interface StoredEvent {
  * same event is a no-op while the job exists.
  */
 export async function addJobs(producer: Producer, events: StoredEvent[]): Promise<void> {
-  const byQueue = new Map<string, StoredEvent[]>();
+  const byQueue = new Map<WebhookQueue, StoredEvent[]>();
   for (const e of events) {
     const list = byQueue.get(e.queue);
     if (list) list.push(e);
@@ -25,9 +25,10 @@ export async function addJobs(producer: Producer, events: StoredEvent[]): Promis
   }
   await Promise.all(
     [...byQueue].map(([queue, list]) =>
-      producer.queue(queue).addBulk(
+      producer.addBulk(
+        queue,
+        JOBS.webhookEvent,
         list.map((e) => ({
-          name: JOBS.webhookEvent,
           data: { webhookEventId: e.id, provider: e.provider, eventType: e.eventType, entityId: e.entityId },
           opts: { jobId: e.jobId },
         })),

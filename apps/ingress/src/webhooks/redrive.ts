@@ -1,4 +1,4 @@
-import type { Producer } from '@cauce/queues';
+import { JOB_TYPES, JOBS, type Producer, type WebhookQueue } from '@cauce/queues';
 import { type Logger, RedisLease } from '@cauce/runtime';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -24,10 +24,12 @@ interface EventRow {
   provider: string;
   event_type: string;
   entity_id: string | null;
-  queue: string;
+  queue: WebhookQueue;
   job_id: string;
 }
 const COLUMNS = 'id::text, provider, event_type, entity_id, queue, job_id';
+/** Only rows of a webhook queue are redriven (the column is free text; the registry is not). */
+const WEBHOOK_QUEUES: readonly WebhookQueue[] = JOB_TYPES[JOBS.webhookEvent].queues;
 
 /**
  * Enqueues events that were stored but never reached their queue (Redis was down when they
@@ -61,10 +63,10 @@ export function startRedrive(o: RedriveOptions) {
       const { rows } = await o.pool.query<EventRow>({
         name: 'webhook-events-unqueued',
         text: `SELECT ${COLUMNS} FROM webhook_events
-               WHERE status = 'received' AND queue IS NOT NULL AND job_id IS NOT NULL
+               WHERE status = 'received' AND queue = ANY($3::text[]) AND job_id IS NOT NULL
                  AND received_at < now() - make_interval(secs => $1::double precision / 1000)
                ORDER BY id LIMIT $2`,
-        values: [o.graceMs, batch],
+        values: [o.graceMs, batch, WEBHOOK_QUEUES],
       });
       if (!rows.length) return;
       const events = rows.map(toEvent);
@@ -89,10 +91,10 @@ export function startRedrive(o: RedriveOptions) {
       const { rows } = await o.pool.query<EventRow>({
         name: 'webhook-events-queued',
         text: `SELECT ${COLUMNS} FROM webhook_events
-               WHERE status = 'queued' AND queue IS NOT NULL AND job_id IS NOT NULL AND id > $3::bigint
+               WHERE status = 'queued' AND queue = ANY($4::text[]) AND job_id IS NOT NULL AND id > $3::bigint
                  AND coalesce(enqueued_at, received_at) < now() - make_interval(secs => $1::double precision / 1000)
                ORDER BY id LIMIT $2`,
-        values: [o.graceMs, batch, queuedCursor],
+        values: [o.graceMs, batch, queuedCursor, WEBHOOK_QUEUES],
       });
       queuedCursor = rows.length < batch ? '0' : rows[rows.length - 1]!.id;
       const events = rows.map(toEvent);

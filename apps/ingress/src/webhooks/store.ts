@@ -1,3 +1,4 @@
+import type { WebhookQueue } from '@cauce/queues';
 import type pg from 'pg';
 
 /** One webhook_events row to insert. `payload` is the request's JSON text, stored as jsonb. */
@@ -7,7 +8,7 @@ export interface EventRow {
   dedupeKey: string;
   entityId: string | null;
   status: 'received' | 'rejected';
-  queue: string | null;
+  queue: WebhookQueue | null;
   /** BullMQ job id the event is (to be) queued under. */
   jobId: string | null;
   payload: string;
