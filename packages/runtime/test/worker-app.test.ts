@@ -94,6 +94,15 @@ describe('worker runtime', () => {
     expect(calls.get('b')).toBe(3);
   });
 
+  it('dead-letters a job whose name has no handler on its queue, without retrying', async () => {
+    await queue.add('no-such-job', { key: 'u' }, { ...retrying, jobId: 'u' });
+    const { state } = await finished('u');
+    expect(state).toBe('failed');
+    expect(calls.has('u')).toBe(false);
+    const row = await waitFor(() => db.jobFailure.findFirst({ where: { jobId: 'u' } }));
+    expect(row).toMatchObject({ attempts: 1, error: 'no handler for job no-such-job on runtime-test' });
+  });
+
   it('fails fast on a permanent error without retrying', async () => {
     await queue.add('permanent', { key: 'c', mode: 'permanent' }, { ...retrying, jobId: 'c' });
     const { state } = await finished('c');
@@ -115,7 +124,7 @@ describe('worker runtime', () => {
       metricValue(text, 'job_duration_seconds_count', { ...q, type: 'flaky', outcome: 'completed' }),
     ).toBe(1);
     expect(metricValue(text, 'queue_jobs', { ...q, state: 'delayed' })).toBe(1);
-    expect(metricValue(text, 'queue_jobs', { ...q, state: 'failed' })).toBe(2);
+    expect(metricValue(text, 'queue_jobs', { ...q, state: 'failed' })).toBe(3);
     expect(metricValue(text, 'queue_oldest_waiting_seconds', q)).toBe(0);
     expect(text).toMatch(/process_resident_memory_bytes/);
     const health = await (await fetch(`http://127.0.0.1:${app.port}/health`)).json();
