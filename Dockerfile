@@ -19,6 +19,7 @@ COPY apps/worker-stock/package.json apps/worker-stock/
 COPY apps/worker-whatsapp/package.json apps/worker-whatsapp/
 COPY packages/db/package.json packages/db/prisma.config.ts packages/db/
 COPY packages/db/scripts packages/db/scripts
+COPY packages/provider-sim/package.json packages/provider-sim/
 COPY packages/providers/package.json packages/providers/
 COPY packages/queues/package.json packages/queues/
 COPY packages/runtime/package.json packages/runtime/

@@ -13,10 +13,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createDb } from '@cauce/db';
+import { BEDS24_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/beds24';
 import { JOBS, Producer, QUEUES, toJobId } from '@cauce/queues';
 import { createRedis, parseConfig } from '@cauce/runtime';
 import { Queue, Worker } from 'bullmq';
-import { BEDS24_SIM_CREDENTIALS } from '../apps/provider-sim/src/providers/beds24.ts';
 import { startBookingsWorker } from '../apps/worker-bookings/src/app.ts';
 import { bookingsEnv } from '../apps/worker-bookings/src/config.ts';
 import { createTestDatabase, ensureTemplateDatabase } from '../packages/testkit/src/database.ts';

@@ -14,15 +14,15 @@
  * measurement, the first N people unify split and why (bench/identity/explain.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { GHL_SIM_LOCATION, GHL_SIM_TOKEN } from '@cauce/provider-sim/providers/ghl';
+import { PAYPAL_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/paypal';
+import { STRIPE_SIM_KEY } from '@cauce/provider-sim/providers/stripe';
 import { parseConfig } from '@cauce/runtime';
 import pg from 'pg';
 import { buildIngress } from '../apps/ingress/src/app.ts';
 import { ingressEnv } from '../apps/ingress/src/config.ts';
 import { createDeps } from '../apps/ingress/src/deps.ts';
 import { mintToken } from '../apps/ingress/src/plugins/auth.ts';
-import { GHL_SIM_LOCATION, GHL_SIM_TOKEN } from '../apps/provider-sim/src/providers/ghl.ts';
-import { PAYPAL_SIM_CREDENTIALS } from '../apps/provider-sim/src/providers/paypal.ts';
-import { STRIPE_SIM_KEY } from '../apps/provider-sim/src/providers/stripe.ts';
 import { stagingEnv } from '../apps/worker-staging/src/config.ts';
 import { startStagingWorker } from '../apps/worker-staging/src/index.ts';
 import { createTestDatabase, ensureTemplateDatabase } from '../packages/testkit/src/database.ts';

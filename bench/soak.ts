@@ -12,10 +12,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { migrate } from '@cauce/db';
-import { simEnv } from '../apps/provider-sim/src/sim-env.ts';
-import { percentile } from '../apps/provider-sim/src/traffic/deliver.ts';
-import { createSenderAuth, extraSenders } from '../apps/provider-sim/src/traffic/senders.ts';
-import { Traffic } from '../apps/provider-sim/src/traffic/traffic.ts';
+import { simEnv } from '@cauce/provider-sim/sim-env';
+import { percentile } from '@cauce/provider-sim/traffic/deliver';
+import { createSenderAuth, extraSenders } from '@cauce/provider-sim/traffic/senders';
+import { Traffic } from '@cauce/provider-sim/traffic/traffic';
 import { startPrivateServices } from '../packages/testkit/src/private-services.ts';
 import { freePort } from '../packages/testkit/src/process.ts';
 import { check, countFailures, drain } from './soak/check.ts';
@@ -60,7 +60,7 @@ const env: Record<string, string> = {
   ORDERS_SWEEP_INTERVAL_MS: '20000',
   ORDERS_SWEEP_AFTER_MS: '15000',
   // worker-whatsapp's input is a file: the demo's sample, synced every 30 s.
-  WHATSAPP_CONNECTIONS_FILE: 'apps/provider-sim/fixtures/whatsapp-connections.json',
+  WHATSAPP_CONNECTIONS_FILE: 'packages/provider-sim/fixtures/whatsapp-connections.json',
   WHATSAPP_SYNC_INTERVAL_MS: '30000',
 };
 

@@ -9,10 +9,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { GHL_SIM_LOCATION, GHL_SIM_TOKEN } from '@cauce/provider-sim/providers/ghl';
 import { JOBS, Producer, QUEUES } from '@cauce/queues';
 import { createRedis } from '@cauce/runtime';
 import pg from 'pg';
-import { GHL_SIM_LOCATION, GHL_SIM_TOKEN } from '../apps/provider-sim/src/providers/ghl.ts';
 import { GhlClient } from '../packages/providers/src/ghl/client.ts';
 import { createTestDatabase, ensureTemplateDatabase } from '../packages/testkit/src/database.ts';
 import { freePort, startApp } from '../packages/testkit/src/process.ts';

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createDb } from '@cauce/db';
+import { SIIGO_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/siigo';
 import { createLogger, createRedis, createRegistry, parseConfig } from '@cauce/runtime';
-import { SIIGO_SIM_CREDENTIALS } from '../apps/provider-sim/src/providers/siigo.ts';
 import { stockEnv } from '../apps/worker-stock/src/config.ts';
 import { createStockService } from '../apps/worker-stock/src/service.ts';
 import { runScheduledSync } from '../apps/worker-stock/src/sync.ts';

@@ -5,10 +5,11 @@
  * "Sync" button returns rows and "Unify All" makes clients and a few conflicts), and the demo
  * plays the providers at a pace the default limiters drain.
  */
+
+import { GHL_SIM_LOCATION } from '@cauce/provider-sim/providers/ghl';
+import { createSenderAuth, extraSenders, type SenderAuth } from '@cauce/provider-sim/traffic/senders';
+import { Traffic } from '@cauce/provider-sim/traffic/traffic';
 import { GENERATED_SECRETS } from '@cauce/runtime';
-import { GHL_SIM_LOCATION } from '../apps/provider-sim/src/providers/ghl.ts';
-import { createSenderAuth, extraSenders, type SenderAuth } from '../apps/provider-sim/src/traffic/senders.ts';
-import { Traffic } from '../apps/provider-sim/src/traffic/traffic.ts';
 
 export const DEMO = {
   database: 'cauce_demo',
@@ -18,7 +19,7 @@ export const DEMO = {
   /** worker-bookings, -orders, -stock, -staging, -whatsapp: 9201..9205 (the stack's are 9101..9105). */
   firstWorkerPort: 9201,
   settingsFile: '.cauce/demo.env',
-  connectionsFile: 'apps/provider-sim/fixtures/whatsapp-connections.json',
+  connectionsFile: 'packages/provider-sim/fixtures/whatsapp-connections.json',
 } as const;
 
 /**

@@ -6,8 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { simEnvSchema } from '@cauce/provider-sim/config';
 import { ingressEnv } from '../apps/ingress/src/config.ts';
-import { simEnvSchema } from '../apps/provider-sim/src/config.ts';
 import { bookingsEnv } from '../apps/worker-bookings/src/config.ts';
 import { ordersEnv } from '../apps/worker-orders/src/config.ts';
 import { stagingEnv } from '../apps/worker-staging/src/config.ts';
@@ -64,7 +64,7 @@ const GROUPS: Array<{ name: string; schema: EnvObject; parent?: EnvObject; sourc
     parent: workerEnv,
     source: 'apps/worker-whatsapp/src/config.ts',
   },
-  { name: 'provider-sim', schema: simEnvSchema, source: 'apps/provider-sim/src/config.ts' },
+  { name: 'provider-sim', schema: simEnvSchema, source: 'packages/provider-sim/src/config.ts' },
 ];
 
 /** `/** comment *\/ KEY:` pairs of a config source file. */

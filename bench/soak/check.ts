@@ -1,5 +1,5 @@
+import type { Traffic } from '@cauce/provider-sim/traffic/traffic';
 import pg from 'pg';
-import type { Traffic } from '../../apps/provider-sim/src/traffic/traffic.ts';
 
 export interface CheckResult {
   sent: number;

@@ -1,7 +1,7 @@
+import { listenSim } from '@cauce/provider-sim/testing';
+import { createSenderAuth, type SenderAuth } from '@cauce/provider-sim/traffic/senders';
 import { setupTestEnv } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listenSim } from '../../provider-sim/src/testing.ts';
-import { createSenderAuth, type SenderAuth } from '../../provider-sim/src/traffic/senders.ts';
 import { startIngress } from './support.ts';
 
 /** Input is stored exactly or refused clearly: encodings, and the `{error, message}` of every 4xx. */

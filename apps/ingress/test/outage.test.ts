@@ -1,9 +1,9 @@
 import { migrate } from '@cauce/db';
+import { createSenderAuth, signWebhook } from '@cauce/provider-sim/traffic/senders';
 import { QUEUES } from '@cauce/queues';
 import { parseConfig } from '@cauce/runtime';
 import { type PrivateServices, startPrivateServices, waitFor } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSenderAuth, signWebhook } from '../../provider-sim/src/traffic/senders.ts';
 import { buildIngress } from '../src/app.ts';
 import { ingressEnv } from '../src/config.ts';
 import { createDeps } from '../src/deps.ts';

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createDb } from '@cauce/db';
+import { BEDS24_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/beds24';
+import { simEnv } from '@cauce/provider-sim/sim-env';
+import { listenSim } from '@cauce/provider-sim/testing';
+import { createSenderAuth, extraSenders } from '@cauce/provider-sim/traffic/senders';
+import { Traffic } from '@cauce/provider-sim/traffic/traffic';
 import { type ChildApp, freePort, setupTestEnv, startApp } from '@cauce/testkit';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BEDS24_SIM_CREDENTIALS } from '../../provider-sim/src/providers/beds24.ts';
-import { simEnv } from '../../provider-sim/src/sim-env.ts';
-import { listenSim } from '../../provider-sim/src/testing.ts';
-import { createSenderAuth, extraSenders } from '../../provider-sim/src/traffic/senders.ts';
-import { Traffic } from '../../provider-sim/src/traffic/traffic.ts';
 import { authPlugin, mintToken } from '../src/plugins/auth.ts';
 
 /**
@@ -37,7 +37,7 @@ const stackEnv: Record<string, string> = {
   SIIGO_SYNC_SCHEDULE: 'false',
   SIIGO_REQUEST_INTERVAL_MS: '0',
   BEDS24_CREDIT_FLOOR: '0',
-  WHATSAPP_CONNECTIONS_FILE: 'apps/provider-sim/fixtures/whatsapp-connections.json',
+  WHATSAPP_CONNECTIONS_FILE: 'packages/provider-sim/fixtures/whatsapp-connections.json',
   WHATSAPP_WATCH: 'false',
   RATE_LIMIT_ENABLED: 'false',
   BACKOFF_TIME_SCALE: '0.001',

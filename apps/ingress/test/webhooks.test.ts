@@ -1,8 +1,8 @@
+import { listenSim } from '@cauce/provider-sim/testing';
+import { createSenderAuth, type SenderAuth, signWebhook } from '@cauce/provider-sim/traffic/senders';
 import { QUEUES, toJobId } from '@cauce/queues';
 import { metricValue, setupTestEnv } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listenSim } from '../../provider-sim/src/testing.ts';
-import { createSenderAuth, type SenderAuth, signWebhook } from '../../provider-sim/src/traffic/senders.ts';
 import { startIngress } from './support.ts';
 
 const env = await setupTestEnv();

@@ -1,6 +1,6 @@
+import { simEnvSchema } from '@cauce/provider-sim/config';
+import { buildSim } from '@cauce/provider-sim/server';
 import { loadConfig } from '@cauce/runtime';
-import { simEnvSchema } from './config.ts';
-import { buildSim } from './server.ts';
 
 const config = loadConfig(simEnvSchema);
 

@@ -1,9 +1,9 @@
 import type { Db } from '@cauce/db';
+import { BEDS24_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/beds24';
+import { listenSim } from '@cauce/provider-sim/testing';
 import { JOBS, type Producer, QUEUES, toJobId } from '@cauce/queues';
 import { parseConfig } from '@cauce/runtime';
 import { setupWorkerTest, type TestEnv, workerTestEnv } from '@cauce/testkit';
-import { BEDS24_SIM_CREDENTIALS } from '../../provider-sim/src/providers/beds24.ts';
-import { listenSim } from '../../provider-sim/src/testing.ts';
 import { type BookingsConfig, bookingsEnv } from '../src/config.ts';
 
 /** provider-sim on a free loopback port, with helpers for its Beds24 control routes. */

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
+import { BEDS24_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/beds24';
 import { beds24 } from '@cauce/providers';
 import { QUEUES } from '@cauce/queues';
 import { scrape, waitFor } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BEDS24_SIM_CREDENTIALS } from '../../provider-sim/src/providers/beds24.ts';
 import { type BookingsWorker, startBookingsWorker } from '../src/app.ts';
 import { FetchCollapser } from '../src/collapse.ts';
 import { upsertBooking, upsertBookings } from '../src/store.ts';

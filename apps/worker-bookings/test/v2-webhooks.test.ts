@@ -1,10 +1,10 @@
+import { sendWebhook } from '@cauce/provider-sim/send';
 import { parseConfig } from '@cauce/runtime';
 import { metricValue, waitFor } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIngress } from '../../ingress/src/app.ts';
 import { ingressEnv } from '../../ingress/src/config.ts';
 import { createDeps } from '../../ingress/src/deps.ts';
-import { sendWebhook } from '../../provider-sim/src/send.ts';
 import { type BookingsWorker, startBookingsWorker } from '../src/app.ts';
 import { bookingsConfig, setupBookingsTest } from './support.ts';
 

@@ -1,7 +1,7 @@
+import { CALLBELL_SIM_TOKEN } from '@cauce/provider-sim/providers/callbell';
+import { listenSim } from '@cauce/provider-sim/testing';
 import { parseConfig } from '@cauce/runtime';
 import { type TestEnv, workerTestEnv } from '@cauce/testkit';
-import { CALLBELL_SIM_TOKEN } from '../../provider-sim/src/providers/callbell.ts';
-import { listenSim } from '../../provider-sim/src/testing.ts';
 import { type OrdersConfig, ordersEnv } from '../src/config.ts';
 
 export const API_KEY = 'orders-key-0123456789abcdef';

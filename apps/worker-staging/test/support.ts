@@ -1,4 +1,9 @@
 import type { Db, Prisma } from '@cauce/db';
+import { GHL_SIM_LOCATION, GHL_SIM_TOKEN } from '@cauce/provider-sim/providers/ghl';
+import { MANYCHAT_SIM_KEY } from '@cauce/provider-sim/providers/manychat';
+import { PAYPAL_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/paypal';
+import { STRIPE_SIM_KEY } from '@cauce/provider-sim/providers/stripe';
+import { listenSim } from '@cauce/provider-sim/testing';
 import { JOBS, type Producer, QUEUES } from '@cauce/queues';
 import { parseConfig } from '@cauce/runtime';
 import { type TestEnv, workerTestEnv } from '@cauce/testkit';
@@ -6,11 +11,6 @@ import { buildIngress } from '../../ingress/src/app.ts';
 import { ingressEnv } from '../../ingress/src/config.ts';
 import { createDeps } from '../../ingress/src/deps.ts';
 import { mintToken } from '../../ingress/src/plugins/auth.ts';
-import { GHL_SIM_LOCATION, GHL_SIM_TOKEN } from '../../provider-sim/src/providers/ghl.ts';
-import { MANYCHAT_SIM_KEY } from '../../provider-sim/src/providers/manychat.ts';
-import { PAYPAL_SIM_CREDENTIALS } from '../../provider-sim/src/providers/paypal.ts';
-import { STRIPE_SIM_KEY } from '../../provider-sim/src/providers/stripe.ts';
-import { listenSim } from '../../provider-sim/src/testing.ts';
 import { type StagingConfig, stagingEnv } from '../src/config.ts';
 
 /** provider-sim on a free loopback port with its control routes. */

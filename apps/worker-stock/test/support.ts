@@ -1,9 +1,9 @@
 import type { Db, Prisma } from '@cauce/db';
+import { SIIGO_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/siigo';
+import { listenSim } from '@cauce/provider-sim/testing';
 import { JOBS, type Producer, QUEUES, toJobId } from '@cauce/queues';
 import { parseConfig } from '@cauce/runtime';
 import { setupWorkerTest, type TestEnv, workerTestEnv } from '@cauce/testkit';
-import { SIIGO_SIM_CREDENTIALS } from '../../provider-sim/src/providers/siigo.ts';
-import { listenSim } from '../../provider-sim/src/testing.ts';
 import { type StockConfig, stockEnv } from '../src/config.ts';
 
 /** provider-sim on a free loopback port, with helpers for its SIIGO control routes. */

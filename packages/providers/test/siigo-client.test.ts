@@ -1,8 +1,8 @@
+import { SIIGO_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/siigo';
+import { buildSim } from '@cauce/provider-sim/server';
 import { createRedis, PermanentError } from '@cauce/runtime';
 import { setupTestEnv } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIIGO_SIM_CREDENTIALS } from '../../../apps/provider-sim/src/providers/siigo.ts';
-import { buildSim } from '../../../apps/provider-sim/src/server.ts';
 import { siigo } from '../src/index.ts';
 
 const env = await setupTestEnv();

@@ -1,9 +1,9 @@
 import { createDb } from '@cauce/db';
+import { buildSim, type SimContext } from '@cauce/provider-sim/server';
 import { scrape, setupTestEnv, waitFor } from '@cauce/testkit';
 import { type Job, Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSim, type SimContext } from '../../../apps/provider-sim/src/server.ts';
 import { parseConfig } from '../src/config.ts';
 import { HttpClient } from '../src/http-client.ts';
 import { startWorkerApp, type WorkerApp } from '../src/worker-app.ts';

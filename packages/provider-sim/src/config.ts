@@ -6,6 +6,6 @@ export const simEnvSchema = z.object({
   SIM_PORT: z.coerce.number().int().default(4010),
   /** Interface provider-sim listens on. */
   SIM_HOST: z.string().default('127.0.0.1'),
-  /** JSON array of fault rules applied at start (see apps/provider-sim/src/faults.ts). */
+  /** JSON array of fault rules applied at start (see packages/provider-sim/src/faults.ts). */
   SIM_FAULTS: z.string().default('[]'),
 });
