@@ -17,6 +17,7 @@ COPY apps/worker-orders/package.json apps/worker-orders/
 COPY apps/worker-staging/package.json apps/worker-staging/
 COPY apps/worker-stock/package.json apps/worker-stock/
 COPY apps/worker-whatsapp/package.json apps/worker-whatsapp/
+COPY packages/base/package.json packages/base/
 COPY packages/db/package.json packages/db/prisma.config.ts packages/db/
 COPY packages/db/scripts packages/db/scripts
 COPY packages/provider-sim/package.json packages/provider-sim/

@@ -1,12 +1,12 @@
-import { createPgPool, type Db, type PgPool } from '@cauce/db';
-import { beds24 } from '@cauce/providers';
 import {
-  createBatchLoader,
+  createPgPool,
   createWebhookEventBatch,
-  type Logger,
-  type Registry,
+  type Db,
+  type PgPool,
   type WebhookEventStore,
-} from '@cauce/runtime';
+} from '@cauce/db';
+import { beds24 } from '@cauce/providers';
+import { createBatchLoader, type Logger, type Registry } from '@cauce/runtime';
 import type DataLoader from 'dataloader';
 import type { Redis } from 'ioredis';
 import { FetchCollapser } from './collapse.ts';

@@ -1,6 +1,5 @@
-import type { PgPool } from '@cauce/db';
+import { type PgPool, settleProcessedSql } from '@cauce/db';
 import type { beds24 } from '@cauce/providers';
-import { settleProcessedSql } from '@cauce/runtime';
 
 export type UpsertOutcome = 'inserted' | 'updated' | 'stale';
 

@@ -1,11 +1,7 @@
+import type { StoredWebhookEvent } from '@cauce/db';
 import { beds24 } from '@cauce/providers';
 import type { WebhookEventJob } from '@cauce/queues';
-import {
-  handleWebhookEventJob,
-  lazyChild,
-  type StoredWebhookEvent,
-  type WebhookHandled,
-} from '@cauce/runtime';
+import { handleWebhookEventJob, lazyChild, type WebhookHandled } from '@cauce/runtime';
 import type { Job } from 'bullmq';
 import type { BookingsService } from './service.ts';
 import type { UpsertOutcome } from './store.ts';

@@ -1,4 +1,4 @@
-import { createPgPool } from '@cauce/db';
+import { createPgPool, webhookEventStore } from '@cauce/db';
 import { JOBS, QUEUES } from '@cauce/queues';
 import {
   handleWebhookEventJob,
@@ -7,7 +7,6 @@ import {
   type QueueHandler,
   type WorkerAppOptions,
   type WorkerContext,
-  webhookEventStore,
 } from '@cauce/runtime';
 import type { Job } from 'bullmq';
 import type pg from 'pg';

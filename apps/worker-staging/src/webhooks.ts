@@ -1,5 +1,6 @@
+import type { StoredWebhookEvent } from '@cauce/db';
 import type { ghl, stripe } from '@cauce/providers';
-import type { StoredWebhookEvent, WebhookHandled } from '@cauce/runtime';
+import type { WebhookHandled } from '@cauce/runtime';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
 import { ghlRow } from './ghl-sync.ts';

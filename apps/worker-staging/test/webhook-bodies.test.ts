@@ -1,12 +1,6 @@
-import { createDb, type Prisma } from '@cauce/db';
+import { createDb, type Prisma, type StoredWebhookEvent, webhookEventStore } from '@cauce/db';
 import type { WebhookEventJob } from '@cauce/queues';
-import {
-  handleWebhookEventJob,
-  parseConfig,
-  type StoredWebhookEvent,
-  type WebhookHandled,
-  webhookEventStore,
-} from '@cauce/runtime';
+import { handleWebhookEventJob, parseConfig, type WebhookHandled } from '@cauce/runtime';
 import { setupTestEnv } from '@cauce/testkit';
 import type { Job } from 'bullmq';
 import pg from 'pg';

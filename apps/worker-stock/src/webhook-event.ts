@@ -1,13 +1,7 @@
+import { type StoredWebhookEvent, settleWebhookEvents, webhookEventStore } from '@cauce/db';
 import { siigo } from '@cauce/providers';
 import type { WebhookEventJob } from '@cauce/queues';
-import {
-  handleWebhookEventJob,
-  isFinalFailure,
-  type StoredWebhookEvent,
-  settleWebhookEvents,
-  type WebhookHandled,
-  webhookEventStore,
-} from '@cauce/runtime';
+import { handleWebhookEventJob, isFinalFailure, type WebhookHandled } from '@cauce/runtime';
 import type { Job } from 'bullmq';
 import { publishStockEvents } from './events.ts';
 import { topicLabel } from './metrics.ts';

@@ -1,4 +1,5 @@
 export { type CreateDbOptions, createDb, type Db } from './client.ts';
+export * from './dead-letter.ts';
 export { Prisma } from './generated/client.ts';
 export type * from './generated/models.ts';
 export {
@@ -20,3 +21,4 @@ export {
   SCHEMA_PATH,
 } from './schema-parser.ts';
 export * from './statuses.ts';
+export * from './webhook-events.ts';

@@ -1,4 +1,4 @@
-import { RedisLease } from '@cauce/runtime';
+import { RedisLease } from '@cauce/base';
 import type { Redis } from 'ioredis';
 
 interface CachedToken {

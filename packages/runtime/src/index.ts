@@ -1,19 +1,14 @@
+// The leaf (errors, HTTP client, secrets, lease), re-exported so an app imports its worker
+// runtime from one place.
+export * from '@cauce/base';
 export * from './backoff.ts';
-export * from './batch-loader.ts';
 export * from './config.ts';
-export * from './dead-letter.ts';
-export * from './errors.ts';
 export * from './health-server.ts';
-export * from './http-client.ts';
-export * from './lease.ts';
 export * from './local-settings.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './queue-metrics.ts';
-export * from './rate-limiter.ts';
 export * from './redis.ts';
-export * from './secrets.ts';
-export * from './webhook-events.ts';
 export * from './webhook-lifecycle.ts';
 export * from './worker-app.ts';
 export * from './worker-config.ts';

@@ -1,5 +1,5 @@
+import { createScrubber } from '@cauce/base';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
-import { createScrubber } from './secrets.ts';
 
 export type { Logger };
 

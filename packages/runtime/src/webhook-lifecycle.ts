@@ -1,6 +1,6 @@
+import type { StoredWebhookEvent, WebhookEventStore } from '@cauce/db';
 import type { WebhookEventJob } from '@cauce/queues';
 import type { Job } from 'bullmq';
-import type { StoredWebhookEvent, WebhookEventStore } from './webhook-events.ts';
 import { isFinalFailure, type ProviderWindowConfig } from './worker-app.ts';
 
 /** What a worker's handler did with one stored event. */

@@ -1,4 +1,5 @@
-import { createDb, type Db } from '@cauce/db';
+import { createScrubber, isPermanent, PermanentError, providerWindowMs, secretValues } from '@cauce/base';
+import { createDb, type Db, failUnsettledWebhookEvent, recordDeadLetter } from '@cauce/db';
 import {
   isJobName,
   JOBS,
@@ -14,15 +15,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { backoffDelay } from './backoff.ts';
-import { recordDeadLetter } from './dead-letter.ts';
-import { isPermanent, PermanentError, providerWindowMs } from './errors.ts';
 import { type HealthReport, startHealthServer } from './health-server.ts';
 import { createLogger, type LazyLogger, type Logger, lazyChild } from './logger.ts';
 import { createJobMetrics, createRegistry, type JobMetrics } from './metrics.ts';
 import { registerQueueMetrics } from './queue-metrics.ts';
 import { createRedis, warnIfEvicting } from './redis.ts';
-import { createScrubber, secretValues } from './secrets.ts';
-import { failUnsettledWebhookEvent } from './webhook-events.ts';
 import type { WorkerConfig } from './worker-config.ts';
 import { appConnectionName } from './worker-registry.ts';
 

@@ -1,3 +1,4 @@
+import { HttpClient } from '@cauce/base';
 import { createDb } from '@cauce/db';
 import { buildSim, type SimContext } from '@cauce/provider-sim/server';
 import { scrape, setupTestEnv, waitFor } from '@cauce/testkit';
@@ -5,7 +6,6 @@ import { type Job, Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.ts';
-import { HttpClient } from '../src/http-client.ts';
 import { startWorkerApp, type WorkerApp } from '../src/worker-app.ts';
 import { workerEnv } from '../src/worker-config.ts';
 import { testQueueHandler } from './fixtures/test-queue.ts';

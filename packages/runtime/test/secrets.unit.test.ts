@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
+import { createScrubber, redactUrl, SECRET_MASK, secretForms, secretValues } from '@cauce/base';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.ts';
-import { createScrubber, redactUrl, SECRET_MASK, secretForms, secretValues } from '../src/secrets.ts';
 
 const SECRET = 'tok-3f9a/+é"secret';
 

@@ -1,9 +1,9 @@
+import { PermanentError } from '@cauce/base';
 import { createDb } from '@cauce/db';
 import { metricValue, scrape, setupTestEnv, startApp, waitFor } from '@cauce/testkit';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.ts';
-import { PermanentError } from '../src/errors.ts';
 import { startWorkerApp, type WorkerApp } from '../src/worker-app.ts';
 import { workerEnv } from '../src/worker-config.ts';
 import { testQueueHandler } from './fixtures/test-queue.ts';

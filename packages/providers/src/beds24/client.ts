@@ -1,4 +1,4 @@
-import { HttpClient, PermanentError, RetryableError } from '@cauce/runtime';
+import { HttpClient, PermanentError, RetryableError } from '@cauce/base';
 import type { Redis } from 'ioredis';
 import type { Dispatcher } from 'undici';
 import { BEDS24_STATUSES, beds24Envelope, beds24Message } from './mapper.ts';

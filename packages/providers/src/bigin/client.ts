@@ -1,4 +1,4 @@
-import { HttpClient, RetryableError } from '@cauce/runtime';
+import { HttpClient, RetryableError } from '@cauce/base';
 import { z } from 'zod';
 import type { RobotOrderPayload } from './mapper.ts';
 

@@ -1,4 +1,4 @@
-import { HttpClient, RetryableError } from '@cauce/runtime';
+import { HttpClient, RetryableError } from '@cauce/base';
 
 export interface CallbellOptions {
   /** e.g. https://api.callbell.eu/v1 */

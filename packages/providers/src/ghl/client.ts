@@ -1,4 +1,4 @@
-import { HttpClient, type HttpClientOptions, PermanentError } from '@cauce/runtime';
+import { HttpClient, type HttpClientOptions, PermanentError } from '@cauce/base';
 import type { GhlContact } from './mapper.ts';
 
 export interface GhlClientOptions {

@@ -1,4 +1,4 @@
-import { HttpClient, type HttpClientOptions, PermanentError } from '@cauce/runtime';
+import { HttpClient, type HttpClientOptions, PermanentError } from '@cauce/base';
 import type { ManychatSubscriber } from './mapper.ts';
 
 export interface ManychatClientOptions {

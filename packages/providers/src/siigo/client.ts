@@ -1,4 +1,4 @@
-import { HttpClient, PermanentError } from '@cauce/runtime';
+import { HttpClient, PermanentError } from '@cauce/base';
 import type { Redis } from 'ioredis';
 import type { Dispatcher } from 'undici';
 import {

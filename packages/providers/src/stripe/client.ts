@@ -1,4 +1,4 @@
-import { HttpClient, type HttpClientOptions, PermanentError } from '@cauce/runtime';
+import { HttpClient, type HttpClientOptions, PermanentError } from '@cauce/base';
 
 export interface StripeClientOptions {
   baseUrl: string;

@@ -1,6 +1,6 @@
-import type { Db, PgPool } from '@cauce/db';
-import { createBatchLoader } from './batch-loader.ts';
-import { PermanentError } from './errors.ts';
+import { createBatchLoader, PermanentError } from '@cauce/base';
+import type { Db } from './client.ts';
+import type { PgPool } from './pg-pool.ts';
 
 /**
  * Workers receive `{webhookEventId}` jobs; the payload lives in webhook_events (stored by the

@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Db } from '@cauce/db';
-import type { Job } from 'bullmq';
+import type { Db } from './client.ts';
+
+/** What a dead letter keeps of a BullMQ job (a Job is one). */
+export interface DeadJob {
+  name: string;
+  id?: string | undefined;
+  data: unknown;
+}
 
 export interface DeadLetterOptions {
   /** How long to keep retrying the write while PostgreSQL is unreachable (ms). */
@@ -18,7 +24,7 @@ export interface DeadLetterOptions {
 export async function recordDeadLetter(
   db: Db,
   queue: string,
-  job: Job,
+  job: DeadJob,
   err: Error,
   attempts: number,
   { retryForMs = 120_000, onRetry, scrub = (s) => s }: DeadLetterOptions = {},

@@ -1,0 +1,6 @@
+export * from './batch-loader.ts';
+export * from './errors.ts';
+export * from './http-client.ts';
+export * from './lease.ts';
+export * from './rate-limiter.ts';
+export * from './secrets.ts';
