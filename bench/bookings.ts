@@ -9,7 +9,7 @@
  * Our worker runs at its default concurrency (BEDS24_SYNC_CONCURRENCY): jobs running together
  * share one Beds24 request and one upsert-and-settle statement, so it needs more jobs in flight
  * than a no-op worker does. BEDS24_SYNC_CONCURRENCY, BEDS24_FETCH_BATCH_MAX and
- * BEDS24_DB_POOL_MAX in the environment override the worker's defaults.
+ * DB_POOL_MAX in the environment override the worker's defaults.
  */
 import { randomBytes } from 'node:crypto';
 import { createDb } from '@cauce/db';
@@ -47,7 +47,7 @@ const config = parseConfig(bookingsEnv, {
   BEDS24_WRITE_REFRESH_TOKEN: BEDS24_SIM_CREDENTIALS.refreshToken,
   // The worker's own defaults unless these tuning knobs are set.
   ...Object.fromEntries(
-    ['BEDS24_SYNC_CONCURRENCY', 'BEDS24_FETCH_BATCH_MAX', 'BEDS24_DB_POOL_MAX'].flatMap((k) =>
+    ['BEDS24_SYNC_CONCURRENCY', 'BEDS24_FETCH_BATCH_MAX', 'DB_POOL_MAX'].flatMap((k) =>
       process.env[k] ? [[k, process.env[k]]] : [],
     ),
   ),

@@ -1,4 +1,4 @@
-import type { Db } from '@cauce/db';
+import type { Db, PgPool } from '@cauce/db';
 import type { Producer } from '@cauce/queues';
 import type { Logger, Registry } from '@cauce/runtime';
 import type { Redis } from 'ioredis';
@@ -8,6 +8,8 @@ import type { IngressConfig } from './config.ts';
 export interface IngressDeps {
   config: IngressConfig;
   db: Db;
+  /** The pool under `db`, for raw SQL (the webhook group commit, CSV chunks): one pool per process. */
+  pool: PgPool;
   redis: Redis;
   producer: Producer;
   log: Logger;

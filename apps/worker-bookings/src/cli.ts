@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createDb } from '@cauce/db';
+import { createDatabase } from '@cauce/db';
 import {
   createLogger,
   createRedis,
@@ -38,11 +38,13 @@ if (disabled) {
   process.exit(1);
 }
 const log = createLogger('worker-bookings-cli', config.LOG_LEVEL, { secrets: secretValues(config) });
-const db = createDb(config.DATABASE_URL);
+const database = createDatabase(config.DATABASE_URL, { max: config.DB_POOL_MAX ?? 2 });
+const { db, pool } = database;
 const redis = createRedis(config.REDIS_URL);
 const service = createBookingsService({
   config,
   db,
+  pool,
   redis,
   log,
   registry: createRegistry('worker-bookings-cli'),
@@ -80,7 +82,7 @@ try {
   code = 1;
 } finally {
   await service.close();
-  await db.$disconnect();
+  await database.close();
   redis.disconnect();
 }
 process.exit(code);

@@ -1,4 +1,4 @@
-import { createPgPool, type Db, type PgPool } from '@cauce/db';
+import type { Db, PgPool } from '@cauce/db';
 import { beds24 } from '@cauce/providers';
 import {
   createBatchLoader,
@@ -40,16 +40,15 @@ export interface BookingsService {
 export function createBookingsService(deps: {
   config: BookingsConfig;
   db: Db;
+  /** The process's pool (the one Prisma uses): its owner ends it. */
+  pool: PgPool;
   redis: Redis;
   log: Logger;
   registry: Registry;
 }): BookingsService {
   const { config, log } = deps;
   const metrics = createBookingsMetrics(deps.registry, log);
-  const pool = createPgPool(config.DATABASE_URL, {
-    max: config.BEDS24_DB_POOL_MAX,
-    onError: (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'),
-  });
+  const { pool } = deps;
   // Collapse checks and records are one small command per job: let ioredis pipeline them.
   const collapseRedis = deps.redis.duplicate({
     enableAutoPipelining: true,
@@ -100,7 +99,6 @@ export function createBookingsService(deps: {
     markSuccess: () => metrics.lastSuccess.set({ sync: SYNC_LABEL }, Date.now() / 1000),
     async close() {
       await client.close();
-      await pool.end();
       collapseRedis.disconnect();
     },
   };

@@ -1,4 +1,3 @@
-import { createPgPool } from '@cauce/db';
 import {
   JOBS,
   QUEUES,
@@ -17,7 +16,6 @@ import {
   webhookEventStore,
 } from '@cauce/runtime';
 import type { Job } from 'bullmq';
-import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
 import { requeueCsvRuns, runCsvImport } from './csv-import.ts';
 import { ghlClient, runGhlSync } from './ghl-sync.ts';
@@ -39,15 +37,11 @@ export const STAGING_PORT = 9104;
  * worker-staging: one queue per source (its provider's rate limit) plus staging-unify.
  * Bulk writes use a plain pg pool (array-parameter upserts, temp tables for unify).
  */
-export function stagingWorkerOptions(
-  config: StagingConfig,
-  pool: pg.Pool = createPgPool(config.DATABASE_URL, { max: 6 }),
-): WorkerAppOptions<StagingConfig> {
+export function stagingWorkerOptions(config: StagingConfig): WorkerAppOptions<StagingConfig> {
   const ghlApi = ghlClient(config);
   const stripeApi = stripeClient(config);
   const paypalApi = paypalClient(config);
   const manychatApi = manychatClient(config);
-  const events = webhookEventStore(pool);
 
   const wrapRun =
     (fn: (runId: string, ctx: WorkerContext<StagingConfig>) => Promise<unknown>) =>
@@ -56,117 +50,124 @@ export function stagingWorkerOptions(
         return await fn(runId, ctx);
       } catch (err) {
         const final = isFinalFailure(job, err, config);
-        await failRun(pool, runId, (err as Error).message, final).catch(() => {});
+        await failRun(ctx.pool, runId, (err as Error).message, final).catch(() => {});
         throw err;
       }
     };
 
   const syncGhl = wrapRun(async (runId, ctx) => {
     if (!ghlApi) throw new PermanentError('GHL disabled: GHL_TOKEN and GHL_LOCATION_ID are required');
-    return runGhlSync(pool, ghlApi, config, runId, ctx.log);
+    return runGhlSync(ctx.pool, ghlApi, config, runId, ctx.log);
   });
   const syncStripe = wrapRun(async (runId, ctx) => {
     if (!stripeApi) throw new PermanentError('Stripe disabled: STRIPE_SECRET_KEY is required');
-    return runStripeSync(pool, stripeApi, config, runId, ctx.log);
+    return runStripeSync(ctx.pool, stripeApi, config, runId, ctx.log);
   });
   const syncPaypal = wrapRun(async (runId, ctx) => {
     if (!paypalApi)
       throw new PermanentError('PayPal disabled: PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET are required');
-    return runPaypalSync(pool, paypalApi, config, runId, ctx.log);
+    return runPaypalSync(ctx.pool, paypalApi, config, runId, ctx.log);
   });
   const syncManychat = wrapRun(async (runId, ctx) => {
     if (!manychatApi) throw new PermanentError('ManyChat disabled: MANYCHAT_API_KEY is required');
-    return runManychatLookup(pool, ctx.redis, manychatApi, config, runId, ctx.log);
+    return runManychatLookup(ctx.pool, ctx.redis, manychatApi, config, runId, ctx.log);
   });
-  const unify = wrapRun((runId, ctx) => runUnify(pool, config, runId, ctx.log));
-  const csvImport = wrapRun((runId, ctx) => runCsvImport(pool, runId, ctx.log));
+  const unify = wrapRun((runId, ctx) => runUnify(ctx.pool, config, runId, ctx.log));
+  const csvImport = wrapRun((runId, ctx) => runCsvImport(ctx.pool, runId, ctx.log));
   let requeueTimer: NodeJS.Timeout | undefined;
 
   return {
     name: 'worker-staging',
     config,
     defaultPort: STAGING_PORT,
-    handlers: (): QueueHandler<StagingConfig>[] => [
-      {
-        queue: QUEUES.stagingGhl,
-        concurrency: 2,
-        process: async (job, ctx) => {
-          if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(
-              job as Job<WebhookEventJob>,
-              events,
-              (e) => handleGhlWebhook(pool, config, e),
-              config,
-            );
-          if (job.name === JOBS.stagingSync) return syncGhl((job.data as StagingSyncJob).runId, ctx, job);
-          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingGhl}`);
+    // Four source queues at concurrency 2 and unify (one connection for its whole transaction).
+    defaultPoolMax: 6,
+    handlers: ({ pool }): QueueHandler<StagingConfig>[] => {
+      const events = webhookEventStore(pool);
+      return [
+        {
+          queue: QUEUES.stagingGhl,
+          concurrency: 2,
+          process: async (job, ctx) => {
+            if (job.name === JOBS.webhookEvent)
+              return handleWebhookEventJob(
+                job as Job<WebhookEventJob>,
+                events,
+                (e) => handleGhlWebhook(pool, config, e),
+                config,
+              );
+            if (job.name === JOBS.stagingSync) return syncGhl((job.data as StagingSyncJob).runId, ctx, job);
+            throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingGhl}`);
+          },
         },
-      },
-      {
-        queue: QUEUES.stagingStripe,
-        concurrency: 2,
-        process: async (job, ctx) => {
-          if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(
-              job as Job<WebhookEventJob>,
-              events,
-              (e) => handleStripeWebhook(pool, config, e),
-              config,
-            );
-          if (job.name === JOBS.stagingSync) return syncStripe((job.data as StagingSyncJob).runId, ctx, job);
-          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingStripe}`);
+        {
+          queue: QUEUES.stagingStripe,
+          concurrency: 2,
+          process: async (job, ctx) => {
+            if (job.name === JOBS.webhookEvent)
+              return handleWebhookEventJob(
+                job as Job<WebhookEventJob>,
+                events,
+                (e) => handleStripeWebhook(pool, config, e),
+                config,
+              );
+            if (job.name === JOBS.stagingSync)
+              return syncStripe((job.data as StagingSyncJob).runId, ctx, job);
+            throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingStripe}`);
+          },
         },
-      },
-      {
-        queue: QUEUES.stagingPaypal,
-        concurrency: 2,
-        process: async (job, ctx) => {
-          if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(
-              job as Job<WebhookEventJob>,
-              events,
-              (e) => handlePaypalWebhook(pool, e),
-              config,
-            );
-          if (job.name === JOBS.stagingSync) return syncPaypal((job.data as StagingSyncJob).runId, ctx, job);
-          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingPaypal}`);
+        {
+          queue: QUEUES.stagingPaypal,
+          concurrency: 2,
+          process: async (job, ctx) => {
+            if (job.name === JOBS.webhookEvent)
+              return handleWebhookEventJob(
+                job as Job<WebhookEventJob>,
+                events,
+                (e) => handlePaypalWebhook(pool, e),
+                config,
+              );
+            if (job.name === JOBS.stagingSync)
+              return syncPaypal((job.data as StagingSyncJob).runId, ctx, job);
+            throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingPaypal}`);
+          },
         },
-      },
-      {
-        queue: QUEUES.stagingManychat,
-        concurrency: 2,
-        process: async (job, ctx) => {
-          if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(
-              job as Job<WebhookEventJob>,
-              events,
-              (e) => handleManychatWebhook(pool, config, e),
-              config,
-            );
-          if (job.name === JOBS.stagingSync)
-            return syncManychat((job.data as StagingSyncJob).runId, ctx, job);
-          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingManychat}`);
+        {
+          queue: QUEUES.stagingManychat,
+          concurrency: 2,
+          process: async (job, ctx) => {
+            if (job.name === JOBS.webhookEvent)
+              return handleWebhookEventJob(
+                job as Job<WebhookEventJob>,
+                events,
+                (e) => handleManychatWebhook(pool, config, e),
+                config,
+              );
+            if (job.name === JOBS.stagingSync)
+              return syncManychat((job.data as StagingSyncJob).runId, ctx, job);
+            throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingManychat}`);
+          },
         },
-      },
-      {
-        // One import at a time: each is a long sequential write, and imports of one source queue up.
-        queue: QUEUES.stagingCsv,
-        concurrency: 1,
-        process: async (job, ctx) => csvImport((job.data as StagingCsvImportJob).runId, ctx, job),
-      },
-      {
-        queue: QUEUES.stagingUnify,
-        concurrency: 1,
-        process: async (job, ctx) => {
-          return unify((job.data as StagingUnifyJob).runId, ctx, job);
+        {
+          // One import at a time: each is a long sequential write, and imports of one source queue up.
+          queue: QUEUES.stagingCsv,
+          concurrency: 1,
+          process: async (job, ctx) => csvImport((job.data as StagingCsvImportJob).runId, ctx, job),
         },
-      },
-    ],
+        {
+          queue: QUEUES.stagingUnify,
+          concurrency: 1,
+          process: async (job, ctx) => {
+            return unify((job.data as StagingUnifyJob).runId, ctx, job);
+          },
+        },
+      ];
+    },
     // At start, after every Redis reconnect and every CSV_REQUEUE_INTERVAL_MS: imports committed
     // while Redis was away (or by an ingress that died before enqueueing) get their job.
     async onStart(ctx) {
       const requeue = () =>
-        requeueCsvRuns(pool, ctx.producer, ctx.log).catch((err) =>
+        requeueCsvRuns(ctx.pool, ctx.producer, ctx.log).catch((err) =>
           ctx.log.warn({ err: (err as Error).message }, 'could not enqueue waiting CSV imports'),
         );
       await requeue();

@@ -37,6 +37,7 @@ export function stockWorkerOptions(
     name: 'worker-stock',
     config,
     defaultPort: STOCK_WORKER_PORT,
+    defaultPoolMax: 3,
     metricQueues: [QUEUES.siigoStock, QUEUES.siigoSync],
     handlers: (ctx): QueueHandler<StockConfig>[] => {
       if (disabled) return [];

@@ -30,6 +30,7 @@ export function whatsappWorkerOptions(config: WhatsappConfig): WorkerAppOptions<
     name: 'worker-whatsapp',
     config,
     defaultPort: WHATSAPP_WORKER_PORT,
+    defaultPoolMax: 2,
     metricQueues: [QUEUES.whatsappNumbers],
     handlers: (ctx): QueueHandler<WhatsappConfig>[] => {
       if (!file) return [];

@@ -1,4 +1,4 @@
-export { type CreateDbOptions, createDb, type Db } from './client.ts';
+export { type CreateDbOptions, createDatabase, createDb, type Database, type Db, prismaOver } from './client.ts';
 export { Prisma } from './generated/client.ts';
 export type * from './generated/models.ts';
 export {

@@ -10,6 +10,12 @@ export const baseEnv = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   /** Redis connection URL (BullMQ needs maxmemory-policy noeviction). */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  /**
+   * PostgreSQL connections of this process: Prisma and raw SQL share one pool. Unset: the app's
+   * own default (ingress 10, worker-bookings 6, worker-staging 6, worker-orders 3, worker-stock 3,
+   * worker-whatsapp 2); replicas × this is the deployment's connection budget.
+   */
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).optional(),
   /** BullMQ key prefix; tests give each file its own. */
   QUEUE_PREFIX: z.string().min(1).default('cauce'),
 });

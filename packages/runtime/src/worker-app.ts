@@ -1,4 +1,4 @@
-import { createDb, type Db } from '@cauce/db';
+import { createDatabase, type Db, type PgPool } from '@cauce/db';
 import { JOBS, Producer, parseJobData } from '@cauce/queues';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -68,6 +68,8 @@ export interface WorkerContext<C extends WorkerConfig = WorkerConfig> {
   name: string;
   config: C;
   db: Db;
+  /** The same pool Prisma uses, for raw SQL (one pool per process). */
+  pool: PgPool;
   redis: Redis;
   producer: Producer;
   log: Logger;
@@ -87,6 +89,8 @@ export interface WorkerAppOptions<C extends WorkerConfig> {
   name: string;
   config: C;
   defaultPort: number;
+  /** PostgreSQL connections when DB_POOL_MAX is unset: what this app's queues need at once (4). */
+  defaultPoolMax?: number;
   handlers: (ctx: WorkerContext<C>) => QueueHandler<C>[] | Promise<QueueHandler<C>[]>;
   /**
    * Runs after workers start: job schedulers, watchers. Runs again after every Redis reconnect
@@ -128,9 +132,13 @@ export async function startWorkerApp<C extends WorkerConfig>(
   const redis = createRedis(config.REDIS_URL, {
     connectionName: appConnectionName(config.QUEUE_PREFIX, opts.name),
   });
-  const db = createDb(config.DATABASE_URL);
+  const database = createDatabase(config.DATABASE_URL, {
+    max: config.DB_POOL_MAX ?? opts.defaultPoolMax ?? 4,
+    onError: (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'),
+  });
+  const { db, pool } = database;
   const producer = new Producer(redis, config.QUEUE_PREFIX);
-  const ctx: WorkerContext<C> = { name: opts.name, config, db, redis, producer, log, registry, metrics };
+  const ctx: WorkerContext<C> = { name: opts.name, config, db, pool, redis, producer, log, registry, metrics };
   await warnIfEvicting(redis, log);
 
   const handlers = await opts.handlers(ctx);
@@ -202,7 +210,7 @@ export async function startWorkerApp<C extends WorkerConfig>(
       await producer.close();
       await server.close();
       await opts.onClosed?.(ctx);
-      await db.$disconnect();
+      await database.close();
       redis.disconnect();
       log.info('stopped');
     },
