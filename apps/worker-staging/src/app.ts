@@ -149,14 +149,15 @@ export function stagingWorkerOptions(config: StagingConfig): WorkerAppOptions<St
           },
         },
         {
-          // One import at a time: each is a long sequential write, and imports of one source queue up.
+          // One import at a time in the fleet: each is a long sequential write, and imports queue up.
           queue: QUEUES.stagingCsv,
-          concurrency: 1,
+          globalConcurrency: 1,
           process: async (job, ctx) => csvImport((job.data as StagingCsvImportJob).runId, ctx, job),
         },
         {
+          // One unify in the fleet (it re-derives every client); its transaction lock backs this up.
           queue: QUEUES.stagingUnify,
-          concurrency: 1,
+          globalConcurrency: 1,
           process: async (job, ctx) => {
             return unify((job.data as StagingUnifyJob).runId, ctx, job);
           },

@@ -53,7 +53,15 @@ export const stagingEnv = workerEnv.extend({
   UNIFY_PHONE_DENYLIST: csv.default([]),
   /** An identifier carried by more than this many distinct records stops being a key. */
   UNIFY_MAX_IDENTIFIER_CARDINALITY: int(25, 1),
-  /** work_mem and temp_buffers of the unify session (a number: MB). */
+  /**
+   * A PostgreSQL URL that bypasses a transaction-mode pooler (PgBouncer, Supabase's pooler): unify
+   * then runs on a session of its own there. Unset: on one connection of the process's pool.
+   */
+  DIRECT_DATABASE_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  ),
+  /** work_mem and temp_buffers of a unify run's transaction (a number: MB). */
   UNIFY_WORK_MEM_MB: z.coerce.number().int().min(4).max(4096).default(256),
   /** An email seen with more distinct phones than this is a shared placeholder, no key. */
   UNIFY_MAX_PHONES_PER_EMAIL: int(3, 1),

@@ -80,7 +80,7 @@ async function unify() {
     `INSERT INTO sync_runs (source, kind, status) VALUES ('unify', 'unify', 'queued') RETURNING id`,
   );
   const counters = await runUnify(pool, config, run.rows[0]!.id, log);
-  if (!counters) throw new Error('unify did not run');
+  if ('skipped' in counters) throw new Error(`unify did not run: ${counters.skipped}`);
   return counters;
 }
 

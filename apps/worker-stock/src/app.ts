@@ -52,7 +52,8 @@ export function stockWorkerOptions(
         },
         {
           queue: QUEUES.siigoSync,
-          concurrency: 1,
+          // One scheduled sync in the fleet (its Redis lease backs this up).
+          globalConcurrency: 1,
           process: (job) =>
             runScheduledSync(s, String((job.data as { trigger?: string }).trigger ?? 'schedule')),
         },

@@ -42,7 +42,8 @@ export function whatsappWorkerOptions(config: WhatsappConfig): WorkerAppOptions<
       return [
         {
           queue: QUEUES.whatsappNumbers,
-          concurrency: 1,
+          // One sync of the connections file in the fleet (its transaction lock backs this up).
+          globalConcurrency: 1,
           process: async (job) => {
             const { trigger } = job.data as WhatsappNumbersSyncJob;
             const log = ctx.log.child({ jobId: job.id, trigger });

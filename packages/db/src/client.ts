@@ -49,3 +49,9 @@ export function createDb(url: string, { max, ...opts }: CreateDbOptions = {}): D
   const pool = createPgPool(url, { max: max ?? 10, ...opts });
   return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
 }
+
+/** A unique constraint refused the write (Prisma P2002, or PostgreSQL's 23505 from raw SQL). */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'P2002' || code === '23505';
+}

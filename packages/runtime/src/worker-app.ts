@@ -81,6 +81,12 @@ export interface QueueHandler<C extends WorkerConfig = WorkerConfig> {
   queue: string;
   process: (job: Job, ctx: WorkerContext<C>) => Promise<unknown>;
   concurrency?: number;
+  /**
+   * Jobs of this queue running at once across EVERY replica (BullMQ global concurrency, kept in
+   * Redis): 1 for a queue that must run one job at a time in the fleet. WORKER_CONCURRENCY never
+   * raises it, and each process then takes at most this many jobs too.
+   */
+  globalConcurrency?: number;
   /** Provider rate limit for this queue, shared by every replica (BullMQ limiter lives in Redis). */
   limiter?: { max: number; duration: number };
 }
@@ -138,10 +144,22 @@ export async function startWorkerApp<C extends WorkerConfig>(
   });
   const { db, pool } = database;
   const producer = new Producer(redis, config.QUEUE_PREFIX);
-  const ctx: WorkerContext<C> = { name: opts.name, config, db, pool, redis, producer, log, registry, metrics };
+  const ctx: WorkerContext<C> = {
+    name: opts.name,
+    config,
+    db,
+    pool,
+    redis,
+    producer,
+    log,
+    registry,
+    metrics,
+  };
   await warnIfEvicting(redis, log);
 
   const handlers = await opts.handlers(ctx);
+  // Before any worker takes a job, so a singleton queue is never run twice at once.
+  await applyGlobalConcurrency(ctx, handlers);
   const scrub = createScrubber(secrets);
   const workers = handlers.map((h) => createWorker(ctx, h, scrub));
   const queueMetrics = registerQueueMetrics(
@@ -156,6 +174,10 @@ export async function startWorkerApp<C extends WorkerConfig>(
   // Already connected (warnIfEvicting answered): 'ready' from here on means a reconnect.
   const rerunOnStart = () => {
     if (closing) return;
+    // Redis may have come back without its data: the global concurrency settings live there too.
+    applyGlobalConcurrency(ctx, handlers).catch((err) =>
+      log.warn({ err: (err as Error).message }, 'could not set global concurrency after a Redis reconnect'),
+    );
     Promise.resolve(opts.onStart?.(ctx)).catch((err) =>
       log.warn({ err: (err as Error).message }, 'could not re-create job schedulers after a Redis reconnect'),
     );
@@ -276,7 +298,7 @@ function createWorker<C extends WorkerConfig>(
       prefix: config.QUEUE_PREFIX,
       // Listed by queue.getWorkers() under this app's name (the queue_workers gauge).
       name: ctx.name,
-      concurrency: config.WORKER_CONCURRENCY ?? h.concurrency ?? 5,
+      concurrency: h.globalConcurrency ?? config.WORKER_CONCURRENCY ?? h.concurrency ?? 5,
       limiter: h.limiter ?? NO_LIMIT,
       lockDuration: config.JOB_LOCK_MS,
       stalledInterval: config.STALLED_INTERVAL_MS,
@@ -308,6 +330,16 @@ function createWorker<C extends WorkerConfig>(
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   return worker;
+}
+
+/** Stores each handler's fleet-wide concurrency on its queue (idempotent). */
+async function applyGlobalConcurrency(
+  ctx: WorkerContext,
+  handlers: readonly Pick<QueueHandler, 'queue' | 'globalConcurrency'>[],
+) {
+  for (const h of handlers)
+    if (h.globalConcurrency !== undefined)
+      await ctx.producer.queue(h.queue).setGlobalConcurrency(h.globalConcurrency);
 }
 
 /** Starts (or extends, never shortens) the queue's manual rate limit: no replica takes its jobs meanwhile. */
