@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { createDb } from '@cauce/db';
 import { JOBS, Producer, QUEUES, toJobId } from '@cauce/queues';
-import { createRedis, parseConfig } from '@cauce/runtime';
+import { createRedis, duplicateRedis, parseConfig } from '@cauce/runtime';
 import { Queue, Worker } from 'bullmq';
 import { BEDS24_SIM_CREDENTIALS } from '../apps/provider-sim/src/providers/beds24.ts';
 import { startBookingsWorker } from '../apps/worker-bookings/src/app.ts';
@@ -158,7 +158,7 @@ async function runBare() {
     );
   await queue.pause();
   let done = 0;
-  const connection = redis.duplicate({ maxRetriesPerRequest: null });
+  const connection = duplicateRedis(redis, { maxRetriesPerRequest: null });
   const worker = new Worker(name, async () => undefined, { connection, prefix, concurrency: 10 });
   const finished = new Promise<void>((resolve) => {
     worker.on('completed', () => {

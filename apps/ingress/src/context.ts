@@ -1,7 +1,6 @@
 import type { Db, PgPool } from '@cauce/db';
 import type { Producer } from '@cauce/queues';
-import type { Logger, Registry } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import type { Logger, RedisConnection, Registry } from '@cauce/runtime';
 import type { IngressConfig } from './config.ts';
 
 /** What every route plugin gets: built once in main.ts (or by a test) and passed to buildIngress. */
@@ -10,7 +9,7 @@ export interface IngressDeps {
   db: Db;
   /** The pool under `db`, for raw SQL (the webhook group commit, CSV chunks): one pool per process. */
   pool: PgPool;
-  redis: Redis;
+  redis: RedisConnection;
   producer: Producer;
   log: Logger;
   registry: Registry;

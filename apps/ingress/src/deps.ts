@@ -1,6 +1,13 @@
 import { createDatabase } from '@cauce/db';
-import { Producer } from '@cauce/queues';
-import { createLogger, createRedis, createRegistry, secretValues, warnIfEvicting } from '@cauce/runtime';
+import { ALL_QUEUES, Producer } from '@cauce/queues';
+import {
+  createLogger,
+  createRedis,
+  createRegistry,
+  secretValues,
+  warnIfEvicting,
+  warnIfLegacyPrefix,
+} from '@cauce/runtime';
 import type { IngressConfig } from './config.ts';
 import type { IngressDeps } from './context.ts';
 
@@ -10,7 +17,7 @@ export const INGRESS_POOL_MAX = 10;
 /** Opens the connections the ingress needs; close() releases them. */
 export async function createDeps(config: IngressConfig): Promise<IngressDeps & { close(): Promise<void> }> {
   const log = createLogger('ingress', config.LOG_LEVEL, { secrets: secretValues(config) });
-  const redis = createRedis(config.REDIS_URL);
+  const redis = createRedis(config.REDIS_URL, { cluster: config.REDIS_CLUSTER });
   const database = createDatabase(config.DATABASE_URL, {
     max: config.DB_POOL_MAX ?? INGRESS_POOL_MAX,
     connectTimeoutMs: config.INGRESS_DB_TIMEOUT_MS,
@@ -21,6 +28,7 @@ export async function createDeps(config: IngressConfig): Promise<IngressDeps & {
   const producer = new Producer(redis, config.QUEUE_PREFIX);
   const registry = createRegistry('ingress');
   await warnIfEvicting(redis, log);
+  await warnIfLegacyPrefix(redis, config.QUEUE_PREFIX, ALL_QUEUES, log);
   return {
     config,
     db,

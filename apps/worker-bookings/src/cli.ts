@@ -40,7 +40,7 @@ if (disabled) {
 const log = createLogger('worker-bookings-cli', config.LOG_LEVEL, { secrets: secretValues(config) });
 const database = createDatabase(config.DATABASE_URL, { max: config.DB_POOL_MAX ?? 2 });
 const { db, pool } = database;
-const redis = createRedis(config.REDIS_URL);
+const redis = createRedis(config.REDIS_URL, { cluster: config.REDIS_CLUSTER });
 const service = createBookingsService({
   config,
   db,

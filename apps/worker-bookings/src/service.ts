@@ -3,12 +3,13 @@ import { beds24 } from '@cauce/providers';
 import {
   createBatchLoader,
   createWebhookEventBatch,
+  duplicateRedis,
   type Logger,
+  type RedisConnection,
   type Registry,
   type WebhookEventStore,
 } from '@cauce/runtime';
 import type DataLoader from 'dataloader';
-import type { Redis } from 'ioredis';
 import { FetchCollapser } from './collapse.ts';
 import type { BookingsConfig } from './config.ts';
 import { type BookingsMetrics, createBookingsMetrics, SYNC_LABEL } from './metrics.ts';
@@ -20,7 +21,7 @@ export interface BookingsService {
   db: Db;
   /** Plain pg for the per-job hot path (set-based statements; Prisma stays for the rest). */
   pool: PgPool;
-  redis: Redis;
+  redis: RedisConnection;
   log: Logger;
   client: beds24.Beds24Client;
   /** Per-job calls that concurrent jobs share: one query, request or statement per batch. */
@@ -42,7 +43,7 @@ export function createBookingsService(deps: {
   db: Db;
   /** The process's pool (the one Prisma uses): its owner ends it. */
   pool: PgPool;
-  redis: Redis;
+  redis: RedisConnection;
   log: Logger;
   registry: Registry;
 }): BookingsService {
@@ -50,12 +51,14 @@ export function createBookingsService(deps: {
   const metrics = createBookingsMetrics(deps.registry, log);
   const { pool } = deps;
   // Collapse checks and records are one small command per job: let ioredis pipeline them.
-  const collapseRedis = deps.redis.duplicate({
+  const collapseRedis = duplicateRedis(deps.redis, {
     enableAutoPipelining: true,
     connectionName: 'cauce-beds24-collapse',
   });
-  // A duplicate has no listeners: without one a Redis outage would surface as unhandled errors.
-  collapseRedis.on('error', (err) => log.debug({ err: err.message }, 'collapse Redis connection error'));
+  // A duplicate has no listeners: without one a RedisConnection outage would surface as unhandled errors.
+  collapseRedis.on('error', (err) =>
+    log.debug({ err: err.message }, 'collapse RedisConnection connection error'),
+  );
   const client = new beds24.Beds24Client({
     baseUrl: config.BEDS24_BASE_URL,
     token: config.BEDS24_TOKEN,

@@ -1,14 +1,19 @@
 import type { Db } from '@cauce/db';
 import { bigin } from '@cauce/providers';
 import { JOBS, type Producer, QUEUES } from '@cauce/queues';
-import { type Logger, PermanentError, RedisLease, RetryableError } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import {
+  type Logger,
+  PermanentError,
+  type RedisConnection,
+  RedisLease,
+  RetryableError,
+} from '@cauce/runtime';
 import { ACTIONS, jsonSafe, WORKFLOW_SYNC } from './audit.ts';
 import type { OrdersMetrics } from './metrics.ts';
 
 export interface SyncDeps {
   db: Db;
-  redis: Redis;
+  redis: RedisConnection;
   producer: Producer;
   robot: bigin.BiginRobotClient;
   metrics: OrdersMetrics;
@@ -25,7 +30,7 @@ export type SyncOutcome = { outcome: 'synced'; biginOrderId: string } | { outcom
 /**
  * One attempt to create the order in Bigin through the Robot API. Every attempt leaves an
  * actions_log row; a failure keeps the order unsynced with its error and throws so the queue
- * retries. Jobs from intake, retry and the sweep can overlap, so a per-order Redis lock keeps
+ * retries. Jobs from intake, retry and the sweep can overlap, so a per-order RedisConnection lock keeps
  * two robots from creating the same order twice.
  */
 export async function syncOrder(deps: SyncDeps, orderId: number, executionId: string): Promise<SyncOutcome> {

@@ -1,6 +1,5 @@
 import { manychat, toE164 } from '@cauce/providers';
-import type { Logger } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import type { Logger, RedisConnection } from '@cauce/runtime';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
 import { customFieldValue, normalizeEmail } from './normalize.ts';
@@ -63,11 +62,11 @@ interface LookupCheckpoint {
 /**
  * ManyChat collection by lookup: every email, then every phone staged from other sources is
  * asked once with findBySystemField (paced by MANYCHAT_LOOKUP_RPS). Identifiers already known
- * to ManyChat staging, and pairs asked before (a Redis set, hits and misses), are never asked again.
+ * to ManyChat staging, and pairs asked before (a RedisConnection set, hits and misses), are never asked again.
  */
 export async function runManychatLookup(
   pool: pg.Pool,
-  redis: Redis,
+  redis: RedisConnection,
   client: manychat.ManychatClient,
   config: StagingConfig,
   runId: string,

@@ -1,11 +1,11 @@
 import { siigo } from '@cauce/providers';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@cauce/runtime';
 
 /**
  * Appends events to the stream and publishes each one in the same Lua call, so stream order and
  * publish order agree across replicas. The stream id is the SSE event id: a browser that
  * reconnects with Last-Event-ID gets exactly what it missed (XRANGE after that id). Trimmed by
- * count (MAXLEN) and by age (MINID) so Redis memory stays bounded.
+ * count (MAXLEN) and by age (MINID) so RedisConnection memory stays bounded.
  */
 const PUBLISH_EVENTS = `
 local ids = {}
@@ -18,7 +18,7 @@ redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[2])
 return ids`;
 
 export async function publishStockEvents(
-  redis: Redis,
+  redis: RedisConnection,
   prefix: string,
   events: readonly siigo.StockEvent[],
   { retentionMs, maxLen }: { retentionMs: number; maxLen: number },

@@ -1,5 +1,4 @@
-import { RedisLease } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import { type RedisConnection, RedisLease } from '@cauce/runtime';
 
 interface CachedToken {
   token: string;
@@ -8,8 +7,8 @@ interface CachedToken {
 }
 
 export interface SharedTokenOptions {
-  redis: Redis;
-  /** Redis key of the cached token (namespaced by prefix and a hash of the credentials). */
+  redis: RedisConnection;
+  /** RedisConnection key of the cached token (namespaced by prefix and a hash of the credentials). */
   key: string;
   /** Provider name for error messages. */
   provider: string;
@@ -29,15 +28,15 @@ if v and cjson.decode(v).token == ARGV[1] then return redis.call('del', KEYS[1])
 return 0`;
 
 /**
- * One access token for every replica: cached in Redis and in-process, renewed before expiry and
- * after a 401 under a Redis lock, so a fleet that sees the token die at once asks the provider
+ * One access token for every replica: cached in RedisConnection and in-process, renewed before expiry and
+ * after a 401 under a RedisConnection lock, so a fleet that sees the token die at once asks the provider
  * for one new token (tokens cost credits at Beds24 and are rate-limited at SIIGO).
  */
 export class SharedToken {
   /** Held while this replica renews; it expires on its own if the renewal dies. */
   private readonly lock: RedisLease;
   private readonly lockMs: number;
-  /** Per-process copy, so most requests never touch Redis. */
+  /** Per-process copy, so most requests never touch RedisConnection. */
   private local?: CachedToken;
   private inflight?: Promise<string>;
 
@@ -50,7 +49,7 @@ export class SharedToken {
     return !!t && t.renewAt > Date.now();
   }
 
-  /** A valid token: local copy, else Redis, else a renewal (one per fleet). */
+  /** A valid token: local copy, else RedisConnection, else a renewal (one per fleet). */
   async get(): Promise<string> {
     if (this.fresh(this.local)) return this.local.token;
     this.inflight ??= this.load().finally(() => {

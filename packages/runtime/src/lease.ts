@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 
 /** Extends the key's TTL only while it still holds our token. */
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
@@ -9,7 +9,7 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 return 0`;
 
 export interface RedisLeaseOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** The whole key, under the app's BullMQ prefix (the caller builds it; it never changes). */
   key: string;
   /** How long the lease lasts after each acquire or renewal: a holder that dies frees it within this. */
@@ -25,14 +25,14 @@ export interface RedisLeaseOptions {
 }
 
 /**
- * A Redis lease: a key set NX with a TTL to a random token of this instance, so only its holder
+ * A RedisConnection lease: a key set NX with a TTL to a random token of this instance, so only its holder
  * can renew or release it. One owner token per instance: a leader that re-claims on every tick
  * keeps one instance; a one-off lock makes one per attempt.
  */
 export class RedisLease {
   readonly key: string;
   readonly ttlMs: number;
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly token = randomUUID();
   private readonly renewEveryMs?: number;
   private readonly onLost?: () => void;
@@ -107,7 +107,7 @@ export class RedisLease {
     this.holding = true;
     if (this.renewEveryMs === undefined || this.timer) return;
     this.timer = setInterval(() => {
-      // A failed call (Redis down) is not a loss: the next renewal may still find the key ours.
+      // A failed call (RedisConnection down) is not a loss: the next renewal may still find the key ours.
       this.renew().catch(() => {});
     }, this.renewEveryMs);
     this.timer.unref();

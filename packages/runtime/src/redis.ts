@@ -1,27 +1,108 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from './logger.ts';
+
+/**
+ * A Redis connection: one server (or a Sentinel/managed endpoint) or a Redis Cluster. Every
+ * command Cauce sends works on both: all our keys share the hash tag of the prefix
+ * (QUEUE_PREFIX, `{cauce}` by default), so they live in one hash slot and Lua scripts, MULTI and
+ * pipelines never span slots (docs/operations.md, "Scaling out").
+ */
+export type RedisConnection = Redis | Cluster;
+
+export interface RedisConnectionOptions extends RedisOptions {
+  /** REDIS_URL names one node of a Redis Cluster; the others are discovered from it. */
+  cluster?: boolean;
+}
 
 /**
  * A connection for BullMQ: `maxRetriesPerRequest: null` is required by Workers (blocking
  * commands must wait through a Redis restart instead of failing the job).
  */
-export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+export function createRedis(
+  url: string,
+  { cluster, ...options }: RedisConnectionOptions = {},
+): RedisConnection {
+  const redisOptions: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: true, ...options };
+  if (!cluster) return new Redis(url, redisOptions);
+  const u = new URL(url);
+  const node = { host: u.hostname, port: Number(u.port || 6379) };
+  return new Cluster([node], {
+    redisOptions: {
+      ...redisOptions,
+      ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+      ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    },
+    enableReadyCheck: true,
+    // Fail over and re-shard without dropping commands: they wait for the new slot map.
+    enableOfflineQueue: options.enableOfflineQueue ?? true,
+  });
 }
 
+/** A second connection like `redis` (same server or cluster) with some options changed. */
+export function duplicateRedis(redis: RedisConnection, options: RedisOptions = {}): RedisConnection {
+  if (redis instanceof Cluster)
+    return redis.duplicate(undefined, {
+      redisOptions: { ...redis.options.redisOptions, ...options },
+      ...(options.enableOfflineQueue === undefined ? {} : { enableOfflineQueue: options.enableOfflineQueue }),
+      ...(options.enableAutoPipelining === undefined
+        ? {}
+        : { enableAutoPipelining: options.enableAutoPipelining }),
+    });
+  return redis.duplicate(options);
+}
+
+/** The masters of a cluster, or the one server: where per-server commands (CLIENT LIST) must go. */
+export function redisServers(redis: RedisConnection): Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}
+
+export const isCluster = (redis: RedisConnection): redis is Cluster => redis instanceof Cluster;
+
 /** BullMQ needs `maxmemory-policy noeviction`: with eviction Redis can silently drop job keys. */
-export async function warnIfEvicting(redis: Redis, log: Logger): Promise<void> {
+export async function warnIfEvicting(redis: RedisConnection, log: Logger): Promise<void> {
   try {
-    const res = (await redis.config('GET', 'maxmemory-policy')) as string[];
-    const policy = res[1];
-    if (policy && policy !== 'noeviction') {
-      log.warn(
-        { policy },
-        `Redis maxmemory-policy is "${policy}"; BullMQ requires "noeviction" or jobs can be lost`,
-      );
+    for (const server of redisServers(redis)) {
+      const res = (await server.config('GET', 'maxmemory-policy')) as string[];
+      const policy = res[1];
+      if (policy && policy !== 'noeviction') {
+        log.warn(
+          { policy },
+          `Redis maxmemory-policy is "${policy}"; BullMQ requires "noeviction" or jobs can be lost`,
+        );
+        return;
+      }
     }
   } catch (err) {
     // Managed Redis often disables CONFIG; nothing to check then.
     log.debug({ err }, 'could not read Redis maxmemory-policy');
+  }
+}
+
+/** The default prefix before Redis Cluster support (QUEUE_PREFIX `{cauce}` since). */
+const LEGACY_PREFIX = 'cauce';
+
+/**
+ * Says so when queues still hold jobs under the old default prefix `cauce:` while this process
+ * uses another: those jobs would wait for ever. Set QUEUE_PREFIX=cauce to keep running them, or
+ * drain them first (docs/operations.md, "Scaling out").
+ */
+export async function warnIfLegacyPrefix(
+  redis: RedisConnection,
+  prefix: string,
+  queues: readonly string[],
+  log: Logger,
+): Promise<void> {
+  if (prefix === LEGACY_PREFIX || isCluster(redis)) return;
+  try {
+    const found: string[] = [];
+    for (const q of queues) if (await redis.exists(`${LEGACY_PREFIX}:${q}:meta`)) found.push(q);
+    if (found.length)
+      log.warn(
+        { queues: found, prefix },
+        `queues exist under the old prefix "${LEGACY_PREFIX}": set QUEUE_PREFIX=${LEGACY_PREFIX} to keep running their jobs, or drain them first`,
+      );
+  } catch (err) {
+    log.debug({ err }, 'could not look for queues under the old prefix');
   }
 }

@@ -2,7 +2,6 @@ import { createDatabase, type Db, type PgPool } from '@cauce/db';
 import { JOBS, Producer, parseJobData } from '@cauce/queues';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { backoffDelay } from './backoff.ts';
 import { recordDeadLetter } from './dead-letter.ts';
@@ -11,7 +10,8 @@ import { type HealthReport, startHealthServer } from './health-server.ts';
 import { createLogger, type LazyLogger, type Logger, lazyChild } from './logger.ts';
 import { createJobMetrics, createRegistry, type JobMetrics } from './metrics.ts';
 import { registerQueueMetrics } from './queue-metrics.ts';
-import { createRedis, warnIfEvicting } from './redis.ts';
+import type { RedisConnection } from './redis.ts';
+import { createRedis, warnIfEvicting, warnIfLegacyPrefix } from './redis.ts';
 import { createScrubber, secretValues } from './secrets.ts';
 import { failUnsettledWebhookEvent } from './webhook-events.ts';
 import type { WorkerConfig } from './worker-config.ts';
@@ -70,7 +70,7 @@ export interface WorkerContext<C extends WorkerConfig = WorkerConfig> {
   db: Db;
   /** The same pool Prisma uses, for raw SQL (one pool per process). */
   pool: PgPool;
-  redis: Redis;
+  redis: RedisConnection;
   producer: Producer;
   log: Logger;
   registry: Registry;
@@ -83,11 +83,11 @@ export interface QueueHandler<C extends WorkerConfig = WorkerConfig> {
   concurrency?: number;
   /**
    * Jobs of this queue running at once across EVERY replica (BullMQ global concurrency, kept in
-   * Redis): 1 for a queue that must run one job at a time in the fleet. WORKER_CONCURRENCY never
+   * RedisConnection): 1 for a queue that must run one job at a time in the fleet. WORKER_CONCURRENCY never
    * raises it, and each process then takes at most this many jobs too.
    */
   globalConcurrency?: number;
-  /** Provider rate limit for this queue, shared by every replica (BullMQ limiter lives in Redis). */
+  /** Provider rate limit for this queue, shared by every replica (BullMQ limiter lives in RedisConnection). */
   limiter?: { max: number; duration: number };
 }
 
@@ -99,8 +99,8 @@ export interface WorkerAppOptions<C extends WorkerConfig> {
   defaultPoolMax?: number;
   handlers: (ctx: WorkerContext<C>) => QueueHandler<C>[] | Promise<QueueHandler<C>[]>;
   /**
-   * Runs after workers start: job schedulers, watchers. Runs again after every Redis reconnect
-   * (Redis may come back without its data, and job schedulers live there), so keep it idempotent.
+   * Runs after workers start: job schedulers, watchers. Runs again after every RedisConnection reconnect
+   * (RedisConnection may come back without its data, and job schedulers live there), so keep it idempotent.
    */
   onStart?: (ctx: WorkerContext<C>) => Promise<void> | void;
   /** Runs first at shutdown. */
@@ -136,6 +136,7 @@ export async function startWorkerApp<C extends WorkerConfig>(
   const metrics = createJobMetrics(registry);
   // Named, so the ingress's /api/ready sees this app alive (worker-registry.ts).
   const redis = createRedis(config.REDIS_URL, {
+    cluster: config.REDIS_CLUSTER,
     connectionName: appConnectionName(config.QUEUE_PREFIX, opts.name),
   });
   const database = createDatabase(config.DATABASE_URL, {
@@ -158,6 +159,12 @@ export async function startWorkerApp<C extends WorkerConfig>(
   await warnIfEvicting(redis, log);
 
   const handlers = await opts.handlers(ctx);
+  await warnIfLegacyPrefix(
+    redis,
+    config.QUEUE_PREFIX,
+    handlers.map((h) => h.queue),
+    log,
+  );
   // Before any worker takes a job, so a singleton queue is never run twice at once.
   await applyGlobalConcurrency(ctx, handlers);
   const scrub = createScrubber(secrets);
@@ -174,12 +181,18 @@ export async function startWorkerApp<C extends WorkerConfig>(
   // Already connected (warnIfEvicting answered): 'ready' from here on means a reconnect.
   const rerunOnStart = () => {
     if (closing) return;
-    // Redis may have come back without its data: the global concurrency settings live there too.
+    // RedisConnection may have come back without its data: the global concurrency settings live there too.
     applyGlobalConcurrency(ctx, handlers).catch((err) =>
-      log.warn({ err: (err as Error).message }, 'could not set global concurrency after a Redis reconnect'),
+      log.warn(
+        { err: (err as Error).message },
+        'could not set global concurrency after a RedisConnection reconnect',
+      ),
     );
     Promise.resolve(opts.onStart?.(ctx)).catch((err) =>
-      log.warn({ err: (err as Error).message }, 'could not re-create job schedulers after a Redis reconnect'),
+      log.warn(
+        { err: (err as Error).message },
+        'could not re-create job schedulers after a RedisConnection reconnect',
+      ),
     );
   };
   redis.on('ready', rerunOnStart);

@@ -8,7 +8,7 @@ import {
   type QueueName,
   toJobId,
 } from '@cauce/queues';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@cauce/runtime';
 import { ZodError } from 'zod';
 import { addJobs, type StoredEvent } from '../webhooks/enqueue.ts';
 import { jobPresence } from '../webhooks/job-presence.ts';
@@ -20,8 +20,8 @@ import { withTimeout } from '../with-timeout.ts';
  *
  * Every replay marks first, then enqueues: the row says 'replayed' / 'queued' before its job can
  * run, so the worker's settle is always the last write and a replay can never overwrite it. An add
- * that fails (Redis down, timeout) leaves a webhook row 'queued' with a job id that does not exist:
- * the redrive adds that job (same id) once Redis answers. A dead letter of another kind is unmarked
+ * that fails (RedisConnection down, timeout) leaves a webhook row 'queued' with a job id that does not exist:
+ * the redrive adds that job (same id) once RedisConnection answers. A dead letter of another kind is unmarked
  * again when its add fails; a crash between the mark and the add leaves it marked with a
  * replay_job_id that names no job (replay it with ?force=true).
  *
@@ -32,10 +32,10 @@ import { withTimeout } from '../with-timeout.ts';
 export interface ReplayContext {
   db: Db;
   producer: Producer;
-  /** Redis and BullMQ prefix, to see whether an event's job is still to run. */
-  redis: Redis;
+  /** RedisConnection and BullMQ prefix, to see whether an event's job is still to run. */
+  redis: RedisConnection;
   prefix: string;
-  /** How long one add may wait for Redis before the replay fails (the caller answers 503). */
+  /** How long one add may wait for RedisConnection before the replay fails (the caller answers 503). */
   enqueueTimeoutMs: number;
 }
 
@@ -130,7 +130,7 @@ async function markFailures(
 }
 
 /**
- * Adds marked dead letters' jobs. When Redis fails, rows that are not webhook-event jobs are
+ * Adds marked dead letters' jobs. When RedisConnection fails, rows that are not webhook-event jobs are
  * unmarked again (webhook-event ones are left to the redrive, which adds their job), and the
  * error is rethrown: the caller answers 503.
  */
@@ -320,7 +320,7 @@ async function replayEvents(
       queue: r.queue,
       jobId: jobIds.get(r.id)!,
     }));
-  // A failed add leaves these rows 'queued' with a job id Redis does not have: the redrive adds it.
+  // A failed add leaves these rows 'queued' with a job id RedisConnection does not have: the redrive adds it.
   await withTimeout(addJobs(ctx.producer, enqueued), ctx.enqueueTimeoutMs);
   const leftToJob = rows
     .filter((r) => !jobIds.has(r.id))

@@ -1,11 +1,11 @@
+import { duplicateRedis, type RedisConnection } from '@cauce/runtime';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 
 export interface RateLimitOptions {
-  redis: Redis;
-  /** Redis key namespace (the queue prefix, so tests and deployments do not share counters). */
+  redis: RedisConnection;
+  /** RedisConnection key namespace (the queue prefix, so tests and deployments do not share counters). */
   prefix: string;
   /** Command timeout of the counters' connection: past it a request is let through uncounted. */
   redisTimeoutMs: number;
@@ -44,19 +44,19 @@ export function rateLimitGroup(url: string): RateLimitGroup | null {
 }
 
 /**
- * Per-IP-and-route limits on webhook and admin routes (@fastify/rate-limit, Redis store: the
+ * Per-IP-and-route limits on webhook and admin routes (@fastify/rate-limit, RedisConnection store: the
  * counters are shared by every ingress replica). Routes are picked by URL prefix in an onRoute
  * hook, so route files need no rate-limit code; register this before the routes. A route that
  * declares `config.loginAccount` (a login) gets the login limits instead: per client address
  * and, once its body is parsed, per account.
  *
- * The store gets its own Redis connection that fails fast (no offline queue, short command
- * timeout) and errors are skipped: with Redis down a webhook must still be stored and answered,
+ * The store gets its own RedisConnection connection that fails fast (no offline queue, short command
+ * timeout) and errors are skipped: with RedisConnection down a webhook must still be stored and answered,
  * not wait for a rate-limit counter.
  */
 const READY_WAIT_MS = 2_000;
 
-function connectedOrGivenUp(redis: Redis, ms: number): Promise<void> {
+function connectedOrGivenUp(redis: RedisConnection, ms: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -70,7 +70,7 @@ function connectedOrGivenUp(redis: Redis, ms: number): Promise<void> {
 }
 
 export const rateLimitPlugin = fp(async (app: FastifyInstance, opts: RateLimitOptions) => {
-  const redis = opts.redis.duplicate({
+  const redis = duplicateRedis(opts.redis, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: opts.redisTimeoutMs,
@@ -82,8 +82,8 @@ export const rateLimitPlugin = fp(async (app: FastifyInstance, opts: RateLimitOp
   redis.on('error', () => {}); // reported by /api/ready and the main connection; skipOnError covers requests
   app.addHook('onClose', async () => redis.disconnect());
   // Without an offline queue, counters sent before the connection is up fail and their requests go
-  // through uncounted: start counting from the first request when Redis answers, but never hold
-  // start-up for long (or at all when Redis refuses the connection).
+  // through uncounted: start counting from the first request when RedisConnection answers, but never hold
+  // start-up for long (or at all when RedisConnection refuses the connection).
   app.addHook('onReady', () => connectedOrGivenUp(redis, READY_WAIT_MS));
 
   // Runs before @fastify/rate-limit's own onRoute hook (registered below), which reads config.rateLimit.

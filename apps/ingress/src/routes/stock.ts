@@ -6,15 +6,16 @@ import {
   bool,
   Counter,
   createScrubber,
+  duplicateRedis,
   Gauge,
   ProviderError,
+  type RedisConnection,
   RedisLease,
   type Registry,
   secretValues,
 } from '@cauce/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
 import { AUTH, doc, errors, textBody, VIEWER_AUTH } from '../http/schemas.ts';
@@ -22,8 +23,8 @@ import { hasRole } from '../plugins/auth.ts';
 
 /**
  * SIIGO stock surface of the ingress: the live stock event stream (SSE, replay by Last-Event-ID
- * from a Redis stream), stats, an on-demand sync, and SIIGO webhook subscription management.
- * worker-stock writes the events and the products; this only reads them (they meet in Redis
+ * from a RedisConnection stream), stats, an on-demand sync, and SIIGO webhook subscription management.
+ * worker-stock writes the events and the products; this only reads them (they meet in RedisConnection
  * and PostgreSQL, never in code).
  */
 
@@ -34,7 +35,7 @@ const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 /** CLIENT LIST name of the hub's subscriber connection (operators, tests). */
 export const SSE_CONNECTION_NAME = 'cauce-stock-events';
 
-/** Compares Redis stream ids ("ms-seq") numerically. */
+/** Compares RedisConnection stream ids ("ms-seq") numerically. */
 export function compareStreamIds(a: string, b: string): number {
   const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
   const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
@@ -51,18 +52,18 @@ interface SseClient {
 }
 
 /**
- * One Redis subscriber per ingress, fanned out to every open stream (a connection per browser
+ * One RedisConnection subscriber per ingress, fanned out to every open stream (a connection per browser
  * would not scale). Started with the first client, stopped with the app.
  */
 class StockEventHub {
   private readonly clients = new Set<SseClient>();
-  private sub?: Redis;
+  private sub?: RedisConnection;
   private starting?: Promise<void>;
-  /** Newest id forwarded: after a Redis reconnect the hub reads what pub/sub dropped meanwhile. */
+  /** Newest id forwarded: after a RedisConnection reconnect the hub reads what pub/sub dropped meanwhile. */
   private lastId: string | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: { eventStream: string; eventChannel: string },
     private readonly onSend: (n: number) => void,
   ) {}
@@ -93,7 +94,10 @@ class StockEventHub {
   }
 
   private async start(): Promise<void> {
-    const sub = this.redis.duplicate({ maxRetriesPerRequest: null, connectionName: SSE_CONNECTION_NAME });
+    const sub = duplicateRedis(this.redis, {
+      maxRetriesPerRequest: null,
+      connectionName: SSE_CONNECTION_NAME,
+    });
     this.sub = sub;
     sub.on('error', () => {}); // reconnects by itself and re-subscribes
     let connected = false;
@@ -373,7 +377,7 @@ export async function stockRoutes(scope: FastifyInstance, deps: IngressDeps) {
         if (compareStreamIds(id, last) > 0) res.write(frame(id, data));
       sse.buffer = null;
     } catch (err) {
-      // Redis failed mid-replay: end the stream; the browser reconnects with its Last-Event-ID.
+      // RedisConnection failed mid-replay: end the stream; the browser reconnects with its Last-Event-ID.
       req.log.warn({ err }, 'stock event stream aborted');
       hub.remove(sse);
       res.end();

@@ -1,13 +1,12 @@
 import type { Producer } from '@cauce/queues';
-import { type Logger, RedisLease } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import { type Logger, type RedisConnection, RedisLease } from '@cauce/runtime';
 import type pg from 'pg';
 import { addJobs, enqueueStored, type StoredEvent } from './enqueue.ts';
 import { jobPresence } from './job-presence.ts';
 
 export interface RedriveOptions {
   pool: pg.Pool;
-  redis: Redis;
+  redis: RedisConnection;
   producer: Producer;
   prefix: string;
   intervalMs: number;
@@ -30,9 +29,9 @@ interface EventRow {
 const COLUMNS = 'id::text, provider, event_type, entity_id, queue, job_id';
 
 /**
- * Enqueues events that were stored but never reached their queue (Redis was down when they
+ * Enqueues events that were stored but never reached their queue (RedisConnection was down when they
  * arrived, or the process died between commit and enqueue), and re-enqueues queued events whose
- * job Redis lost. One ingress replica leads, by a Redis lock: the work only matters when Redis is
+ * job RedisConnection lost. One ingress replica leads, by a RedisConnection lock: the work only matters when RedisConnection is
  * up, and then the lock is too. Re-adding an event is harmless anyway (jobId = dedupe key; workers
  * skip settled events).
  */
@@ -78,7 +77,7 @@ export function startRedrive(o: RedriveOptions) {
   };
 
   /**
-   * Rows marked queued whose job no longer exists (Redis restarted without its data, a failover, a
+   * Rows marked queued whose job no longer exists (RedisConnection restarted without its data, a failover, a
    * flush): re-add the job with the same id. One existence check per batch (a pipeline), and at
    * most `maxQueuedBatches` batches per tick, resuming where the last tick stopped, so a long
    * backlog costs a bounded amount of work per tick.
@@ -109,7 +108,7 @@ export function startRedrive(o: RedriveOptions) {
         o.onRedriven(lost.length);
         o.log.warn(
           { events: lost.length },
-          'redrive: re-enqueued queued events whose job had vanished from Redis',
+          'redrive: re-enqueued queued events whose job had vanished from RedisConnection',
         );
       }
       if (queuedCursor === '0') return;
@@ -137,7 +136,7 @@ export function startRedrive(o: RedriveOptions) {
     async stop() {
       clearInterval(timer);
       if (!leader.held) return;
-      // Hand leadership over at once instead of after the TTL (never waiting on a Redis that is down).
+      // Hand leadership over at once instead of after the TTL (never waiting on a RedisConnection that is down).
       const release = leader.release().catch(() => {});
       await Promise.race([release, new Promise((r) => setTimeout(r, 500))]);
     },

@@ -1,5 +1,4 @@
-import { HttpClient, PermanentError, RetryableError } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import { HttpClient, PermanentError, type RedisConnection, RetryableError } from '@cauce/runtime';
 import type { Dispatcher } from 'undici';
 import { BEDS24_STATUSES, beds24Envelope, beds24Message } from './mapper.ts';
 import { type Beds24TokenSource, RefreshTokenSource, StaticTokenSource } from './token.ts';
@@ -44,8 +43,8 @@ export interface Beds24ClientOptions {
   token?: string;
   /** …or a refresh token exchanged for access tokens (BEDS24_WRITE_REFRESH_TOKEN). */
   refreshToken?: string;
-  redis: Redis;
-  /** Namespace for the shared token and the credit pause in Redis. */
+  redis: RedisConnection;
+  /** Namespace for the shared token and the credit pause in RedisConnection. */
   keyPrefix: string;
   timeoutMs?: number;
   retries?: number;
@@ -85,7 +84,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Beds24 API V2 client on the shared HttpClient. Always asks for every status (Beds24 leaves
- * cancelled bookings out otherwise), shares tokens and the credit budget across replicas in Redis.
+ * cancelled bookings out otherwise), shares tokens and the credit budget across replicas in RedisConnection.
  */
 export class Beds24Client {
   readonly tokens: Beds24TokenSource;
@@ -156,7 +155,7 @@ export class Beds24Client {
   /** Honours a credit pause set by any replica: waits when short, else lets the queue retry later. */
   private async waitForCredits(maxWait: number) {
     const now = Date.now();
-    // Re-read the shared pause at most every PAUSE_POLL_MS: a Redis round trip per request is
+    // Re-read the shared pause at most every PAUSE_POLL_MS: a RedisConnection round trip per request is
     // measurable at thousands of jobs per second, and a pause lasts seconds to minutes.
     if (now - this.pauseReadAt >= PAUSE_POLL_MS) {
       this.pauseReadAt = now;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@cauce/runtime';
 import { SharedToken } from '../shared-token.ts';
 
 export interface Beds24TokenSource {
@@ -21,7 +21,7 @@ export class StaticTokenSource implements Beds24TokenSource {
 }
 
 export interface RefreshTokenOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** Key namespace (the BullMQ prefix, so tests stay apart). */
   prefix: string;
   refreshToken: string;
@@ -34,7 +34,7 @@ export interface RefreshTokenOptions {
 }
 
 /**
- * BEDS24_WRITE_REFRESH_TOKEN: short-lived access tokens shared by every replica through Redis
+ * BEDS24_WRITE_REFRESH_TOKEN: short-lived access tokens shared by every replica through RedisConnection
  * (getting a token costs credits, so N replicas seeing it die at once still ask Beds24 once).
  */
 export class RefreshTokenSource implements Beds24TokenSource {

@@ -1,5 +1,4 @@
-import { HttpClient, PermanentError } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import { HttpClient, PermanentError, type RedisConnection } from '@cauce/runtime';
 import type { Dispatcher } from 'undici';
 import {
   type SiigoProduct,
@@ -28,8 +27,8 @@ export interface SiigoClientOptions {
   username: string;
   accessKey: string;
   partnerId: string;
-  redis: Redis;
-  /** Namespace for the shared token in Redis. */
+  redis: RedisConnection;
+  /** Namespace for the shared token in RedisConnection. */
   keyPrefix: string;
   timeoutMs?: number;
   /** Extra attempts on 429/5xx/network errors inside one call. */
@@ -54,7 +53,7 @@ export function endpointOf(method: string, path: string): string {
 
 /**
  * SIIGO API client (products and webhook subscriptions) on the shared HttpClient: Bearer token
- * from the Redis-backed token store, Partner-Id on every request, one renewal on a 401, pacing.
+ * from the RedisConnection-backed token store, Partner-Id on every request, one renewal on a 401, pacing.
  */
 export class SiigoClient {
   readonly tokens: SiigoTokenStore;

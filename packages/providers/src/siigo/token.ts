@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@cauce/runtime';
 import { SharedToken } from '../shared-token.ts';
 
 export interface TokenStoreOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** Key namespace (the BullMQ prefix, so tests stay apart). */
   prefix: string;
   username: string;
@@ -19,7 +19,7 @@ export interface TokenStoreOptions {
 }
 
 /**
- * One SIIGO access token for every replica: cached in Redis (keyed by username + access key,
+ * One SIIGO access token for every replica: cached in RedisConnection (keyed by username + access key,
  * as providers.md advises), renewed before expiry and after a 401, one renewal per fleet.
  */
 export class SiigoTokenStore {
@@ -38,7 +38,7 @@ export class SiigoTokenStore {
     });
   }
 
-  /** A valid token: local copy, else Redis, else a renewal (one per fleet). */
+  /** A valid token: local copy, else RedisConnection, else a renewal (one per fleet). */
   get(): Promise<string> {
     return this.shared.get();
   }
