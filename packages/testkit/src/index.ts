@@ -7,6 +7,7 @@ export { createTestDatabase, ensureTemplateDatabase, withDatabase } from './data
 export * from './metrics.ts';
 export * from './private-services.ts';
 export * from './process.ts';
+export { type RedisCluster, redisClusterUnavailable, startRedisCluster } from './redis-cluster.ts';
 export { deleteRedisPrefix } from './redis-prefix.ts';
 export { resolveServices } from './services.ts';
 export { setupWorkerTest, workerTestEnv } from './worker-test.ts';
