@@ -20,6 +20,7 @@ export async function createDeps(config: IngressConfig): Promise<IngressDeps & {
   const redis = createRedis(config.REDIS_URL, { cluster: config.REDIS_CLUSTER });
   const database = createDatabase(config.DATABASE_URL, {
     max: config.DB_POOL_MAX ?? INGRESS_POOL_MAX,
+    namedStatements: config.DB_PREPARED_STATEMENTS,
     connectTimeoutMs: config.INGRESS_DB_TIMEOUT_MS,
     queryTimeoutMs: config.INGRESS_DB_TIMEOUT_MS,
     onError: (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'),

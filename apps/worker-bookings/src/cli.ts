@@ -38,7 +38,10 @@ if (disabled) {
   process.exit(1);
 }
 const log = createLogger('worker-bookings-cli', config.LOG_LEVEL, { secrets: secretValues(config) });
-const database = createDatabase(config.DATABASE_URL, { max: config.DB_POOL_MAX ?? 2 });
+const database = createDatabase(config.DATABASE_URL, {
+  max: config.DB_POOL_MAX ?? 2,
+  namedStatements: config.DB_PREPARED_STATEMENTS,
+});
 const { db, pool } = database;
 const redis = createRedis(config.REDIS_URL, { cluster: config.REDIS_CLUSTER });
 const service = createBookingsService({

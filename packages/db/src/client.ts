@@ -9,6 +9,8 @@ export interface CreateDbOptions extends PgTimeouts {
   max?: number;
   /** Called when an idle connection of the pool dies (PostgreSQL restarted). */
   onError?: (err: Error) => void;
+  /** false: every statement unnamed (a transaction-mode pooler without prepared statement support). */
+  namedStatements?: boolean;
 }
 
 /**

@@ -23,6 +23,15 @@ export const baseEnv = z
      */
     DB_POOL_MAX: z.coerce.number().int().min(1).max(200).optional(),
     /**
+     * Named (prepared) statements on the hot paths. false behind a transaction-mode pooler without
+     * prepared statement support: PgBouncer older than 1.21 (Debian 12 ships 1.18) or with
+     * max_prepared_statements = 0.
+     */
+    DB_PREPARED_STATEMENTS: z
+      .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+      .default('true')
+      .transform((v) => v !== 'false' && v !== '0' && v !== 'no'),
+    /**
      * BullMQ key prefix, also of every other Cauce key. The braces are a Redis Cluster hash tag:
      * every key lands in one slot. Before 2026-12 the default was `cauce` (set it to keep jobs
      * queued under that prefix). Tests give each file its own.

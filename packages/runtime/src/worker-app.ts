@@ -141,6 +141,7 @@ export async function startWorkerApp<C extends WorkerConfig>(
   });
   const database = createDatabase(config.DATABASE_URL, {
     max: config.DB_POOL_MAX ?? opts.defaultPoolMax ?? 4,
+    namedStatements: config.DB_PREPARED_STATEMENTS,
     onError: (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'),
   });
   const { db, pool } = database;

@@ -5,6 +5,7 @@ import { deleteRedisPrefix } from './redis-prefix.ts';
 
 export { createTestDatabase, ensureTemplateDatabase, withDatabase } from './database.ts';
 export * from './metrics.ts';
+export { type PgBouncer, pgbouncerUnavailable, startPgBouncer } from './pgbouncer.ts';
 export * from './private-services.ts';
 export * from './process.ts';
 export { type RedisCluster, redisClusterUnavailable, startRedisCluster } from './redis-cluster.ts';
