@@ -79,5 +79,9 @@ export const stagingEnv = workerEnv.extend({
   CSV_REQUEUE_INTERVAL_MS: int(60_000, 100),
   /** Rows per multi-row upsert statement. */
   STAGING_BATCH_SIZE: int(1000, 1),
+}).refine((c) => c.DB_POOL_MAX === undefined || c.DB_POOL_MAX >= 2, {
+  // A unify run holds one connection for its transaction and reports progress on another.
+  path: ['DB_POOL_MAX'],
+  message: 'worker-staging needs at least 2 connections',
 });
 export type StagingConfig = z.infer<typeof stagingEnv>;
