@@ -9,13 +9,13 @@
  * Our worker runs at its default concurrency (BEDS24_SYNC_CONCURRENCY): jobs running together
  * share one Beds24 request and one upsert-and-settle statement, so it needs more jobs in flight
  * than a no-op worker does. BEDS24_SYNC_CONCURRENCY, BEDS24_FETCH_BATCH_MAX and
- * BEDS24_DB_POOL_MAX in the environment override the worker's defaults.
+ * DB_POOL_MAX in the environment override the worker's defaults.
  */
 import { randomBytes } from 'node:crypto';
 import { createDb } from '@cauce/db';
 import { BEDS24_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/beds24';
 import { JOBS, Producer, QUEUES, toJobId } from '@cauce/queues';
-import { createRedis, parseConfig } from '@cauce/runtime';
+import { createRedis, duplicateRedis, parseConfig } from '@cauce/runtime';
 import { Queue, Worker } from 'bullmq';
 import { startBookingsWorker } from '../apps/worker-bookings/src/app.ts';
 import { bookingsEnv } from '../apps/worker-bookings/src/config.ts';
@@ -47,7 +47,7 @@ const config = parseConfig(bookingsEnv, {
   BEDS24_WRITE_REFRESH_TOKEN: BEDS24_SIM_CREDENTIALS.refreshToken,
   // The worker's own defaults unless these tuning knobs are set.
   ...Object.fromEntries(
-    ['BEDS24_SYNC_CONCURRENCY', 'BEDS24_FETCH_BATCH_MAX', 'BEDS24_DB_POOL_MAX'].flatMap((k) =>
+    ['BEDS24_SYNC_CONCURRENCY', 'BEDS24_FETCH_BATCH_MAX', 'DB_POOL_MAX'].flatMap((k) =>
       process.env[k] ? [[k, process.env[k]]] : [],
     ),
   ),
@@ -158,7 +158,7 @@ async function runBare() {
     );
   await queue.pause();
   let done = 0;
-  const connection = redis.duplicate({ maxRetriesPerRequest: null });
+  const connection = duplicateRedis(redis, { maxRetriesPerRequest: null });
   const worker = new Worker(name, async () => undefined, { connection, prefix, concurrency: 10 });
   const finished = new Promise<void>((resolve) => {
     worker.on('completed', () => {

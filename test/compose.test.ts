@@ -106,6 +106,14 @@ describe('docker-compose.yml', () => {
     expect(services.ingress!.healthcheck!.test.join(' ')).toContain(':3001/api/ready');
   });
 
+  it("three replicas of every worker and two ingress fit PostgreSQL's default max_connections", () => {
+    const pool = (name: string) => Number(services[name]!.environment?.DB_POOL_MAX);
+    for (const name of ['ingress', ...workers]) expect(pool(name), name).toBeGreaterThan(0);
+    const budget = 3 * workers.reduce((n, w) => n + pool(w), 0) + 2 * pool('ingress');
+    // 100 minus superuser_reserved_connections (3), the migrator (1) and a few for operators' psql.
+    expect(budget).toBeLessThanOrEqual(90);
+  });
+
   it('every app uses the one image built from the Dockerfile', () => {
     for (const name of [...appServices, 'provider-sim']) {
       expect(services[name]!.build, name).toBe('.');

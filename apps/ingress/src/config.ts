@@ -100,7 +100,7 @@ export const ingressEnv = baseEnv.extend({
   /** API keys for POST /api/orders (comma-separated; sent as X-Api-Key). Empty: intake refuses every call. */
   ORDERS_API_KEYS: csv.default([]),
   /**
-   * Connect and query timeout (ms) of the ingress' Prisma pool (order intake, admin API): a hung
+   * Connect and query timeout (ms) of the ingress' PostgreSQL pool (order intake, admin API, webhooks): a hung
    * PostgreSQL makes POST /api/orders answer 503 + Retry-After after this instead of holding it.
    */
   INGRESS_DB_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
@@ -165,11 +165,9 @@ export const ingressEnv = baseEnv.extend({
   WEBHOOK_BATCH_MAX: z.coerce.number().int().min(1).max(5_000).default(500),
   /** Group commit: INSERTs in flight at once; requests arriving meanwhile join the next one. */
   WEBHOOK_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  /** Connections of the intake's own PostgreSQL pool. */
-  WEBHOOK_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(8),
   /**
-   * Longest wait for PostgreSQL to commit a webhook (ms), also the intake pool's connect and query
-   * timeouts: a stopped or hung PostgreSQL gets a 503/429 + Retry-After after this, not a held request.
+   * Longest wait for PostgreSQL to commit a webhook (ms): a stopped or hung PostgreSQL gets a
+   * 503/429 + Retry-After after this, not a held request.
    */
   WEBHOOK_DB_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** How long a request waits for Redis before answering 202 anyway (the redrive enqueues later). */

@@ -1,14 +1,15 @@
-import type { Db } from '@cauce/db';
+import type { Db, PgPool } from '@cauce/db';
 import type { Producer } from '@cauce/queues';
-import type { Logger, Registry } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import type { Logger, RedisConnection, Registry } from '@cauce/runtime';
 import type { IngressConfig } from './config.ts';
 
 /** What every route plugin gets: built once in main.ts (or by a test) and passed to buildIngress. */
 export interface IngressDeps {
   config: IngressConfig;
   db: Db;
-  redis: Redis;
+  /** The pool under `db`, for raw SQL (the webhook group commit, CSV chunks): one pool per process. */
+  pool: PgPool;
+  redis: RedisConnection;
   producer: Producer;
   log: Logger;
   registry: Registry;

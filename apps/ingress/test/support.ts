@@ -1,4 +1,4 @@
-import { createDb } from '@cauce/db';
+import { createDatabase } from '@cauce/db';
 import { Producer } from '@cauce/queues';
 import { createLogger, createRedis, createRegistry, parseConfig } from '@cauce/runtime';
 import { freePort, type TestEnv } from '@cauce/testkit';
@@ -54,11 +54,13 @@ export async function startIngressWithoutRedis(env: TestEnv, extra: Record<strin
   const config = parseConfig(ingressEnv, { ...env.env, JWT_SECRET, REDIS_URL: dead, ...extra });
   const redis = createRedis(dead);
   redis.on('error', () => {});
-  const db = createDb(env.databaseUrl, { max: 1 });
+  const database = createDatabase(env.databaseUrl, { max: 2 });
+  const { db, pool } = database;
   const producer = new Producer(redis, config.QUEUE_PREFIX);
   const app = await buildIngress({
     config,
     db,
+    pool,
     redis,
     producer,
     log: createLogger('ingress-test', 'silent'),
@@ -69,7 +71,7 @@ export async function startIngressWithoutRedis(env: TestEnv, extra: Record<strin
     admin: mintToken(app, 'ana-admin', 'admin'),
     async close() {
       await app.close();
-      await db.$disconnect();
+      await database.close();
       redis.disconnect();
     },
   };

@@ -26,6 +26,8 @@ export function bookingsWorkerOptions(
     name: 'worker-bookings',
     config,
     defaultPort: BOOKINGS_WORKER_PORT,
+    // The job hot path is batched (one statement per batch of jobs), plus Prisma for backfills.
+    defaultPoolMax: 6,
     metricQueues: [QUEUES.beds24Sync, QUEUES.beds24Backfill],
     handlers: (ctx): QueueHandler<BookingsConfig>[] => {
       if (disabled) return [];

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createDb } from '@cauce/db';
+import { createDatabase } from '@cauce/db';
 import {
   createLogger,
   createRedis,
@@ -38,11 +38,16 @@ if (disabled) {
   process.exit(1);
 }
 const log = createLogger('worker-bookings-cli', config.LOG_LEVEL, { secrets: secretValues(config) });
-const db = createDb(config.DATABASE_URL);
-const redis = createRedis(config.REDIS_URL);
+const database = createDatabase(config.DATABASE_URL, {
+  max: config.DB_POOL_MAX ?? 2,
+  namedStatements: config.DB_PREPARED_STATEMENTS,
+});
+const { db, pool } = database;
+const redis = createRedis(config.REDIS_URL, { cluster: config.REDIS_CLUSTER });
 const service = createBookingsService({
   config,
   db,
+  pool,
   redis,
   log,
   registry: createRegistry('worker-bookings-cli'),
@@ -80,7 +85,7 @@ try {
   code = 1;
 } finally {
   await service.close();
-  await db.$disconnect();
+  await database.close();
   redis.disconnect();
 }
 process.exit(code);

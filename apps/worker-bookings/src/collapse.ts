@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@cauce/runtime';
 
 /** Sets the key only when the new start time is later (two fetches may finish out of order). */
 const SET_MAX = `local cur = tonumber(redis.call('get', KEYS[1]) or '0')
@@ -14,7 +14,7 @@ return 0`;
  */
 export class FetchCollapser {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     /** Allowance for clock skew between the ingress database (received_at) and this worker. */
     private readonly marginMs: number,

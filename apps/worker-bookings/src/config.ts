@@ -53,8 +53,6 @@ export const bookingsEnv = workerEnv.extend({
    * the same time; at most Beds24's page size (100), so a batch is one page.
    */
   BEDS24_FETCH_BATCH_MAX: z.coerce.number().int().min(1).max(100).default(100),
-  /** PostgreSQL connections for the job hot path (event load/settle, booking upserts). */
-  BEDS24_DB_POOL_MAX: z.coerce.number().int().min(1).max(50).default(4),
   /**
    * A webhook received at least this long before a successful fetch of the same booking started
    * is covered by that fetch and skips its own (clock-skew allowance between ingress DB and worker).

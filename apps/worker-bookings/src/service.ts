@@ -1,14 +1,13 @@
-import {
-  createPgPool,
-  createWebhookEventBatch,
-  type Db,
-  type PgPool,
-  type WebhookEventStore,
-} from '@cauce/db';
+import { createWebhookEventBatch, type Db, type PgPool, type WebhookEventStore } from '@cauce/db';
 import { beds24 } from '@cauce/providers';
-import { createBatchLoader, type Logger, type Registry } from '@cauce/runtime';
+import {
+  createBatchLoader,
+  duplicateRedis,
+  type Logger,
+  type RedisConnection,
+  type Registry,
+} from '@cauce/runtime';
 import type DataLoader from 'dataloader';
-import type { Redis } from 'ioredis';
 import { FetchCollapser } from './collapse.ts';
 import type { BookingsConfig } from './config.ts';
 import { type BookingsMetrics, createBookingsMetrics, SYNC_LABEL } from './metrics.ts';
@@ -20,7 +19,7 @@ export interface BookingsService {
   db: Db;
   /** Plain pg for the per-job hot path (set-based statements; Prisma stays for the rest). */
   pool: PgPool;
-  redis: Redis;
+  redis: RedisConnection;
   log: Logger;
   client: beds24.Beds24Client;
   /** Per-job calls that concurrent jobs share: one query, request or statement per batch. */
@@ -40,23 +39,24 @@ export interface BookingsService {
 export function createBookingsService(deps: {
   config: BookingsConfig;
   db: Db;
-  redis: Redis;
+  /** The process's pool (the one Prisma uses): its owner ends it. */
+  pool: PgPool;
+  redis: RedisConnection;
   log: Logger;
   registry: Registry;
 }): BookingsService {
   const { config, log } = deps;
   const metrics = createBookingsMetrics(deps.registry, log);
-  const pool = createPgPool(config.DATABASE_URL, {
-    max: config.BEDS24_DB_POOL_MAX,
-    onError: (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'),
-  });
+  const { pool } = deps;
   // Collapse checks and records are one small command per job: let ioredis pipeline them.
-  const collapseRedis = deps.redis.duplicate({
+  const collapseRedis = duplicateRedis(deps.redis, {
     enableAutoPipelining: true,
     connectionName: 'cauce-beds24-collapse',
   });
   // A duplicate has no listeners: without one a Redis outage would surface as unhandled errors.
-  collapseRedis.on('error', (err) => log.debug({ err: err.message }, 'collapse Redis connection error'));
+  collapseRedis.on('error', (err) =>
+    log.debug({ err: err.message }, 'collapse RedisConnection connection error'),
+  );
   const client = new beds24.Beds24Client({
     baseUrl: config.BEDS24_BASE_URL,
     token: config.BEDS24_TOKEN,
@@ -100,7 +100,6 @@ export function createBookingsService(deps: {
     markSuccess: () => metrics.lastSuccess.set({ sync: SYNC_LABEL }, Date.now() / 1000),
     async close() {
       await client.close();
-      await pool.end();
       collapseRedis.disconnect();
     },
   };

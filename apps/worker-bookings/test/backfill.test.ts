@@ -47,7 +47,7 @@ function startCli(e: Record<string, string>, args: string[]) {
   };
 }
 
-const { env, db, redis, producer, sim } = await setupBookingsTest();
+const { env, db, pool, redis, producer, sim } = await setupBookingsTest();
 const registry = (await import('@cauce/runtime')).createRegistry('ingress-test');
 let worker: BookingsWorker;
 let ingress: Awaited<ReturnType<typeof buildIngress>>;
@@ -62,6 +62,7 @@ beforeAll(async () => {
   ingress = await buildIngress({
     config,
     db,
+    pool,
     redis,
     producer,
     log: createLogger('ingress', 'silent'),

@@ -15,7 +15,7 @@ import {
   workerEnvFor,
 } from './support.ts';
 
-const { env, db, redis, producer, sim } = await setupBookingsTest();
+const { env, db, pool, redis, producer, sim } = await setupBookingsTest();
 let worker: BookingsWorker | undefined;
 
 afterEach(async () => {
@@ -84,8 +84,8 @@ describe('Beds24 faults', () => {
     const config = bookingsConfig(env, sim);
     const log = createLogger('test', 'silent');
     // Two replicas: separate clients and processes' worth of state, one Redis.
-    const a = createBookingsService({ config, db, redis, log, registry: createRegistry('a') });
-    const c = createBookingsService({ config, db, redis, log, registry: createRegistry('b') });
+    const a = createBookingsService({ config, db, pool, redis, log, registry: createRegistry('a') });
+    const c = createBookingsService({ config, db, pool, redis, log, registry: createRegistry('b') });
     try {
       await dropCachedTokens();
       const b = await sim.create({});
@@ -130,7 +130,7 @@ describe('Beds24 faults', () => {
   it('low credits pause every replica until the window resets; both header spellings are read', async () => {
     const config = bookingsConfig(env, sim, { BEDS24_CREDIT_FLOOR: '5', BEDS24_MAX_WAIT_MS: '1000' });
     const registry = createRegistry('credits');
-    const s = createBookingsService({ config, db, redis, log: createLogger('t', 'silent'), registry });
+    const s = createBookingsService({ config, db, pool, redis, log: createLogger('t', 'silent'), registry });
     try {
       await dropCachedTokens();
       await sim.config({ headerStyle: 'live', creditLimit: 10, requestCost: 3, resetCredits: true });
@@ -201,6 +201,7 @@ describe('Beds24 faults', () => {
     const s = createBookingsService({
       config,
       db,
+      pool,
       redis,
       log: createLogger('t', 'silent'),
       registry: createRegistry('r'),

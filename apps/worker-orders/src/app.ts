@@ -33,6 +33,7 @@ export function ordersWorkerOptions(config: OrdersConfig): WorkerAppOptions<Orde
     name: 'worker-orders',
     config,
     defaultPort: ORDERS_WORKER_PORT,
+    defaultPoolMax: 3,
     handlers: (ctx): QueueHandler<OrdersConfig>[] => {
       const metrics = createOrdersMetrics(ctx.registry);
       const handlers: QueueHandler<OrdersConfig>[] = [

@@ -1,14 +1,19 @@
 import type { Db } from '@cauce/db';
 import { bigin } from '@cauce/providers';
 import { JOBS, type Producer, QUEUES } from '@cauce/queues';
-import { type Logger, PermanentError, RedisLease, RetryableError } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import {
+  type Logger,
+  PermanentError,
+  type RedisConnection,
+  RedisLease,
+  RetryableError,
+} from '@cauce/runtime';
 import { ACTIONS, jsonSafe, WORKFLOW_SYNC } from './audit.ts';
 import type { OrdersMetrics } from './metrics.ts';
 
 export interface SyncDeps {
   db: Db;
-  redis: Redis;
+  redis: RedisConnection;
   producer: Producer;
   robot: bigin.BiginRobotClient;
   metrics: OrdersMetrics;

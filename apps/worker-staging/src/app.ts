@@ -9,7 +9,6 @@ import {
   type WorkerContext,
 } from '@cauce/runtime';
 import type { Job } from 'bullmq';
-import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
 import { requeueCsvRuns, runCsvImport } from './csv-import.ts';
 import { ghlClient, runGhlSync } from './ghl-sync.ts';
@@ -31,15 +30,11 @@ export const STAGING_PORT = 9104;
  * worker-staging: one queue per source (its provider's rate limit) plus staging-unify.
  * Bulk writes use a plain pg pool (array-parameter upserts, temp tables for unify).
  */
-export function stagingWorkerOptions(
-  config: StagingConfig,
-  pool: pg.Pool = createPgPool(config.DATABASE_URL, { max: 6 }),
-): WorkerAppOptions<StagingConfig> {
+export function stagingWorkerOptions(config: StagingConfig): WorkerAppOptions<StagingConfig> {
   const ghlApi = ghlClient(config);
   const stripeApi = stripeClient(config);
   const paypalApi = paypalClient(config);
   const manychatApi = manychatClient(config);
-  const events = webhookEventStore(pool);
 
   const wrapRun =
     (fn: (runId: string, ctx: WorkerContext<StagingConfig>) => Promise<unknown>) =>
@@ -48,90 +43,92 @@ export function stagingWorkerOptions(
         return await fn(runId, ctx);
       } catch (err) {
         const final = isFinalFailure(job, err, config);
-        await failRun(pool, runId, (err as Error).message, final).catch(() => {});
+        await failRun(ctx.pool, runId, (err as Error).message, final).catch(() => {});
         throw err;
       }
     };
 
   const syncGhl = wrapRun(async (runId, ctx) => {
     if (!ghlApi) throw new PermanentError('GHL disabled: GHL_TOKEN and GHL_LOCATION_ID are required');
-    return runGhlSync(pool, ghlApi, config, runId, ctx.log);
+    return runGhlSync(ctx.pool, ghlApi, config, runId, ctx.log);
   });
   const syncStripe = wrapRun(async (runId, ctx) => {
     if (!stripeApi) throw new PermanentError('Stripe disabled: STRIPE_SECRET_KEY is required');
-    return runStripeSync(pool, stripeApi, config, runId, ctx.log);
+    return runStripeSync(ctx.pool, stripeApi, config, runId, ctx.log);
   });
   const syncPaypal = wrapRun(async (runId, ctx) => {
     if (!paypalApi)
       throw new PermanentError('PayPal disabled: PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET are required');
-    return runPaypalSync(pool, paypalApi, config, runId, ctx.log);
+    return runPaypalSync(ctx.pool, paypalApi, config, runId, ctx.log);
   });
   const syncManychat = wrapRun(async (runId, ctx) => {
     if (!manychatApi) throw new PermanentError('ManyChat disabled: MANYCHAT_API_KEY is required');
-    return runManychatLookup(pool, ctx.redis, manychatApi, config, runId, ctx.log);
+    return runManychatLookup(ctx.pool, ctx.redis, manychatApi, config, runId, ctx.log);
   });
-  const unify = wrapRun((runId, ctx) => runUnify(pool, config, runId, ctx.log));
-  const csvImport = wrapRun((runId, ctx) => runCsvImport(pool, runId, ctx.log));
+  const unify = wrapRun((runId, ctx) => runUnify(ctx.pool, config, runId, ctx.log));
+  const csvImport = wrapRun((runId, ctx) => runCsvImport(ctx.pool, runId, ctx.log));
   let requeueTimer: NodeJS.Timeout | undefined;
 
   return {
     name: 'worker-staging',
     config,
     defaultPort: STAGING_PORT,
-    handlers: (): QueueHandler<StagingConfig>[] => [
-      {
-        queue: QUEUES.stagingGhl,
-        concurrency: 2,
-        jobs: {
-          [JOBS.webhookEvent]: (job) =>
-            handleWebhookEventJob(job, events, (e) => handleGhlWebhook(pool, config, e), config),
-          [JOBS.stagingSync]: (job, ctx) => syncGhl(job.data.runId, ctx, job),
+    // Four source queues at concurrency 2 and unify (one connection for its whole transaction).
+    defaultPoolMax: 6,
+    handlers: ({ pool }): QueueHandler<StagingConfig>[] => {
+      const events = webhookEventStore(pool);
+      return [
+        {
+          queue: QUEUES.stagingGhl,
+          concurrency: 2,
+          jobs: {
+            [JOBS.webhookEvent]: (job) => handleWebhookEventJob(job, events, (e) => handleGhlWebhook(pool, config, e), config),
+            [JOBS.stagingSync]: (job, ctx) => syncGhl(job.data.runId, ctx, job),
+          },
         },
-      },
-      {
-        queue: QUEUES.stagingStripe,
-        concurrency: 2,
-        jobs: {
-          [JOBS.webhookEvent]: (job) =>
-            handleWebhookEventJob(job, events, (e) => handleStripeWebhook(pool, config, e), config),
-          [JOBS.stagingSync]: (job, ctx) => syncStripe(job.data.runId, ctx, job),
+        {
+          queue: QUEUES.stagingStripe,
+          concurrency: 2,
+          jobs: {
+            [JOBS.webhookEvent]: (job) => handleWebhookEventJob(job, events, (e) => handleStripeWebhook(pool, config, e), config),
+            [JOBS.stagingSync]: (job, ctx) => syncStripe(job.data.runId, ctx, job),
+          },
         },
-      },
-      {
-        queue: QUEUES.stagingPaypal,
-        concurrency: 2,
-        jobs: {
-          [JOBS.webhookEvent]: (job) =>
-            handleWebhookEventJob(job, events, (e) => handlePaypalWebhook(pool, e), config),
-          [JOBS.stagingSync]: (job, ctx) => syncPaypal(job.data.runId, ctx, job),
+        {
+          queue: QUEUES.stagingPaypal,
+          concurrency: 2,
+          jobs: {
+            [JOBS.webhookEvent]: (job) => handleWebhookEventJob(job, events, (e) => handlePaypalWebhook(pool, e), config),
+            [JOBS.stagingSync]: (job, ctx) => syncPaypal(job.data.runId, ctx, job),
+          },
         },
-      },
-      {
-        queue: QUEUES.stagingManychat,
-        concurrency: 2,
-        jobs: {
-          [JOBS.webhookEvent]: (job) =>
-            handleWebhookEventJob(job, events, (e) => handleManychatWebhook(pool, config, e), config),
-          [JOBS.stagingSync]: (job, ctx) => syncManychat(job.data.runId, ctx, job),
+        {
+          queue: QUEUES.stagingManychat,
+          concurrency: 2,
+          jobs: {
+            [JOBS.webhookEvent]: (job) => handleWebhookEventJob(job, events, (e) => handleManychatWebhook(pool, config, e), config),
+            [JOBS.stagingSync]: (job, ctx) => syncManychat(job.data.runId, ctx, job),
+          },
         },
-      },
-      {
-        // One import at a time: each is a long sequential write, and imports of one source queue up.
-        queue: QUEUES.stagingCsv,
-        concurrency: 1,
-        jobs: { [JOBS.stagingCsvImport]: (job, ctx) => csvImport(job.data.runId, ctx, job) },
-      },
-      {
-        queue: QUEUES.stagingUnify,
-        concurrency: 1,
-        jobs: { [JOBS.stagingUnify]: (job, ctx) => unify(job.data.runId, ctx, job) },
-      },
-    ],
+        {
+          // One import at a time in the fleet: each is a long sequential write, and imports queue up.
+          queue: QUEUES.stagingCsv,
+          globalConcurrency: 1,
+          jobs: { [JOBS.stagingCsvImport]: (job, ctx) => csvImport(job.data.runId, ctx, job) },
+        },
+        {
+          // One unify in the fleet (it re-derives every client); its transaction lock backs this up.
+          queue: QUEUES.stagingUnify,
+          globalConcurrency: 1,
+          jobs: { [JOBS.stagingUnify]: (job, ctx) => unify(job.data.runId, ctx, job) },
+        },
+      ];
+    },
     // At start, after every Redis reconnect and every CSV_REQUEUE_INTERVAL_MS: imports committed
     // while Redis was away (or by an ingress that died before enqueueing) get their job.
     async onStart(ctx) {
       const requeue = () =>
-        requeueCsvRuns(pool, ctx.producer, ctx.log).catch((err) =>
+        requeueCsvRuns(ctx.pool, ctx.producer, ctx.log).catch((err) =>
           ctx.log.warn({ err: (err as Error).message }, 'could not enqueue waiting CSV imports'),
         );
       await requeue();

@@ -1,6 +1,5 @@
 import { manychat, toE164 } from '@cauce/providers';
-import type { Logger } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import type { Logger, RedisConnection } from '@cauce/runtime';
 import type pg from 'pg';
 import type { StagingConfig } from './config.ts';
 import { customFieldValue, normalizeEmail } from './normalize.ts';
@@ -67,7 +66,7 @@ interface LookupCheckpoint {
  */
 export async function runManychatLookup(
   pool: pg.Pool,
-  redis: Redis,
+  redis: RedisConnection,
   client: manychat.ManychatClient,
   config: StagingConfig,
   runId: string,

@@ -27,21 +27,21 @@ const idOf = (s: string) => `substr(${s}, strpos(${s}, ':') + 1)`;
  * re-derived from its current records: the value it has if a record still carries it, else the
  * highest-priority record's. Conflicts, raw rows and payments follow.
  */
-export async function assignClients(c: pg.Client, counters: UnifyCounters, timed: Timed) {
+export async function assignClients(c: pg.ClientBase, counters: UnifyCounters, timed: Timed) {
   await timed('assign', async () => {
     await c.query('DROP TABLE IF EXISTS u_votes, u_best, u_grp');
     await c.query(
-      `CREATE TEMP TABLE u_votes AS
+      `CREATE TEMP TABLE u_votes ON COMMIT DROP AS
        SELECT grp, prev_client AS cid, count(*) AS n, min(rank) AS r FROM u_work
         WHERE grp IS NOT NULL AND prev_client IS NOT NULL GROUP BY grp, prev_client`,
     );
     // Each client goes to the group holding most of its records (ties: its best-ranked record's).
     await c.query(
-      `CREATE TEMP TABLE u_best AS SELECT DISTINCT ON (cid) cid, grp, n, r FROM u_votes ORDER BY cid, n DESC, r`,
+      `CREATE TEMP TABLE u_best ON COMMIT DROP AS SELECT DISTINCT ON (cid) cid, grp, n, r FROM u_votes ORDER BY cid, n DESC, r`,
     );
     const cols = KEYS.map((k) => `NULL::text AS ${k.work}`).join(', ');
     await c.query(
-      `CREATE TEMP TABLE u_grp AS
+      `CREATE TEMP TABLE u_grp ON COMMIT DROP AS
        SELECT grp, min(rank) AS lead, count(*) AS size, bool_or(email IS NOT NULL) AS anchored, NULL::bigint AS client,
               false AS new, ${cols}, NULL::text AS email_src, NULL::text AS phone_src
          FROM u_work WHERE grp IS NOT NULL GROUP BY grp`,
@@ -158,7 +158,7 @@ const INSERT_CONFLICT = `INSERT INTO merge_conflicts (client_id, field, existing
  *   incoming = the other client's email ("Use incoming" then offers a merge);
  * - an email-less record shares a phone with two or more clients (field shared_phone, on each).
  */
-async function recordConflicts(c: pg.Client): Promise<number> {
+async function recordConflicts(c: pg.ClientBase): Promise<number> {
   let n = 0;
   for (const [field, work] of [
     ['email', 'email'],
@@ -179,7 +179,7 @@ async function recordConflicts(c: pg.Client): Promise<number> {
   }
   await c.query('DROP TABLE IF EXISTS u_gph');
   await c.query(
-    `CREATE TEMP TABLE u_gph AS
+    `CREATE TEMP TABLE u_gph ON COMMIT DROP AS
      SELECT DISTINCT w.grp, w.phone, g.anchored FROM u_work w JOIN u_grp g ON g.grp = w.grp
       WHERE w.phone IS NOT NULL AND NOT w.split`,
   );
@@ -209,7 +209,7 @@ async function recordConflicts(c: pg.Client): Promise<number> {
 }
 
 /** Writes client_id and merged_at (the version merged) to the raw rows where either changed. */
-async function markRaw(c: pg.Client): Promise<number> {
+async function markRaw(c: pg.ClientBase): Promise<number> {
   let n = 0;
   for (const s of SOURCES) {
     const res = await c.query(
@@ -227,7 +227,7 @@ async function markRaw(c: pg.Client): Promise<number> {
  * Payments, invoices and subscriptions follow their customer's client: the Stripe customer or
  * PayPal payer record, else the email. Rows whose client changed (merge, split, retire) move too.
  */
-async function linkPayments(c: pg.Client): Promise<number> {
+async function linkPayments(c: pg.ClientBase): Promise<number> {
   let n = 0;
   for (const table of ['transactions', 'invoices', 'subscriptions']) {
     const payer =

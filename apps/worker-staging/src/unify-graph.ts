@@ -15,10 +15,10 @@ import type { UnifyCounters } from './unify.ts';
  * The result depends only on the set of records and decisions (labels are the lowest rank in a
  * group, and every rule is on whole groups), never on the order rows arrived in.
  */
-export async function resolveGroups(c: pg.Client, counters: UnifyCounters, maxRounds: number) {
+export async function resolveGroups(c: pg.ClientBase, counters: UnifyCounters, maxRounds: number) {
   await c.query('DROP TABLE IF EXISTS u_dec, u_edge, u_lab, u_comp, u_ph, u_wlab, u_attach');
   await c.query(
-    `CREATE TEMP TABLE u_dec AS
+    `CREATE TEMP TABLE u_dec ON COMMIT DROP AS
      SELECT id, kind, record, other_record FROM identity_decisions WHERE active AND record IS NOT NULL`,
   );
   await c.query(
@@ -47,7 +47,7 @@ export async function resolveGroups(c: pg.Client, counters: UnifyCounters, maxRo
   // 1. Strong groups. Only keys held by two or more records can join anything: a source's own id
   // is unique in its table, so it counts only where another record carries it as a cross-reference.
   await c.query(
-    `CREATE TEMP TABLE u_edge AS
+    `CREATE TEMP TABLE u_edge ON COMMIT DROP AS
      SELECT node, k FROM (
        SELECT node, k, count(*) OVER (PARTITION BY k) AS n FROM (
          SELECT rank AS node, 'e' || email AS k FROM u_work WHERE email IS NOT NULL AND NOT split
@@ -67,13 +67,13 @@ export async function resolveGroups(c: pg.Client, counters: UnifyCounters, maxRo
 
   // 2. Phones. A split record joins nothing by phone either.
   await c.query(
-    `CREATE TEMP TABLE u_comp AS
+    `CREATE TEMP TABLE u_comp ON COMMIT DROP AS
      SELECT comp, bool_or(email IS NOT NULL) AS anchored FROM u_work WHERE comp IS NOT NULL GROUP BY comp`,
   );
   await c.query('CREATE UNIQUE INDEX ON u_comp (comp)');
   await c.query('ANALYZE u_comp');
   await c.query(
-    `CREATE TEMP TABLE u_ph AS
+    `CREATE TEMP TABLE u_ph ON COMMIT DROP AS
      SELECT p.comp, p.phone, cm.anchored FROM (
        SELECT comp, phone, count(*) OVER (PARTITION BY phone) AS n
          FROM (SELECT DISTINCT comp, phone FROM u_work WHERE phone IS NOT NULL AND comp IS NOT NULL AND NOT split) d
@@ -83,7 +83,7 @@ export async function resolveGroups(c: pg.Client, counters: UnifyCounters, maxRo
   // Email-less groups that share a phone are one person (nothing says otherwise).
   await c.query('DROP TABLE IF EXISTS u_wedge');
   await c.query(
-    `CREATE TEMP TABLE u_wedge AS
+    `CREATE TEMP TABLE u_wedge ON COMMIT DROP AS
      SELECT comp AS node, phone AS k FROM (
        SELECT comp, phone, count(*) OVER (PARTITION BY phone) AS n FROM u_ph WHERE NOT anchored) x
       WHERE n > 1`,
@@ -91,7 +91,7 @@ export async function resolveGroups(c: pg.Client, counters: UnifyCounters, maxRo
   await propagate(c, 'u_wedge', maxRounds);
   // Each email-less group (label g) joins the one anchored group it shares a phone with, if only one.
   await c.query(
-    `CREATE TEMP TABLE u_attach AS
+    `CREATE TEMP TABLE u_attach ON COMMIT DROP AS
      SELECT g, min(anchor) AS anchor, count(DISTINCT anchor) AS n FROM (
        SELECT COALESCE(l.lab, w.comp) AS g, a.comp AS anchor
          FROM u_ph w LEFT JOIN u_lab l ON l.node = w.comp
@@ -104,7 +104,7 @@ export async function resolveGroups(c: pg.Client, counters: UnifyCounters, maxRo
   // email-less phone group it is part of.
   await c.query('DROP TABLE IF EXISTS u_cgrp');
   await c.query(
-    `CREATE TEMP TABLE u_cgrp AS
+    `CREATE TEMP TABLE u_cgrp ON COMMIT DROP AS
      SELECT cm.comp, CASE WHEN cm.anchored THEN cm.comp
                           ELSE COALESCE(CASE WHEN a.n = 1 THEN a.anchor END, l.lab, cm.comp) END AS grp
        FROM u_comp cm
@@ -124,9 +124,9 @@ export async function resolveGroups(c: pg.Client, counters: UnifyCounters, maxRo
  * (a label is a node: take that node's label), so long chains settle in a few rounds.
  * Leaves u_lab (node, lab) for the nodes of `edges`.
  */
-async function propagate(c: pg.Client, edges: string, maxRounds: number) {
+async function propagate(c: pg.ClientBase, edges: string, maxRounds: number) {
   await c.query('DROP TABLE IF EXISTS u_lab');
-  await c.query(`CREATE TEMP TABLE u_lab AS SELECT DISTINCT node, node AS lab FROM ${edges}`);
+  await c.query(`CREATE TEMP TABLE u_lab ON COMMIT DROP AS SELECT DISTINCT node, node AS lab FROM ${edges}`);
   await c.query('CREATE UNIQUE INDEX ON u_lab (node)');
   await c.query(`ANALYZE ${edges}`);
   await c.query('ANALYZE u_lab');

@@ -21,9 +21,9 @@ const FIRST_NAME = `NULLIF(translate(lower(split_part(btrim(regexp_replace(name,
  * blocked_identifiers, the first 200 in the run's counters) is taken before the values are nulled,
  * so denylist hits are in it with the number of records that carried them.
  */
-export async function screenIdentifiers(c: pg.Client, config: StagingConfig, counters: UnifyCounters) {
+export async function screenIdentifiers(c: pg.ClientBase, config: StagingConfig, counters: UnifyCounters) {
   await c.query('DROP TABLE IF EXISTS u_blocked');
-  await c.query('CREATE TEMP TABLE u_blocked (kind text, value text, reason text, prio int)');
+  await c.query('CREATE TEMP TABLE u_blocked (kind text, value text, reason text, prio int) ON COMMIT DROP');
   await c.query(
     `INSERT INTO u_blocked
      SELECT DISTINCT 'email', email, 'denylist', 1 FROM u_work WHERE email = ANY($1::text[])

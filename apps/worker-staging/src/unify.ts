@@ -19,7 +19,8 @@ import { SOURCES } from './unify-sources.ts';
  *    retire clients left with no record; write conflicts, raw rows and payments that changed.
  */
 
-const UNIFY_LOCK = 720_774_001;
+/** pg_try_advisory_xact_lock key of a unify transaction. */
+export const UNIFY_LOCK = 720_774_001;
 
 const PENDING = `(merged_at IS NULL OR fetched_at > merged_at)`;
 
@@ -53,17 +54,37 @@ async function progress(pool: pg.Pool, runId: string, c: UnifyCounters) {
   );
 }
 
-export async function runUnify(pool: pg.Pool, config: StagingConfig, runId: string, log: Logger) {
-  const started = await pool.query(
-    `UPDATE sync_runs SET status = 'running', error = NULL, updated_at = now()
-      WHERE id = $1 AND status IN ('queued', 'running', 'failed') RETURNING id`,
-    [runId],
-  );
-  if (started.rowCount === 0) return null;
-  // Its own session: temp_buffers can only be set before the session's first temp table, and
-  // the big sorts and hash joins of a unify should not spill to disk.
-  const c = new pg.Client({ connectionString: config.DATABASE_URL });
-  await c.connect();
+/** What a unify job did: the run's counters, or why it did nothing. */
+export type UnifyOutcome = UnifyCounters | { skipped: 'not_runnable' | 'locked' };
+
+/**
+ * The connection a unify transaction runs on: DIRECT_DATABASE_URL's own session when set (past a
+ * pooler, e.g. for its larger temp_buffers), else one client of the process's pool.
+ */
+async function unifyConnection(pool: pg.Pool, config: StagingConfig) {
+  if (!config.DIRECT_DATABASE_URL) {
+    const client = await pool.connect();
+    return { client, done: (broken: boolean) => client.release(broken) };
+  }
+  const client = new pg.Client({ connectionString: config.DIRECT_DATABASE_URL });
+  await client.connect();
+  return { client, done: (_broken: boolean) => client.end().catch(() => {}) };
+}
+
+/**
+ * One unify run, as ONE transaction on one connection: the lock (transaction-level, taken without
+ * waiting), the settings (SET LOCAL) and the temp tables (ON COMMIT DROP) all end with it, so
+ * nothing outlives the run on a pooled connection and the whole run works behind PgBouncer in
+ * transaction mode. A run becomes `running` only once its transaction holds the lock; a second
+ * unify finds it taken and ends its run `cancelled` at once instead of waiting.
+ */
+export async function runUnify(
+  pool: pg.Pool,
+  config: StagingConfig,
+  runId: string,
+  log: Logger,
+): Promise<UnifyOutcome> {
+  const { client: c, done } = await unifyConnection(pool, config);
   const counters: UnifyCounters = {
     phase: 'reading',
     pendingRows: 0,
@@ -88,19 +109,52 @@ export async function runUnify(pool: pg.Pool, config: StagingConfig, runId: stri
       counters.timings[step] = Math.round((counters.timings[step] ?? 0) + performance.now() - t0);
     }
   };
+  let open = false;
+  let broken = false;
   try {
-    // One unify at a time (a second waits); the lock dies with the session if we are killed.
+    await c.query('BEGIN');
+    open = true;
+    const locked = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [UNIFY_LOCK]);
+    if (!locked.rows[0]?.ok) {
+      await c.query('ROLLBACK');
+      open = false;
+      // Never waits: the run under way re-derives everything from the raw rows anyway.
+      await pool.query(
+        `UPDATE sync_runs SET status = 'cancelled', error = $2, finished_at = now(), updated_at = now()
+          WHERE id = $1 AND status IN ('queued', 'running', 'failed')`,
+        [runId, 'another unify run holds the unify lock; this run did nothing'],
+      );
+      log.warn({ runId }, 'unify skipped: another unify run is under way');
+      return { skipped: 'locked' };
+    }
+    // Marked on the pool (its own commit), so the run shows `running` while the transaction works.
+    const started = await pool.query(
+      `UPDATE sync_runs SET status = 'running', error = NULL, updated_at = now()
+        WHERE id = $1 AND status IN ('queued', 'running', 'failed') RETURNING id`,
+      [runId],
+    );
+    if (started.rowCount === 0) {
+      await c.query('ROLLBACK');
+      open = false;
+      return { skipped: 'not_runnable' };
+    }
     const mem = `${config.UNIFY_WORK_MEM_MB}MB`;
-    await c.query(`SELECT set_config('temp_buffers', $1, false), set_config('work_mem', $1, false)`, [mem]);
+    // The big sorts and hash joins of a unify should not spill to disk.
+    await c.query(`SELECT set_config('work_mem', $1, true)`, [mem]);
+    // temp_buffers can only change before a session's first temp table: a pooled connection that
+    // already ran a unify keeps its value (the savepoint keeps the transaction usable).
+    await c.query('SAVEPOINT temp_buffers');
+    await c
+      .query(`SELECT set_config('temp_buffers', $1, true)`, [mem])
+      .then(() => c.query('RELEASE SAVEPOINT temp_buffers'))
+      .catch(() => c.query('ROLLBACK TO SAVEPOINT temp_buffers'));
     // Every effect is re-derived from the raw rows by the next run if lost: no need to wait for fsync.
-    await c.query('SET synchronous_commit = off');
-    await c.query('SELECT pg_advisory_lock($1)', [UNIFY_LOCK]);
-    await c.query('DROP TABLE IF EXISTS u_work');
+    await c.query('SET LOCAL synchronous_commit = off');
     await c.query(`CREATE TEMP TABLE u_work (
       src text NOT NULL, raw_id bigint NOT NULL, src_id text NOT NULL, rank bigint NOT NULL,
       stripe_id text, ghl_id text, mc_id text, pp_id text, email text, phone text, name text,
       prev_client bigint, fetched_at timestamptz NOT NULL, pending boolean NOT NULL,
-      split boolean NOT NULL DEFAULT false, comp bigint, grp bigint, client_id bigint)`);
+      split boolean NOT NULL DEFAULT false, comp bigint, grp bigint, client_id bigint) ON COMMIT DROP`);
     await timed('read', async () => {
       for (const [i, s] of SOURCES.entries()) {
         await c.query(
@@ -128,15 +182,19 @@ export async function runUnify(pool: pg.Pool, config: StagingConfig, runId: stri
     await progress(pool, runId, counters);
     await assignClients(c, counters, timed);
     counters.phase = 'done';
-    await c.query('DROP TABLE IF EXISTS u_work');
-    await pool.query(
+    // In the transaction: the run says succeeded exactly when its clients are committed.
+    await c.query(
       `UPDATE sync_runs SET status = 'succeeded', counters = $2::jsonb, processed = $3, total = $4,
          finished_at = now(), updated_at = now() WHERE id = $1`,
       [runId, JSON.stringify(counters), counters.merged, counters.pendingRows],
     );
+    await c.query('COMMIT');
+    open = false;
     log.info({ runId, ...counters, blocked: counters.blockedTotal }, 'unify finished');
     return counters;
   } finally {
-    await c.end().catch(() => {});
+    // A connection that cannot even roll back is not handed to the next query.
+    if (open) await c.query('ROLLBACK').catch(() => (broken = true));
+    await done(broken);
   }
 }

@@ -76,11 +76,15 @@ const stage = {
 };
 
 async function unify() {
+  // The admin API's merge and split queue a unify run of their own (no worker here): run that one.
   const run = await pool.query<{ id: string }>(
-    `INSERT INTO sync_runs (source, kind, status) VALUES ('unify', 'unify', 'queued') RETURNING id`,
+    `WITH live AS (SELECT id FROM sync_runs WHERE source = 'unify' AND status IN ('queued', 'running')),
+          added AS (INSERT INTO sync_runs (source, kind, status)
+                    SELECT 'unify', 'unify', 'queued' WHERE NOT EXISTS (SELECT 1 FROM live) RETURNING id)
+     SELECT id FROM live UNION ALL SELECT id FROM added`,
   );
   const counters = await runUnify(pool, config, run.rows[0]!.id, log);
-  if (!counters) throw new Error('unify did not run');
+  if ('skipped' in counters) throw new Error(`unify did not run: ${counters.skipped}`);
   return counters;
 }
 

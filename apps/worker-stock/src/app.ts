@@ -36,6 +36,7 @@ export function stockWorkerOptions(
     name: 'worker-stock',
     config,
     defaultPort: STOCK_WORKER_PORT,
+    defaultPoolMax: 3,
     metricQueues: [QUEUES.siigoStock, QUEUES.siigoSync],
     handlers: (ctx): QueueHandler<StockConfig>[] => {
       if (disabled) return [];
@@ -50,7 +51,8 @@ export function stockWorkerOptions(
         },
         {
           queue: QUEUES.siigoSync,
-          concurrency: 1,
+          // One scheduled sync in the fleet (its Redis lease backs this up).
+          globalConcurrency: 1,
           jobs: { [JOBS.siigoScheduledSync]: (job) => runScheduledSync(s, job.data.trigger) },
         },
       ];

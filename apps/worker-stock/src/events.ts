@@ -1,5 +1,5 @@
 import { siigo } from '@cauce/providers';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@cauce/runtime';
 
 /**
  * Appends events to the stream and publishes each one in the same Lua call, so stream order and
@@ -18,7 +18,7 @@ redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[2])
 return ids`;
 
 export async function publishStockEvents(
-  redis: Redis,
+  redis: RedisConnection,
   prefix: string,
   events: readonly siigo.StockEvent[],
   { retentionMs, maxLen }: { retentionMs: number; maxLen: number },

@@ -6,9 +6,9 @@ import {
   Histogram,
   LAST_SYNC_METRIC,
   type Logger,
+  type RedisConnection,
   type Registry,
 } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
 
 export const SYNC_LABEL = 'siigo_stock';
 
@@ -22,7 +22,7 @@ export function topicLabel(topic: string): string {
 
 export function createStockMetrics(
   registry: Registry,
-  opts: { redis: Redis; prefix: string; circuitState: () => CircuitState; log: Logger },
+  opts: { redis: RedisConnection; prefix: string; circuitState: () => CircuitState; log: Logger },
 ) {
   const registers = [registry];
   const lastSuccessKey = siigo.stockRedisKeys(opts.prefix).lastSyncSuccess;
@@ -76,7 +76,7 @@ export function createStockMetrics(
     }),
     lastSuccess: new Gauge({
       name: LAST_SYNC_METRIC,
-      help: 'Unix time of the last scheduled sync that completed (read from Redis: the same on every replica)',
+      help: 'Unix time of the last scheduled sync that completed (read from RedisConnection: the same on every replica)',
       labelNames: ['sync'] as const,
       registers,
       async collect() {

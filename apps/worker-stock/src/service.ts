@@ -1,7 +1,6 @@
 import type { Db } from '@cauce/db';
 import { siigo } from '@cauce/providers';
-import type { Logger, Registry } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import type { Logger, RedisConnection, Registry } from '@cauce/runtime';
 import { SiigoBreaker } from './breaker.ts';
 import type { StockConfig } from './config.ts';
 import { createStockMetrics, type StockMetrics } from './metrics.ts';
@@ -10,7 +9,7 @@ import { createStockMetrics, type StockMetrics } from './metrics.ts';
 export interface StockService {
   config: StockConfig;
   db: Db;
-  redis: Redis;
+  redis: RedisConnection;
   log: Logger;
   client: siigo.SiigoClient;
   breaker: SiigoBreaker;
@@ -24,7 +23,7 @@ export interface StockService {
 export function createStockService(deps: {
   config: StockConfig;
   db: Db;
-  redis: Redis;
+  redis: RedisConnection;
   log: Logger;
   registry: Registry;
 }): StockService {

@@ -30,6 +30,7 @@ export function whatsappWorkerOptions(config: WhatsappConfig): WorkerAppOptions<
     name: 'worker-whatsapp',
     config,
     defaultPort: WHATSAPP_WORKER_PORT,
+    defaultPoolMax: 2,
     metricQueues: [QUEUES.whatsappNumbers],
     handlers: (ctx): QueueHandler<WhatsappConfig>[] => {
       if (!file) return [];
@@ -41,7 +42,8 @@ export function whatsappWorkerOptions(config: WhatsappConfig): WorkerAppOptions<
       return [
         {
           queue: QUEUES.whatsappNumbers,
-          concurrency: 1,
+          // One sync of the connections file in the fleet (its transaction lock backs this up).
+          globalConcurrency: 1,
           jobs: {
             [JOBS.whatsappNumbersSync]: async (job) => {
               const { trigger } = job.data;

@@ -1,6 +1,5 @@
 import type { Db } from '@cauce/db';
-import { Counter, Gauge, LAST_SYNC_METRIC, type Registry } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import { Counter, Gauge, LAST_SYNC_METRIC, type RedisConnection, type Registry } from '@cauce/runtime';
 import type { SyncReport } from './sync.ts';
 
 export const SYNC_LABEL = 'whatsapp_numbers';
@@ -13,7 +12,10 @@ export type SyncOutcomeLabel = (typeof SYNC_OUTCOMES)[number];
 
 const CHANGES = ['added', 'updated', 'repaired', 'deactivated', 'invalid', 'conflicts'] as const;
 
-export function createWhatsappMetrics(registry: Registry, opts: { db: Db; redis: Redis; prefix: string }) {
+export function createWhatsappMetrics(
+  registry: Registry,
+  opts: { db: Db; redis: RedisConnection; prefix: string },
+) {
   const registers = [registry];
   const runs = new Counter({
     name: 'whatsapp_numbers_sync_total',
@@ -51,7 +53,7 @@ export function createWhatsappMetrics(registry: Registry, opts: { db: Db; redis:
   });
   new Gauge({
     name: LAST_SYNC_METRIC,
-    help: 'Unix time of the last sync that completed (read from Redis: the same on every replica)',
+    help: 'Unix time of the last sync that completed (read from RedisConnection: the same on every replica)',
     labelNames: ['sync'] as const,
     registers,
     async collect() {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 
 /** Extends the key's TTL only while it still holds our token. */
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
@@ -9,7 +9,7 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 return 0`;
 
 export interface RedisLeaseOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** The whole key, under the app's BullMQ prefix (the caller builds it; it never changes). */
   key: string;
   /** How long the lease lasts after each acquire or renewal: a holder that dies frees it within this. */
@@ -32,7 +32,7 @@ export interface RedisLeaseOptions {
 export class RedisLease {
   readonly key: string;
   readonly ttlMs: number;
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly token = randomUUID();
   private readonly renewEveryMs?: number;
   private readonly onLost?: () => void;

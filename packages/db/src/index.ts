@@ -1,4 +1,12 @@
-export { type CreateDbOptions, createDb, type Db } from './client.ts';
+export {
+  type CreateDbOptions,
+  createDatabase,
+  createDb,
+  type Database,
+  type Db,
+  isUniqueViolation,
+  prismaOver,
+} from './client.ts';
 export * from './dead-letter.ts';
 export { Prisma } from './generated/client.ts';
 export type * from './generated/models.ts';

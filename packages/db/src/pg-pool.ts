@@ -27,10 +27,35 @@ export function pgTimeoutConfig({ connectTimeoutMs, queryTimeoutMs }: PgTimeouts
  */
 export function createPgPool(
   url: string,
-  { max = 10, onError, ...timeouts }: { max?: number; onError?: (err: Error) => void } & PgTimeouts = {},
+  {
+    max = 10,
+    onError,
+    namedStatements = true,
+    ...timeouts
+  }: { max?: number; onError?: (err: Error) => void; namedStatements?: boolean } & PgTimeouts = {},
 ) {
   const pool = new pg.Pool({ connectionString: url, max, ...pgTimeoutConfig(timeouts) });
   pool.on('error', (err) => onError?.(err));
+  if (!namedStatements) pool.on('connect', unnamedStatementsOnly);
   return pool;
+}
+
+/**
+ * Sends every query of this connection as an unnamed statement, even one given a `name` (our hot
+ * paths name theirs so PostgreSQL parses them once per connection). A transaction-mode pooler
+ * older than PgBouncer 1.21, or one with max_prepared_statements = 0, hands each transaction a
+ * different server connection, where a named statement prepared earlier does not exist.
+ * Prisma's statements are unnamed already.
+ */
+function unnamedStatementsOnly(client: pg.PoolClient) {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const unnamed = (config: unknown, ...rest: unknown[]) =>
+    query(
+      config && typeof config === 'object' && 'name' in config && !('submit' in config)
+        ? { ...config, name: undefined }
+        : config,
+      ...rest,
+    );
+  Object.assign(client, { query: unnamed });
 }
 export type PgPool = pg.Pool;

@@ -1,5 +1,4 @@
-import { RedisLease } from '@cauce/base';
-import type { Redis } from 'ioredis';
+import { type RedisConnection, RedisLease } from '@cauce/base';
 
 interface CachedToken {
   token: string;
@@ -8,7 +7,7 @@ interface CachedToken {
 }
 
 export interface SharedTokenOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** Redis key of the cached token (namespaced by prefix and a hash of the credentials). */
   key: string;
   /** Provider name for error messages. */

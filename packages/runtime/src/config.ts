@@ -1,18 +1,47 @@
 import { z } from 'zod';
 
 /** Variables every Cauce process reads. Apps extend this with their own in their config.ts. */
-export const baseEnv = z.object({
-  /** development, production or test. */
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  /** pino level: fatal, error, warn, info, debug, trace or silent. */
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** PostgreSQL connection URL. */
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  /** Redis connection URL (BullMQ needs maxmemory-policy noeviction). */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
-  /** BullMQ key prefix; tests give each file its own. */
-  QUEUE_PREFIX: z.string().min(1).default('cauce'),
-});
+export const baseEnv = z
+  .object({
+    /** development, production or test. */
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** pino level: fatal, error, warn, info, debug, trace or silent. */
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** PostgreSQL connection URL. */
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    /** Redis connection URL (BullMQ needs maxmemory-policy noeviction). */
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+    /** REDIS_URL is one node of a Redis Cluster (the others are discovered); needs a hash-tagged QUEUE_PREFIX. */
+    REDIS_CLUSTER: z
+      .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+    /**
+     * PostgreSQL connections of this process: Prisma and raw SQL share one pool. Unset: the app's
+     * own default (ingress 10, worker-bookings 6, worker-staging 6, worker-orders 3, worker-stock 3,
+     * worker-whatsapp 2); replicas × this is the deployment's connection budget.
+     */
+    DB_POOL_MAX: z.coerce.number().int().min(1).max(200).optional(),
+    /**
+     * Named (prepared) statements on the hot paths. false behind a transaction-mode pooler without
+     * prepared statement support: PgBouncer older than 1.21 (Debian 12 ships 1.18) or with
+     * max_prepared_statements = 0.
+     */
+    DB_PREPARED_STATEMENTS: z
+      .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+      .default('true')
+      .transform((v) => v !== 'false' && v !== '0' && v !== 'no'),
+    /**
+     * BullMQ key prefix, also of every other Cauce key. The braces are a Redis Cluster hash tag:
+     * every key lands in one slot. Before 2026-12 the default was `cauce` (set it to keep jobs
+     * queued under that prefix). Tests give each file its own.
+     */
+    QUEUE_PREFIX: z.string().min(1).default('{cauce}'),
+  })
+  .refine((c) => !c.REDIS_CLUSTER || /\{[^}]+\}/.test(c.QUEUE_PREFIX), {
+    path: ['QUEUE_PREFIX'],
+    message: 'with REDIS_CLUSTER the prefix needs a hash tag, e.g. {cauce}',
+  });
 
 /** An optional value (a secret, a token): an empty variable (`X=` in a compose file) counts as unset. */
 export const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());

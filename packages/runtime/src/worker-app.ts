@@ -1,5 +1,13 @@
-import { createScrubber, isPermanent, PermanentError, providerWindowMs, secretValues } from '@cauce/base';
-import { createDb, type Db, failUnsettledWebhookEvent, recordDeadLetter } from '@cauce/db';
+import {
+  createRedis,
+  createScrubber,
+  isPermanent,
+  PermanentError,
+  providerWindowMs,
+  type RedisConnection,
+  secretValues,
+} from '@cauce/base';
+import { createDatabase, type Db, failUnsettledWebhookEvent, type PgPool, recordDeadLetter } from '@cauce/db';
 import {
   isJobName,
   JOBS,
@@ -12,14 +20,13 @@ import {
 } from '@cauce/queues';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { backoffDelay } from './backoff.ts';
 import { type HealthReport, startHealthServer } from './health-server.ts';
 import { createLogger, type LazyLogger, type Logger, lazyChild } from './logger.ts';
 import { createJobMetrics, createRegistry, type JobMetrics } from './metrics.ts';
 import { registerQueueMetrics } from './queue-metrics.ts';
-import { createRedis, warnIfEvicting } from './redis.ts';
+import { warnIfEvicting, warnIfLegacyPrefix } from './redis.ts';
 import type { WorkerConfig } from './worker-config.ts';
 import { appConnectionName } from './worker-registry.ts';
 
@@ -74,7 +81,9 @@ export interface WorkerContext<C extends WorkerConfig = WorkerConfig> {
   name: string;
   config: C;
   db: Db;
-  redis: Redis;
+  /** The same pool Prisma uses, for raw SQL (one pool per process). */
+  pool: PgPool;
+  redis: RedisConnection;
   producer: Producer;
   log: Logger;
   registry: Registry;
@@ -97,6 +106,12 @@ export interface QueueHandlerOf<C extends WorkerConfig, Q extends QueueName> {
   /** A job whose name has no handler here fails permanently (dead-lettered, visible). */
   jobs: JobHandlers<Q, C>;
   concurrency?: number;
+  /**
+   * Jobs of this queue running at once across EVERY replica (BullMQ global concurrency, kept in
+   * Redis): 1 for a queue that must run one job at a time in the fleet. WORKER_CONCURRENCY never
+   * raises it, and each process then takes at most this many jobs too.
+   */
+  globalConcurrency?: number;
   /** Provider rate limit for this queue, shared by every replica (BullMQ limiter lives in Redis). */
   limiter?: { max: number; duration: number };
 }
@@ -110,6 +125,8 @@ export interface WorkerAppOptions<C extends WorkerConfig> {
   name: string;
   config: C;
   defaultPort: number;
+  /** PostgreSQL connections when DB_POOL_MAX is unset: what this app's queues need at once (4). */
+  defaultPoolMax?: number;
   handlers: (ctx: WorkerContext<C>) => QueueHandler<C>[] | Promise<QueueHandler<C>[]>;
   /**
    * Runs after workers start: job schedulers, watchers. Runs again after every Redis reconnect
@@ -149,14 +166,38 @@ export async function startWorkerApp<C extends WorkerConfig>(
   const metrics = createJobMetrics(registry);
   // Named, so the ingress's /api/ready sees this app alive (worker-registry.ts).
   const redis = createRedis(config.REDIS_URL, {
+    cluster: config.REDIS_CLUSTER,
     connectionName: appConnectionName(config.QUEUE_PREFIX, opts.name),
   });
-  const db = createDb(config.DATABASE_URL);
+  const database = createDatabase(config.DATABASE_URL, {
+    max: config.DB_POOL_MAX ?? opts.defaultPoolMax ?? 4,
+    namedStatements: config.DB_PREPARED_STATEMENTS,
+    onError: (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'),
+  });
+  const { db, pool } = database;
   const producer = new Producer(redis, config.QUEUE_PREFIX);
-  const ctx: WorkerContext<C> = { name: opts.name, config, db, redis, producer, log, registry, metrics };
+  const ctx: WorkerContext<C> = {
+    name: opts.name,
+    config,
+    db,
+    pool,
+    redis,
+    producer,
+    log,
+    registry,
+    metrics,
+  };
   await warnIfEvicting(redis, log);
 
   const handlers = await opts.handlers(ctx);
+  await warnIfLegacyPrefix(
+    redis,
+    config.QUEUE_PREFIX,
+    handlers.map((h) => h.queue),
+    log,
+  );
+  // Before any worker takes a job, so a singleton queue is never run twice at once.
+  await applyGlobalConcurrency(ctx, handlers);
   const scrub = createScrubber(secrets);
   const workers = handlers.map((h) => createWorker(ctx, h, scrub));
   const queueMetrics = registerQueueMetrics(
@@ -171,8 +212,18 @@ export async function startWorkerApp<C extends WorkerConfig>(
   // Already connected (warnIfEvicting answered): 'ready' from here on means a reconnect.
   const rerunOnStart = () => {
     if (closing) return;
+    // Redis may have come back without its data: the global concurrency settings live there too.
+    applyGlobalConcurrency(ctx, handlers).catch((err) =>
+      log.warn(
+        { err: (err as Error).message },
+        'could not set global concurrency after a RedisConnection reconnect',
+      ),
+    );
     Promise.resolve(opts.onStart?.(ctx)).catch((err) =>
-      log.warn({ err: (err as Error).message }, 'could not re-create job schedulers after a Redis reconnect'),
+      log.warn(
+        { err: (err as Error).message },
+        'could not re-create job schedulers after a RedisConnection reconnect',
+      ),
     );
   };
   redis.on('ready', rerunOnStart);
@@ -225,7 +276,7 @@ export async function startWorkerApp<C extends WorkerConfig>(
       await producer.close();
       await server.close();
       await opts.onClosed?.(ctx);
-      await db.$disconnect();
+      await database.close();
       redis.disconnect();
       log.info('stopped');
     },
@@ -294,7 +345,7 @@ function createWorker<C extends WorkerConfig>(
       prefix: config.QUEUE_PREFIX,
       // Listed by queue.getWorkers() under this app's name (the queue_workers gauge).
       name: ctx.name,
-      concurrency: config.WORKER_CONCURRENCY ?? h.concurrency ?? 5,
+      concurrency: h.globalConcurrency ?? config.WORKER_CONCURRENCY ?? h.concurrency ?? 5,
       limiter: h.limiter ?? NO_LIMIT,
       lockDuration: config.JOB_LOCK_MS,
       stalledInterval: config.STALLED_INTERVAL_MS,
@@ -326,6 +377,16 @@ function createWorker<C extends WorkerConfig>(
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   return worker;
+}
+
+/** Stores each handler's fleet-wide concurrency on its queue (idempotent). */
+async function applyGlobalConcurrency(
+  ctx: WorkerContext,
+  handlers: readonly Pick<QueueHandler, 'queue' | 'globalConcurrency'>[],
+) {
+  for (const h of handlers)
+    if (h.globalConcurrency !== undefined)
+      await ctx.producer.queue(h.queue).setGlobalConcurrency(h.globalConcurrency);
 }
 
 /** Starts (or extends, never shortens) the queue's manual rate limit: no replica takes its jobs meanwhile. */

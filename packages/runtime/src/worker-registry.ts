@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { type RedisConnection, redisServers } from '@cauce/base';
 
 /**
  * Which worker apps are alive, read from Redis' own client list: every worker app names its
@@ -10,17 +10,22 @@ export const appConnectionName = (prefix: string, app: string) => `${prefix}:app
 
 /** Connections per app name among `apps`, from CLIENT LIST (0: missing). */
 export async function connectedApps(
-  redis: Redis,
+  redis: RedisConnection,
   prefix: string,
   apps: readonly string[],
 ): Promise<Record<string, number>> {
-  const list = (await redis.call('CLIENT', 'LIST')) as string;
   const counts: Record<string, number> = Object.fromEntries(apps.map((a) => [a, 0]));
   const byName = new Map(apps.map((a) => [appConnectionName(prefix, a), a]));
-  for (const line of list.split('\n')) {
-    const name = / name=(\S*)/.exec(line)?.[1];
-    const app = name ? byName.get(name) : undefined;
-    if (app) counts[app]! += 1;
+  // A cluster keeps a client list per server: an app counts where it has the most connections.
+  for (const server of redisServers(redis)) {
+    const list = (await server.call('CLIENT', 'LIST')) as string;
+    const here: Record<string, number> = {};
+    for (const line of list.split('\n')) {
+      const name = / name=(\S*)/.exec(line)?.[1];
+      const app = name ? byName.get(name) : undefined;
+      if (app) here[app] = (here[app] ?? 0) + 1;
+    }
+    for (const [app, n] of Object.entries(here)) counts[app] = Math.max(counts[app] ?? 0, n);
   }
   return counts;
 }

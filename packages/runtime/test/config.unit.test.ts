@@ -9,9 +9,19 @@ describe('parseConfig', () => {
   it('applies defaults', () => {
     expect(parseConfig(baseEnv, good)).toMatchObject({
       LOG_LEVEL: 'info',
-      QUEUE_PREFIX: 'cauce',
+      QUEUE_PREFIX: '{cauce}',
+      REDIS_CLUSTER: false,
+      DB_PREPARED_STATEMENTS: true,
       NODE_ENV: 'development',
     });
+    expect(parseConfig(baseEnv, good).DB_POOL_MAX).toBeUndefined();
+  });
+
+  it('on a Redis Cluster the prefix must carry a hash tag (every key in one slot)', () => {
+    const cluster = { ...good, REDIS_CLUSTER: 'true' };
+    expect(parseConfig(baseEnv, cluster).QUEUE_PREFIX).toBe('{cauce}');
+    expect(() => parseConfig(baseEnv, { ...cluster, QUEUE_PREFIX: 'cauce' })).toThrow(/hash tag/);
+    expect(parseConfig(baseEnv, { ...good, QUEUE_PREFIX: 'cauce' }).QUEUE_PREFIX).toBe('cauce');
   });
 
   it('names every missing or invalid variable on its own line', () => {

@@ -5,8 +5,10 @@ import { deleteRedisPrefix } from './redis-prefix.ts';
 
 export { createTestDatabase, ensureTemplateDatabase, withDatabase } from './database.ts';
 export * from './metrics.ts';
+export { type PgBouncer, pgbouncerUnavailable, startPgBouncer } from './pgbouncer.ts';
 export * from './private-services.ts';
 export * from './process.ts';
+export { type RedisCluster, redisClusterUnavailable, startRedisCluster } from './redis-cluster.ts';
 export { deleteRedisPrefix } from './redis-prefix.ts';
 export { resolveServices } from './services.ts';
 export { setupWorkerTest, workerTestEnv } from './worker-test.ts';

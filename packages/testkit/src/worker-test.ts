@@ -1,4 +1,4 @@
-import { createDb } from '@cauce/db';
+import { createDatabase } from '@cauce/db';
 import { Producer } from '@cauce/queues';
 import { createRedis } from '@cauce/runtime';
 import { afterAll } from 'vitest';
@@ -11,7 +11,8 @@ import { setupTestEnv, type TestEnv } from './index.ts';
  */
 export async function setupWorkerTest<S extends { close(): Promise<unknown> }>(startSim: () => Promise<S>) {
   const env = await setupTestEnv();
-  const db = createDb(env.databaseUrl);
+  const database = createDatabase(env.databaseUrl);
+  const { db, pool } = database;
   const redis = createRedis(env.redisUrl);
   const producer = new Producer(redis, env.prefix);
   const sim = await startSim();
@@ -19,9 +20,9 @@ export async function setupWorkerTest<S extends { close(): Promise<unknown> }>(s
     await sim.close();
     await producer.close();
     redis.disconnect();
-    await db.$disconnect();
+    await database.close();
   });
-  return { env, db, redis, producer, sim };
+  return { env, db, pool, redis, producer, sim };
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   toJobId,
   type WebhookQueue,
 } from '@cauce/queues';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@cauce/runtime';
 import { ZodError } from 'zod';
 import { addJobs, type StoredEvent } from '../webhooks/enqueue.ts';
 import { jobPresence } from '../webhooks/job-presence.ts';
@@ -34,7 +34,7 @@ export interface ReplayContext {
   db: Db;
   producer: Producer;
   /** Redis and BullMQ prefix, to see whether an event's job is still to run. */
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   /** How long one add may wait for Redis before the replay fails (the caller answers 503). */
   enqueueTimeoutMs: number;

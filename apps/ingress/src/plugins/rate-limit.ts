@@ -1,10 +1,10 @@
+import { duplicateRedis, type RedisConnection } from '@cauce/runtime';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 
 export interface RateLimitOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** Redis key namespace (the queue prefix, so tests and deployments do not share counters). */
   prefix: string;
   /** Command timeout of the counters' connection: past it a request is let through uncounted. */
@@ -56,7 +56,7 @@ export function rateLimitGroup(url: string): RateLimitGroup | null {
  */
 const READY_WAIT_MS = 2_000;
 
-function connectedOrGivenUp(redis: Redis, ms: number): Promise<void> {
+function connectedOrGivenUp(redis: RedisConnection, ms: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -70,7 +70,7 @@ function connectedOrGivenUp(redis: Redis, ms: number): Promise<void> {
 }
 
 export const rateLimitPlugin = fp(async (app: FastifyInstance, opts: RateLimitOptions) => {
-  const redis = opts.redis.duplicate({
+  const redis = duplicateRedis(opts.redis, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: opts.redisTimeoutMs,

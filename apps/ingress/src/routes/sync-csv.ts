@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createPgPool } from '@cauce/db';
 import { JOBS, QUEUES } from '@cauce/queues';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
@@ -67,16 +66,10 @@ const csvSchema = {
   },
 };
 
-export async function csvImportRoutes(scope: FastifyInstance, { db, producer, config, log }: IngressDeps) {
+export async function csvImportRoutes(scope: FastifyInstance, { db, pool, producer, config }: IngressDeps) {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const maxBytes = config.CSV_UPLOAD_MAX_BYTES;
-  // Chunks go through plain pg: Prisma's Bytes path costs ~20x more CPU per megabyte.
-  const pool = createPgPool(config.DATABASE_URL, {
-    max: 4,
-    connectTimeoutMs: config.INGRESS_DB_TIMEOUT_MS,
-    onError: (err) => log.warn({ err: err.message }, 'CSV uploads: idle PostgreSQL connection lost'),
-  });
-  app.addHook('onClose', () => pool.end());
+  // Chunks go through plain pg (the pool under Prisma): Prisma's Bytes path costs ~20x more CPU per megabyte.
   await app.register(multipart, {
     limits: { files: 1, fileSize: maxBytes, fields: 10 },
     // A file over the limit is reported by file.truncated and answered 413 here.

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Db, Prisma } from '@cauce/db';
+import { type Db, isUniqueViolation, type Prisma } from '@cauce/db';
 import { JOBS, type JobQueue, type JobSpec, QUEUES } from '@cauce/queues';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -148,55 +148,65 @@ export async function syncRoutes(scope: FastifyInstance, deps: IngressDeps) {
   await csvImportRoutes(app, deps);
 
   /**
-   * One live run per source: a second request gets the run already under way. A run silent for
-   * STALE_RUN_MS (its job lost with Redis) no longer blocks. A new run continues from the
-   * checkpoint of a run that failed for good (provider outage), so nothing is fetched twice.
-   * Returns the run and, when it is new, the job to enqueue for it.
+   * One live run per source, enforced by the database (the partial unique index
+   * sync_runs_one_live_run_per_source): a second request, from any ingress replica, gets the run
+   * already under way. A run silent for STALE_RUN_MS (its job lost with Redis) is ended `failed`
+   * to make room. A new run continues from the checkpoint of a run that failed for good (provider
+   * outage, or that lost run), so nothing is fetched twice. Returns the run and, when it is new,
+   * the job to enqueue for it.
    */
   async function createRun(source: SyncSource | 'unify') {
     const kind = source === 'unify' ? 'unify' : 'sync';
-    const live = await db.syncRun.findFirst({
-      where: {
-        source,
-        status: { in: ['queued', 'running'] },
-        updatedAt: { gt: new Date(Date.now() - STALE_RUN_MS) },
-      },
-      orderBy: { startedAt: 'desc' },
-    });
-    if (live) return { run: runView(live), started: false, job: null };
-    const last = await db.syncRun.findFirst({ where: { source }, orderBy: { startedAt: 'desc' } });
-    const resume = kind === 'sync' && last?.status === 'failed' && last.checkpoint !== null ? last : null;
-    const run = await db.syncRun.create({
-      data: {
-        source,
-        kind,
-        status: 'queued',
-        ...(resume
-          ? {
-              checkpoint: resume.checkpoint as Prisma.InputJsonValue,
-              counters: resume.counters as Prisma.InputJsonValue,
-              processed: resume.processed,
-              params: { resumedFrom: String(resume.id) },
-            }
-          : {}),
-      },
-    });
-    const runId = String(run.id);
-    const job: JobSpec =
-      source === 'unify'
-        ? {
-            queue: QUEUES.stagingUnify,
-            name: JOBS.stagingUnify,
-            data: { runId },
-            dedupeKey: `${kind}-${runId}`,
-          }
-        : {
-            queue: SOURCE_QUEUE[source],
-            name: JOBS.stagingSync,
-            data: { runId, source },
-            dedupeKey: `${kind}-${runId}`,
-          };
-    return { run: runView(run), started: true, job };
+    // Two rounds cover a request that loses the insert race to a run that then turned stale.
+    for (let round = 0; ; round++) {
+      const live = await db.syncRun.findFirst({
+        where: { source, kind: { in: ['sync', 'unify'] }, status: { in: ['queued', 'running'] } },
+      });
+      if (live && live.updatedAt.getTime() > Date.now() - STALE_RUN_MS)
+        return { run: runView(live), started: false, job: null };
+      if (live)
+        await db.syncRun.updateMany({
+          where: { id: live.id, status: { in: ['queued', 'running'] }, updatedAt: live.updatedAt },
+          data: {
+            status: 'failed',
+            error: 'lost: no progress for 15 minutes (its job never ran or its worker died)',
+            finishedAt: new Date(),
+          },
+        });
+      const last = await db.syncRun.findFirst({ where: { source }, orderBy: { startedAt: 'desc' } });
+      const resume = kind === 'sync' && last?.status === 'failed' && last.checkpoint !== null ? last : null;
+      try {
+        const run = await db.syncRun.create({
+          data: {
+            source,
+            kind,
+            status: 'queued',
+            ...(resume
+              ? {
+                  checkpoint: resume.checkpoint as Prisma.InputJsonValue,
+                  counters: resume.counters as Prisma.InputJsonValue,
+                  processed: resume.processed,
+                  params: { resumedFrom: String(resume.id) },
+                }
+              : {}),
+          },
+        });
+        const runId = String(run.id);
+        const job: JobSpec =
+          source === 'unify'
+            ? { queue: QUEUES.stagingUnify, name: JOBS.stagingUnify, data: { runId }, dedupeKey: `${kind}-${runId}` }
+            : {
+                queue: SOURCE_QUEUE[source],
+                name: JOBS.stagingSync,
+                data: { runId, source },
+                dedupeKey: `${kind}-${runId}`,
+              };
+        return { run: runView(run), started: true, job };
+      } catch (err) {
+        // Another request inserted this source's live run first: answer with that one.
+        if (!isUniqueViolation(err) || round >= 1) throw err;
+      }
+    }
   }
 
   async function startRun(source: SyncSource | 'unify') {

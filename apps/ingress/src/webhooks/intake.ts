@@ -1,4 +1,4 @@
-import { createPgPool, type PgPool } from '@cauce/db';
+import type { PgPool } from '@cauce/db';
 import type { IngressDeps } from '../context.ts';
 import { beds24BookingSeen } from './beds24-seen.ts';
 import { BatchEnqueuer } from './enqueue.ts';
@@ -20,14 +20,10 @@ export class WebhookIntake {
   private readonly enqueuer: BatchEnqueuer;
   readonly redrive: ReturnType<typeof startRedrive>;
 
-  constructor({ config, log, producer, redis, registry }: IngressDeps) {
+  constructor({ config, log, producer, redis, registry, pool }: IngressDeps) {
     this.metrics = createWebhookMetrics(registry);
-    this.pool = createPgPool(config.DATABASE_URL, {
-      max: config.WEBHOOK_DB_POOL_MAX,
-      connectTimeoutMs: config.WEBHOOK_DB_TIMEOUT_MS,
-      queryTimeoutMs: config.WEBHOOK_DB_TIMEOUT_MS,
-      onError: (err) => log.warn({ err: err.message }, 'webhook intake: idle PostgreSQL connection lost'),
-    });
+    // The process's one pool (its owner ends it); WEBHOOK_DB_TIMEOUT_MS bounds each commit's wait.
+    this.pool = pool;
     this.store = new GroupCommit(this.pool, {
       maxBatch: config.WEBHOOK_BATCH_MAX,
       concurrency: config.WEBHOOK_BATCH_CONCURRENCY,
@@ -79,7 +75,6 @@ export class WebhookIntake {
   async close(): Promise<void> {
     await this.redrive.stop();
     await this.enqueuer.close();
-    await this.pool.end();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@cauce/runtime';
 
 /** Where a BullMQ job stands: gone (never added, removed, or Redis lost it), still to run or running, or done. */
 export type JobPresence = 'missing' | 'pending' | 'finished';
@@ -8,7 +8,7 @@ export type JobPresence = 'missing' | 'pending' | 'finished';
  * hash always has `timestamp`, and `finishedOn` once it completed or failed.
  */
 export async function jobPresence(
-  redis: Redis,
+  redis: RedisConnection,
   prefix: string,
   jobs: readonly { queue: string; jobId: string }[],
 ): Promise<JobPresence[]> {

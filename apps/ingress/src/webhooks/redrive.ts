@@ -1,13 +1,12 @@
 import { JOB_TYPES, JOBS, type Producer, type WebhookQueue } from '@cauce/queues';
-import { type Logger, RedisLease } from '@cauce/runtime';
-import type { Redis } from 'ioredis';
+import { type Logger, type RedisConnection, RedisLease } from '@cauce/runtime';
 import type pg from 'pg';
 import { addJobs, enqueueStored, type StoredEvent } from './enqueue.ts';
 import { jobPresence } from './job-presence.ts';
 
 export interface RedriveOptions {
   pool: pg.Pool;
-  redis: Redis;
+  redis: RedisConnection;
   producer: Producer;
   prefix: string;
   intervalMs: number;
@@ -111,7 +110,7 @@ export function startRedrive(o: RedriveOptions) {
         o.onRedriven(lost.length);
         o.log.warn(
           { events: lost.length },
-          'redrive: re-enqueued queued events whose job had vanished from Redis',
+          'redrive: re-enqueued queued events whose job had vanished from RedisConnection',
         );
       }
       if (queuedCursor === '0') return;

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { MigrationError, markRolledBack, migrate } from '../migrator.ts';
 
 const { values } = parseArgs({ options: { 'rolled-back': { type: 'string' } } });
-const databaseUrl = process.env.DATABASE_URL;
+// The migrator holds a session advisory lock: past a transaction-mode pooler it needs the direct URL.
+const databaseUrl = process.env.DIRECT_DATABASE_URL || process.env.DATABASE_URL;
 if (!databaseUrl) {
   console.error('DATABASE_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/cauce)');
   process.exit(1);

@@ -1,5 +1,4 @@
-import { HttpClient, PermanentError, RetryableError } from '@cauce/base';
-import type { Redis } from 'ioredis';
+import { HttpClient, PermanentError, type RedisConnection, RetryableError } from '@cauce/base';
 import type { Dispatcher } from 'undici';
 import { BEDS24_STATUSES, beds24Envelope, beds24Message } from './mapper.ts';
 import { type Beds24TokenSource, RefreshTokenSource, StaticTokenSource } from './token.ts';
@@ -44,7 +43,7 @@ export interface Beds24ClientOptions {
   token?: string;
   /** …or a refresh token exchanged for access tokens (BEDS24_WRITE_REFRESH_TOKEN). */
   refreshToken?: string;
-  redis: Redis;
+  redis: RedisConnection;
   /** Namespace for the shared token and the credit pause in Redis. */
   keyPrefix: string;
   timeoutMs?: number;

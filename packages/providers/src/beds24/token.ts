@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@cauce/runtime';
 import { SharedToken } from '../shared-token.ts';
 
 export interface Beds24TokenSource {
@@ -21,7 +21,7 @@ export class StaticTokenSource implements Beds24TokenSource {
 }
 
 export interface RefreshTokenOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** Key namespace (the BullMQ prefix, so tests stay apart). */
   prefix: string;
   refreshToken: string;

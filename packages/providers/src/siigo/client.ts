@@ -1,5 +1,4 @@
-import { HttpClient, PermanentError } from '@cauce/base';
-import type { Redis } from 'ioredis';
+import { HttpClient, PermanentError, type RedisConnection } from '@cauce/base';
 import type { Dispatcher } from 'undici';
 import {
   type SiigoProduct,
@@ -28,7 +27,7 @@ export interface SiigoClientOptions {
   username: string;
   accessKey: string;
   partnerId: string;
-  redis: Redis;
+  redis: RedisConnection;
   /** Namespace for the shared token in Redis. */
   keyPrefix: string;
   timeoutMs?: number;

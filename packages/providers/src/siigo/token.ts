@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@cauce/runtime';
 import { SharedToken } from '../shared-token.ts';
 
 export interface TokenStoreOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** Key namespace (the BullMQ prefix, so tests stay apart). */
   prefix: string;
   username: string;

@@ -1,9 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { siigo } from '@cauce/providers';
-import { Counter, Gauge, type Registry } from '@cauce/runtime';
+import { Counter, duplicateRedis, Gauge, type RedisConnection, type Registry } from '@cauce/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { IngressDeps } from '../../context.ts';
 import { doc, textBody, VIEWER_AUTH } from '../../http/schemas.ts';
@@ -42,13 +41,13 @@ interface SseClient {
  */
 class StockEventHub {
   private readonly clients = new Set<SseClient>();
-  private sub?: Redis;
+  private sub?: RedisConnection;
   private starting?: Promise<void>;
   /** Newest id forwarded: after a Redis reconnect the hub reads what pub/sub dropped meanwhile. */
   private lastId: string | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: { eventStream: string; eventChannel: string },
     private readonly onSend: (n: number) => void,
   ) {}
@@ -79,7 +78,10 @@ class StockEventHub {
   }
 
   private async start(): Promise<void> {
-    const sub = this.redis.duplicate({ maxRetriesPerRequest: null, connectionName: SSE_CONNECTION_NAME });
+    const sub = duplicateRedis(this.redis, {
+      maxRetriesPerRequest: null,
+      connectionName: SSE_CONNECTION_NAME,
+    });
     this.sub = sub;
     sub.on('error', () => {}); // reconnects by itself and re-subscribes
     let connected = false;
