@@ -82,7 +82,8 @@ export function stagingWorkerOptions(config: StagingConfig): WorkerAppOptions<St
           queue: QUEUES.stagingGhl,
           concurrency: 2,
           jobs: {
-            [JOBS.webhookEvent]: (job) => handleWebhookEventJob(job, events, (e) => handleGhlWebhook(pool, config, e), config),
+            [JOBS.webhookEvent]: (job) =>
+              handleWebhookEventJob(job, events, (e) => handleGhlWebhook(pool, config, e), config),
             [JOBS.stagingSync]: (job, ctx) => syncGhl(job.data.runId, ctx, job),
           },
         },
@@ -90,7 +91,8 @@ export function stagingWorkerOptions(config: StagingConfig): WorkerAppOptions<St
           queue: QUEUES.stagingStripe,
           concurrency: 2,
           jobs: {
-            [JOBS.webhookEvent]: (job) => handleWebhookEventJob(job, events, (e) => handleStripeWebhook(pool, config, e), config),
+            [JOBS.webhookEvent]: (job) =>
+              handleWebhookEventJob(job, events, (e) => handleStripeWebhook(pool, config, e), config),
             [JOBS.stagingSync]: (job, ctx) => syncStripe(job.data.runId, ctx, job),
           },
         },
@@ -98,7 +100,8 @@ export function stagingWorkerOptions(config: StagingConfig): WorkerAppOptions<St
           queue: QUEUES.stagingPaypal,
           concurrency: 2,
           jobs: {
-            [JOBS.webhookEvent]: (job) => handleWebhookEventJob(job, events, (e) => handlePaypalWebhook(pool, e), config),
+            [JOBS.webhookEvent]: (job) =>
+              handleWebhookEventJob(job, events, (e) => handlePaypalWebhook(pool, e), config),
             [JOBS.stagingSync]: (job, ctx) => syncPaypal(job.data.runId, ctx, job),
           },
         },
@@ -106,7 +109,8 @@ export function stagingWorkerOptions(config: StagingConfig): WorkerAppOptions<St
           queue: QUEUES.stagingManychat,
           concurrency: 2,
           jobs: {
-            [JOBS.webhookEvent]: (job) => handleWebhookEventJob(job, events, (e) => handleManychatWebhook(pool, config, e), config),
+            [JOBS.webhookEvent]: (job) =>
+              handleWebhookEventJob(job, events, (e) => handleManychatWebhook(pool, config, e), config),
             [JOBS.stagingSync]: (job, ctx) => syncManychat(job.data.runId, ctx, job),
           },
         },

@@ -1,4 +1,5 @@
 import { createDb } from '@cauce/db';
+import { BEDS24_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/beds24';
 import { parseConfig } from '@cauce/runtime';
 import {
   type PgBouncer,
@@ -9,7 +10,6 @@ import {
   workerTestEnv,
 } from '@cauce/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BEDS24_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/beds24';
 import { startBookingsWorker } from '../../worker-bookings/src/app.ts';
 import { bookingsEnv } from '../../worker-bookings/src/config.ts';
 import { startStagingWorker } from '../src/index.ts';

@@ -194,7 +194,12 @@ export async function syncRoutes(scope: FastifyInstance, deps: IngressDeps) {
         const runId = String(run.id);
         const job: JobSpec =
           source === 'unify'
-            ? { queue: QUEUES.stagingUnify, name: JOBS.stagingUnify, data: { runId }, dedupeKey: `${kind}-${runId}` }
+            ? {
+                queue: QUEUES.stagingUnify,
+                name: JOBS.stagingUnify,
+                data: { runId },
+                dedupeKey: `${kind}-${runId}`,
+              }
             : {
                 queue: SOURCE_QUEUE[source],
                 name: JOBS.stagingSync,
