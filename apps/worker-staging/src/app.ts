@@ -1,4 +1,4 @@
-import { createPgPool, webhookEventStore } from '@cauce/db';
+import { webhookEventStore } from '@cauce/db';
 import { JOBS, QUEUES } from '@cauce/queues';
 import {
   handleWebhookEventJob,
