@@ -1,6 +1,6 @@
 import type { Db } from '@cauce/db';
 import type { Producer } from '@cauce/queues';
-import type { Logger, Registry } from '@cauce/runtime';
+import type { Logger, MetricsSource, Registry } from '@cauce/runtime';
 import type { Redis } from 'ioredis';
 import type { IngressConfig } from './config.ts';
 
@@ -12,4 +12,6 @@ export interface IngressDeps {
   producer: Producer;
   log: Logger;
   registry: Registry;
+  /** What /metrics serves when not just `registry`: in all-in-one mode, every role's merged. */
+  metrics?: MetricsSource;
 }

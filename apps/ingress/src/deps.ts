@@ -5,7 +5,10 @@ import type { IngressConfig } from './config.ts';
 import type { IngressDeps } from './context.ts';
 
 /** Opens the connections the ingress needs; close() releases them. */
-export async function createDeps(config: IngressConfig): Promise<IngressDeps & { close(): Promise<void> }> {
+export async function createDeps(
+  config: IngressConfig,
+  { processMetrics = true }: { processMetrics?: boolean } = {},
+): Promise<IngressDeps & { close(): Promise<void> }> {
   const log = createLogger('ingress', config.LOG_LEVEL, { secrets: secretValues(config) });
   const redis = createRedis(config.REDIS_URL);
   const db = createDb(config.DATABASE_URL, {
@@ -13,7 +16,7 @@ export async function createDeps(config: IngressConfig): Promise<IngressDeps & {
     queryTimeoutMs: config.INGRESS_DB_TIMEOUT_MS,
   });
   const producer = new Producer(redis, config.QUEUE_PREFIX);
-  const registry = createRegistry('ingress');
+  const registry = createRegistry('ingress', { processMetrics });
   await warnIfEvicting(redis, log);
   return {
     config,

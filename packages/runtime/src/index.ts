@@ -12,6 +12,7 @@ export * from './metrics.ts';
 export * from './queue-metrics.ts';
 export * from './rate-limiter.ts';
 export * from './redis.ts';
+export * from './role.ts';
 export * from './secrets.ts';
 export * from './webhook-events.ts';
 export * from './webhook-lifecycle.ts';

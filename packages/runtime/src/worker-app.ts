@@ -106,9 +106,18 @@ export interface WorkerAppOptions<C extends WorkerConfig> {
 export interface WorkerApp<C extends WorkerConfig = WorkerConfig> {
   ctx: WorkerContext<C>;
   workers: Worker[];
-  server: FastifyInstance;
+  /** Its /metrics + /health server; null when embedded (all-in-one serves them once for every role). */
+  server: FastifyInstance | null;
   port: number;
+  /** What /health answers. */
+  health(): Promise<HealthReport>;
   close(): Promise<void>;
+}
+
+/** How a worker app runs: alone (its own /metrics and /health), or embedded in the all-in-one process. */
+export interface WorkerAppMode {
+  /** false: no HTTP server and no process metrics of its own (the all-in-one process has them once). */
+  serve?: boolean;
 }
 
 /**
@@ -118,11 +127,12 @@ export interface WorkerApp<C extends WorkerConfig = WorkerConfig> {
  */
 export async function startWorkerApp<C extends WorkerConfig>(
   opts: WorkerAppOptions<C>,
+  { serve = true }: WorkerAppMode = {},
 ): Promise<WorkerApp<C>> {
   const { config } = opts;
   const secrets = secretValues(config);
   const log = createLogger(opts.name, config.LOG_LEVEL, { secrets });
-  const registry = createRegistry(opts.name);
+  const registry = createRegistry(opts.name, { processMetrics: serve });
   const metrics = createJobMetrics(registry);
   // Named, so the ingress's /api/ready sees this app alive (worker-registry.ts).
   const redis = createRedis(config.REDIS_URL, {
@@ -153,24 +163,27 @@ export async function startWorkerApp<C extends WorkerConfig>(
     );
   };
   redis.on('ready', rerunOnStart);
-  const server = await startHealthServer({
-    registry,
-    port: config.WORKER_PORT ?? opts.defaultPort,
-    host: config.WORKER_HOST,
-    health: async () => {
-      const extra = (await opts.health?.(ctx)) ?? {};
-      const redisOk = redis.status === 'ready';
-      return {
-        app: opts.name,
-        queues: handlers.map((h) => h.queue),
-        redis: redisOk ? 'up' : redis.status,
-        shuttingDown: closing,
-        ...extra,
-        status: !redisOk || closing ? 'down' : (extra.status ?? 'ok'),
-      };
-    },
-  });
-  const address = server.server.address();
+  const health = async (): Promise<HealthReport> => {
+    const extra = (await opts.health?.(ctx)) ?? {};
+    const redisOk = redis.status === 'ready';
+    return {
+      app: opts.name,
+      queues: handlers.map((h) => h.queue),
+      redis: redisOk ? 'up' : redis.status,
+      shuttingDown: closing,
+      ...extra,
+      status: !redisOk || closing ? 'down' : (extra.status ?? 'ok'),
+    };
+  };
+  const server = serve
+    ? await startHealthServer({
+        registry,
+        port: config.WORKER_PORT ?? opts.defaultPort,
+        host: config.WORKER_HOST,
+        health,
+      })
+    : null;
+  const address = server?.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   log.info({ port, queues: handlers.map((h) => h.queue) }, 'worker started');
 
@@ -179,6 +192,7 @@ export async function startWorkerApp<C extends WorkerConfig>(
     workers,
     server,
     port,
+    health,
     async close() {
       if (closing) return;
       closing = true;
@@ -200,7 +214,7 @@ export async function startWorkerApp<C extends WorkerConfig>(
       }
       await queueMetrics.close();
       await producer.close();
-      await server.close();
+      await server?.close();
       await opts.onClosed?.(ctx);
       await db.$disconnect();
       redis.disconnect();
