@@ -29,7 +29,10 @@ const STATUS_ORDER: HealthReport['status'][] = ['ok', 'degraded', 'down'];
  * metrics once under process="all") is served by the ingress on PORT and, with the workers'
  * combined /health, on WORKER_PORT (default 9101): one server per port, never one per role.
  */
-export async function startAllInOne(names: string[], env: NodeJS.ProcessEnv = process.env): Promise<AllInOne> {
+export async function startAllInOne(
+  names: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AllInOne> {
   const processRegistry = createProcessRegistry();
   const roles: RunningRole[] = [];
   const metrics = mergeRegistries(() => [processRegistry, ...roles.map((r) => r.registry)]);

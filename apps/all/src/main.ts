@@ -12,7 +12,9 @@ const args = process.argv.slice(2);
 const names = args.length === 0 || args.includes('all') ? ROLE_NAMES : args;
 const unknown = names.filter((n) => !ROLE_NAMES.includes(n));
 if (unknown.length) {
-  process.stderr.write(`cauce: unknown role ${unknown.join(', ')}; use all or some of: ${ROLE_NAMES.join(', ')}\n`);
+  process.stderr.write(
+    `cauce: unknown role ${unknown.join(', ')}; use all or some of: ${ROLE_NAMES.join(', ')}\n`,
+  );
   process.exit(2);
 }
 

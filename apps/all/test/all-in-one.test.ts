@@ -38,7 +38,9 @@ it('runs every role in one process: a webhook is stored, processed, and counted 
   // Each worker role names its own Redis connection, as a separate process would.
   await waitFor(
     async () => {
-      const ready = (await (await fetch(`${ingress}/api/ready`)).json()) as { workers: Record<string, string> };
+      const ready = (await (await fetch(`${ingress}/api/ready`)).json()) as {
+        workers: Record<string, string>;
+      };
       return Object.values(ready.workers).every((w) => w === 'up');
     },
     { timeoutMs: 60_000, message: 'every worker role up in /api/ready' },
@@ -55,7 +57,10 @@ it('runs every role in one process: a webhook is stored, processed, and counted 
   });
   const res = await fetch(`${ingress}/api/webhooks/stripe`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'stripe-signature': stripe.signStripePayload(body, secret) },
+    headers: {
+      'content-type': 'application/json',
+      'stripe-signature': stripe.signStripePayload(body, secret),
+    },
     body,
   });
   expect(res.status).toBe(202);
@@ -79,9 +84,9 @@ it('runs every role in one process: a webhook is stored, processed, and counted 
       `a series with process="${role}"`,
     ).toBe(true);
   // The process's own metrics once, not once per role.
-  expect(samples.filter((s) => s.name === 'process_resident_memory_bytes').map((s) => s.labels.process)).toEqual([
-    'all',
-  ]);
+  expect(
+    samples.filter((s) => s.name === 'process_resident_memory_bytes').map((s) => s.labels.process),
+  ).toEqual(['all']);
   // One family per name: Prometheus refuses a TYPE line repeated in one scrape.
   const types = [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
   expect(types.length).toBe(new Set(types).size);

@@ -7,7 +7,10 @@ import type { Logger } from './logger.ts';
  * (CPU, memory, event loop, GC); in all-in-one mode they are collected once for the whole process
  * (`createProcessRegistry`), not repeated under every role.
  */
-export function createRegistry(app: string, { processMetrics = true }: { processMetrics?: boolean } = {}): Registry {
+export function createRegistry(
+  app: string,
+  { processMetrics = true }: { processMetrics?: boolean } = {},
+): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ app, process: app });
   if (processMetrics) collectDefaultMetrics({ register: registry });
