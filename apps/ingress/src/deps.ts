@@ -1,6 +1,13 @@
 import { createDb } from '@cauce/db';
 import { Producer } from '@cauce/queues';
-import { createLogger, createRedis, createRegistry, secretValues, warnIfEvicting } from '@cauce/runtime';
+import {
+  createLogger,
+  createRedis,
+  createRegistry,
+  keepWasmOnBaselineTier,
+  secretValues,
+  warnIfEvicting,
+} from '@cauce/runtime';
 import type { IngressConfig } from './config.ts';
 import type { IngressDeps } from './context.ts';
 
@@ -11,6 +18,7 @@ export async function createDeps(
 ): Promise<IngressDeps & { close(): Promise<void> }> {
   const log = createLogger('ingress', config.LOG_LEVEL, { secrets: secretValues(config) });
   const redis = createRedis(config.REDIS_URL);
+  keepWasmOnBaselineTier();
   const db = createDb(config.DATABASE_URL, {
     connectTimeoutMs: config.INGRESS_DB_TIMEOUT_MS,
     queryTimeoutMs: config.INGRESS_DB_TIMEOUT_MS,

@@ -14,6 +14,7 @@ export * from './rate-limiter.ts';
 export * from './redis.ts';
 export * from './role.ts';
 export * from './secrets.ts';
+export * from './wasm-tier.ts';
 export * from './webhook-events.ts';
 export * from './webhook-lifecycle.ts';
 export * from './worker-app.ts';

@@ -13,6 +13,7 @@ import { createJobMetrics, createRegistry, type JobMetrics } from './metrics.ts'
 import { registerQueueMetrics } from './queue-metrics.ts';
 import { createRedis, warnIfEvicting } from './redis.ts';
 import { createScrubber, secretValues } from './secrets.ts';
+import { keepWasmOnBaselineTier } from './wasm-tier.ts';
 import { failUnsettledWebhookEvent } from './webhook-events.ts';
 import type { WorkerConfig } from './worker-config.ts';
 import { appConnectionName } from './worker-registry.ts';
@@ -138,6 +139,7 @@ export async function startWorkerApp<C extends WorkerConfig>(
   const redis = createRedis(config.REDIS_URL, {
     connectionName: appConnectionName(config.QUEUE_PREFIX, opts.name),
   });
+  keepWasmOnBaselineTier();
   const db = createDb(config.DATABASE_URL);
   const producer = new Producer(redis, config.QUEUE_PREFIX);
   const ctx: WorkerContext<C> = { name: opts.name, config, db, redis, producer, log, registry, metrics };
