@@ -19,7 +19,7 @@ app.setErrorHandler((err, _req, reply) => {
 });
 app.post('/api/webhooks/beds24', async (req, reply) => {
   const body = req.body as { booking: { id: number; modifiedTime: string } };
-  const key = `naive:${body.booking.id}:${body.booking.modifiedTime}`;
+  const key = `naive-${body.booking.id}-${body.booking.modifiedTime}`;
   const { rows } = await pool.query<{ id: string }>(
     `INSERT INTO webhook_events (provider, event_type, dedupe_key, entity_id, status, queue, payload)
      VALUES ('naive', 'modified', $1, $2, 'received', 'beds24-sync', $3::jsonb)
