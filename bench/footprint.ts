@@ -10,7 +10,8 @@
  *
  * Each has its own database, queue prefix and provider-sim (not counted); all three take the same
  * traffic at once. FOOTPRINT_SECONDS (default 60; the issue's target is 600), FOOTPRINT_WARMUP_S
- * (15), FOOTPRINT_RATE (events/s per deployment, default 20 like the soak), FOOTPRINT_MODES.
+ * (15), FOOTPRINT_RATE (events/s per deployment, default 20 like the soak), FOOTPRINT_MODES,
+ * FOOTPRINT_DEPLOY_DIR (reuse a deploy instead of building one).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,8 +40,10 @@ const modes = (process.env.FOOTPRINT_MODES?.split(',') ?? MODES).filter((m): m i
 const log = (s: string) => console.log(`[footprint ${new Date().toISOString().slice(11, 19)}] ${s}`);
 const PHASES = ['start', 'warm', 'end'] as const;
 
-const needsDeploy = modes.some((m) => m.endsWith('-dist'));
-const deployDir = needsDeploy ? mkdtempSync(join(tmpdir(), 'cauce-footprint-')) : '';
+// FOOTPRINT_DEPLOY_DIR: an existing `npm run deploy:prod` folder (kept), instead of building one.
+const reuse = process.env.FOOTPRINT_DEPLOY_DIR;
+const needsDeploy = !reuse && modes.some((m) => m.endsWith('-dist'));
+const deployDir = reuse ?? (needsDeploy ? mkdtempSync(join(tmpdir(), 'cauce-footprint-')) : '');
 if (needsDeploy) {
   build(log);
   await deploy(deployDir, log);
@@ -135,7 +138,7 @@ try {
     await d.database.drop().catch(() => {});
     await deleteRedisPrefix(redisUrl, d.prefix).catch(() => {});
   }
-  if (deployDir) rmSync(deployDir, { recursive: true, force: true });
+  if (needsDeploy) rmSync(deployDir, { recursive: true, force: true });
 }
 
 async function runTraffic(traffic: Awaited<ReturnType<typeof soakTraffic>>[], seconds: number) {
