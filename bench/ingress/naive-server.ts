@@ -14,7 +14,7 @@ const queue = new Queue('beds24-sync', { connection: redis, prefix: process.env.
 const app = Fastify({ logger: false });
 let errorsLogged = 0;
 app.setErrorHandler((err, _req, reply) => {
-  if (errorsLogged++ < 3) console.error(`naive: ${err.message}`);
+  if (errorsLogged++ < 3) console.error(`naive: ${(err as Error).message}`);
   return reply.code(500).send({ error: 'internal' });
 });
 app.post('/api/webhooks/beds24', async (req, reply) => {
