@@ -30,7 +30,7 @@ import { fromDeploy, fromSource, type Launch, rssMb, Stack, WORKERS, waitHttp } 
 const SECONDS = Number(process.env.FOOTPRINT_SECONDS ?? 60);
 const WARMUP_S = Number(process.env.FOOTPRINT_WARMUP_S ?? 15);
 const RATE = Number(process.env.FOOTPRINT_RATE ?? 20);
-const START_MS = Number(process.env.FOOTPRINT_START_TIMEOUT_MS ?? 120_000);
+const START_MS = Number(process.env.FOOTPRINT_START_TIMEOUT_MS ?? 300_000);
 const ALL_TARGET_MB = 300;
 const MODES = ['split-tsx', 'split-dist', 'all-dist'] as const;
 type Mode = (typeof MODES)[number];
@@ -95,13 +95,22 @@ async function startDeployment(mode: Mode): Promise<Deployment> {
       WORKER_HOST: '127.0.0.1',
     });
   const ingress = `http://127.0.0.1:${ingressPort}`;
-  await waitHttp(`${ingress}/api/ready`, START_MS);
-  const deadline = Date.now() + START_MS;
-  for (;;) {
-    const ready = (await (await fetch(`${ingress}/api/ready`)).json()) as { workers: Record<string, string> };
-    if (Object.values(ready.workers).every((w) => w === 'up')) break;
-    if (Date.now() > deadline) throw new Error(`${mode}: workers not up: ${JSON.stringify(ready.workers)}`);
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitHttp(`${ingress}/api/ready`, START_MS);
+    const deadline = Date.now() + START_MS;
+    for (;;) {
+      const ready = (await (await fetch(`${ingress}/api/ready`)).json()) as {
+        workers: Record<string, string>;
+      };
+      if (Object.values(ready.workers).every((w) => w === 'up')) break;
+      if (Date.now() > deadline) throw new Error(`${mode}: workers not up: ${JSON.stringify(ready.workers)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } catch (err) {
+    // Not in `deployments` yet: stop what started here.
+    await stack.stopAll();
+    await database.drop().catch(() => {});
+    throw err;
   }
   log(`${mode} up (${apps(mode).length} process(es))`);
   return { mode, stack, ingress, prefix, database, sim, auth, rss: {}, sent: 0 };
