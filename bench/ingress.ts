@@ -71,10 +71,13 @@ const summary = (r: autocannon.Result) => ({
 });
 
 const services = await startPrivateServices();
-// A failed start must not leave the private cluster running.
+// A failed start must not leave the private cluster or a server running.
+const started: Array<{ stop(signal?: NodeJS.Signals): Promise<unknown> }> = [];
 process.on('uncaughtException', (err) => {
   console.error(err);
-  services.stop().finally(() => process.exit(1));
+  Promise.allSettled(started.map((c) => c.stop('SIGKILL')))
+    .then(() => services.stop())
+    .finally(() => process.exit(1));
 });
 await migrate({ databaseUrl: services.databaseUrl, log: () => {} });
 const databaseUrl = services.databaseUrl;
@@ -92,12 +95,14 @@ const barePort = await freePort();
 const naivePort = await freePort();
 const ingressPort = await freePort();
 const bare = await startApp('bench/ingress/bare-server.ts', { PORT: String(barePort) });
+started.push(bare);
 const naive = await startApp('bench/ingress/naive-server.ts', {
   PORT: String(naivePort),
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
   QUEUE_PREFIX: `${prefix}naive`,
 });
+started.push(naive);
 const ingress = await startApp(
   'apps/ingress/src/main.ts',
   {
@@ -116,7 +121,7 @@ const ingress = await startApp(
       ),
     ),
   },
-  { readyUrl: `http://127.0.0.1:${ingressPort}/api/ready`, timeoutMs: 90_000 },
+  { readyUrl: `http://127.0.0.1:${ingressPort}/api/ready`, timeoutMs: 300_000 },
 );
 for (const port of [barePort, naivePort]) {
   for (let i = 0; ; i++) {
