@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every Cauce app, running compiled code with production dependencies only; each
-# compose service picks its app by working directory (/app/<app>) and runs `node dist/main.js`.
+# compose service picks its app by working directory (/app/<app>) and runs `node dist/main.js`
+# (/app/all with `node dist/main.js all`: every role in one process).
 # Node 24 LTS in production. The build stage does exactly what scripts/check-build.ts checks in
 # CI: install, `pnpm run build` (tsc to each workspace's dist), `pnpm run deploy:prod` (one
 # `pnpm deploy --prod` folder per app, plus the migrator in /app/db).
@@ -10,6 +11,7 @@ WORKDIR /repo
 RUN npm i -g pnpm@10.34.9
 # Manifests first, so source edits do not invalidate the dependency layer.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .pnpmfile.cjs ./
+COPY apps/all/package.json apps/all/
 COPY apps/ingress/package.json apps/ingress/
 COPY apps/provider-sim/package.json apps/provider-sim/
 COPY apps/worker-bookings/package.json apps/worker-bookings/
@@ -37,7 +39,7 @@ FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 # The apps listen on loopback by default; in a container they must answer on every interface.
 ENV HOST=0.0.0.0 WORKER_HOST=0.0.0.0 SIM_HOST=0.0.0.0
-# /app/ingress, /app/worker-bookings, … each with dist/ and its own node_modules; /app/db: the migrator.
+# /app/ingress, /app/worker-bookings, …, /app/all each with dist/ and its own node_modules; /app/db: the migrator.
 COPY --from=build /deploy /app
 USER node
 WORKDIR /app/ingress

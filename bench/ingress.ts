@@ -1,29 +1,35 @@
 /**
  * `pnpm bench:ingress`: autocannon on loopback, 50 connections, a Beds24 webhook with a valid
  * token and a distinct booking per request, against (1) the real ingress (auth, zod, durable
- * group-commit insert, batched enqueue, 202 only after the commit) and (2) a bare Fastify server
- * that only answers 202, both as their own processes, in the same run. Afterwards every 2xx the
- * ingress gave is checked against the rows it stored.
+ * group-commit insert, batched enqueue, 202 only after the commit), (2) a bare Fastify server
+ * that only answers 202 and (3) the naive durable path (one INSERT and one BullMQ add per
+ * request, bench/ingress/naive-server.ts), each as its own process, in the same run, on a private
+ * PostgreSQL cluster and Redis server (so /proc counts only this bench's database work).
+ * For each it prints the CPU microseconds per acknowledged webhook of the server, PostgreSQL
+ * (every process of the cluster), Redis and the load generator, from /proc/<pid>/stat deltas.
+ * Afterwards every 2xx the ingress gave is checked against the rows it stored.
  */
 import { randomBytes } from 'node:crypto';
+import { migrate } from '@cauce/db';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createTestDatabase, ensureTemplateDatabase } from '../packages/testkit/src/database.ts';
+import { startPrivateServices } from '../packages/testkit/src/private-services.ts';
 import { freePort, startApp } from '../packages/testkit/src/process.ts';
-import { adminUrl, redisUrl } from './sim-process.ts';
+import { cpuMeter, procStat, withChildren } from './ingress/proc-cpu.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
 const TOKEN = randomBytes(24).toString('hex');
 
-function load(url: string, title: string) {
+function load(url: string, title: string, duration = DURATION_S) {
   let seq = 0;
   const run = Date.now();
   return autocannon({
     url,
     title,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration,
     requests: [
       {
         method: 'POST',
@@ -64,21 +70,43 @@ const summary = (r: autocannon.Result) => ({
   errors: r.non2xx + r.errors + r.timeouts,
 });
 
-const database = await createTestDatabase(adminUrl, await ensureTemplateDatabase(adminUrl));
+const services = await startPrivateServices();
+// A failed start must not leave the private cluster or a server running.
+const started: Array<{ stop(signal?: NodeJS.Signals): Promise<unknown> }> = [];
+process.on('uncaughtException', (err) => {
+  console.error(err);
+  Promise.allSettled(started.map((c) => c.stop('SIGKILL')))
+    .then(() => services.stop())
+    .finally(() => process.exit(1));
+});
+await migrate({ databaseUrl: services.databaseUrl, log: () => {} });
+const databaseUrl = services.databaseUrl;
+const redisUrl = services.redisUrl;
+const client = new pg.Client(databaseUrl);
+await client.connect();
+const backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+const postmaster = procStat(backend)!.ppid;
+const redisInfo = new Redis(redisUrl);
+const redisPid = Number(/process_id:(\d+)/.exec(await redisInfo.info('server'))![1]);
+redisInfo.disconnect();
+
 const prefix = `benchingress${randomBytes(3).toString('hex')}`;
 const barePort = await freePort();
+const naivePort = await freePort();
 const ingressPort = await freePort();
-const bare = await startApp(
-  'bench/ingress/bare-server.ts',
-  { PORT: String(barePort) },
-  {
-    readyUrl: undefined,
-  },
-);
+const bare = await startApp('bench/ingress/bare-server.ts', { PORT: String(barePort) });
+started.push(bare);
+const naive = await startApp('bench/ingress/naive-server.ts', {
+  PORT: String(naivePort),
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+  QUEUE_PREFIX: `${prefix}naive`,
+});
+started.push(naive);
 const ingress = await startApp(
   'apps/ingress/src/main.ts',
   {
-    DATABASE_URL: database.url,
+    DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'warn',
@@ -93,34 +121,80 @@ const ingress = await startApp(
       ),
     ),
   },
-  { readyUrl: `http://127.0.0.1:${ingressPort}/api/ready` },
+  { readyUrl: `http://127.0.0.1:${ingressPort}/api/ready`, timeoutMs: 300_000 },
 );
-await new Promise((r) => setTimeout(r, 500));
+for (const port of [barePort, naivePort]) {
+  for (let i = 0; ; i++) {
+    const up = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    if (i > 300) throw new Error(`port ${port} never answered`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** CPU per acknowledged webhook (µs) of each process group over one load run. */
+interface Cpu {
+  server: number;
+  postgres: number;
+  redis: number;
+  load: number;
+}
+async function measured(pid: number, url: string, title: string) {
+  const meter = cpuMeter({
+    server: () => [pid],
+    postgres: () => withChildren(postmaster),
+    redis: () => [redisPid],
+    load: () => [process.pid],
+  });
+  meter.start();
+  const result = summary(await load(url, title));
+  const used = meter.read();
+  const per = (us: number) => (result.ok ? us / result.ok : 0);
+  const cpu: Cpu = {
+    server: per(used.server!),
+    postgres: per(used.postgres!),
+    redis: per(used.redis!),
+    load: per(used.load!),
+  };
+  return { ...result, cpu };
+}
+
 try {
   console.log(`warming up…`);
-  await autocannon({
-    url: `http://127.0.0.1:${barePort}/api/webhooks/beds24`,
-    connections: 10,
-    duration: 2,
-    method: 'POST',
-  });
-  const b = summary(await load(`http://127.0.0.1:${barePort}`, 'bare'));
-  const i = summary(await load(`http://127.0.0.1:${ingressPort}`, 'ingress'));
+  for (const port of [barePort, naivePort, ingressPort]) await load(`http://127.0.0.1:${port}`, 'warm-up', 2);
+  const b = await measured(bare.proc.pid!, `http://127.0.0.1:${barePort}`, 'bare');
+  const n = await measured(naive.proc.pid!, `http://127.0.0.1:${naivePort}`, 'naive');
+  const count = `SELECT count(*) AS stored, count(*) FILTER (WHERE status = 'queued') AS queued
+       FROM webhook_events WHERE provider = 'beds24'`;
+  const warm = Number((await client.query<{ stored: string }>(count)).rows[0]!.stored);
+  if (n.errors) console.log(`naive server errors, first ones:\n${naive.output()}`);
+  const i = await measured(ingress.proc.pid!, `http://127.0.0.1:${ingressPort}`, 'ingress');
 
-  const client = new pg.Client(database.url);
-  await client.connect();
-  const { rows } = await client.query<{ stored: string; queued: string }>(
-    `SELECT count(*) AS stored, count(*) FILTER (WHERE status = 'queued') AS queued FROM webhook_events`,
-  );
-  await client.end();
-  const stored = Number(rows[0]!.stored);
+  const { rows } = await client.query<{ stored: string; queued: string }>(count);
+  const stored = Number(rows[0]!.stored) - warm;
   const ratio = i.rps / b.rps;
+  const durable = (c: Cpu) => c.server + c.postgres + c.redis;
+  const line = (name: string, r: typeof i) =>
+    `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(8)} ${String(r.p50).padStart(10)} ${String(r.p99).padStart(9)} ${String(r.ok).padStart(8)} ${String(r.errors).padStart(8)}`;
+  const cpuLine = (name: string, c: Cpu) =>
+    `${name.padEnd(28)} ${[c.server, c.postgres, c.redis, durable(c), c.load].map((v) => v.toFixed(0).padStart(9)).join('')}`;
   console.log(`
 Ingress under load: ${CONNECTIONS} connections, ${DURATION_S} s each, loopback, Beds24 webhook with token
 
 server                          req/s     p50 ms    p99 ms      2xx   errors
-bare Fastify 202             ${b.rps.toFixed(0).padStart(8)} ${String(b.p50).padStart(10)} ${String(b.p99).padStart(9)} ${String(b.ok).padStart(8)} ${String(b.errors).padStart(8)}
-ingress (full path)          ${i.rps.toFixed(0).padStart(8)} ${String(i.p50).padStart(10)} ${String(i.p99).padStart(9)} ${String(i.ok).padStart(8)} ${String(i.errors).padStart(8)}
+${line('bare Fastify 202', b)}
+${line('naive: INSERT + add each', n)}
+${line('ingress (full path)', i)}
+
+CPU µs per acknowledged webhook (/proc utime+stime)
+server                          server       PG    Redis  durable     load
+${cpuLine('bare Fastify 202', b.cpu)}
+${cpuLine('naive: INSERT + add each', n.cpu)}
+${cpuLine('ingress (full path)', i.cpu)}
+(durable = server + PostgreSQL + Redis; target for the ingress <= 130 µs, p99 <= 25 ms)
 
 ingress / bare = ${(ratio * 100).toFixed(1)}% (target >= 40%, p99 < 25 ms). Rows stored: ${stored} for ${i.ok} acknowledged (stored must be >= acknowledged), ${rows[0]!.queued} queued.`);
   console.log(
@@ -132,15 +206,29 @@ ingress / bare = ${(ratio * 100).toFixed(1)}% (target >= 40%, p99 < 25 ms). Rows
         ingress_p99_ms: i.p99,
         acknowledged: i.ok,
         stored,
+        ingress_cpu_us: i.cpu.server,
+        ingress_pg_cpu_us: i.cpu.postgres,
+        ingress_redis_cpu_us: i.cpu.redis,
+        ingress_durable_cpu_us: durable(i.cpu),
+        ingress_loadgen_cpu_us: i.cpu.load,
       },
-      baseline: { bare_rps: b.rps, bare_p50_ms: b.p50, bare_p99_ms: b.p99 },
+      baseline: {
+        bare_rps: b.rps,
+        bare_p50_ms: b.p50,
+        bare_p99_ms: b.p99,
+        naive_rps: n.rps,
+        naive_p99_ms: n.p99,
+        naive_durable_cpu_us: durable(n.cpu),
+      },
       ratio,
     }),
   );
   // Requests in flight when the load stopped may be stored without their answer being counted.
   if (stored < i.ok) process.exitCode = 1;
 } finally {
+  await client.end();
   await ingress.stop('SIGTERM');
+  await naive.stop('SIGTERM');
   await bare.stop('SIGTERM');
-  await database.drop().catch(() => {});
+  await services.stop();
 }

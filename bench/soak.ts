@@ -10,15 +10,12 @@
  * sent with the database: lost and duplicated must both be 0.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { migrate } from '@cauce/db';
-import { simEnv } from '@cauce/provider-sim/sim-env';
 import { percentile } from '@cauce/provider-sim/traffic/deliver';
-import { createSenderAuth, extraSenders } from '@cauce/provider-sim/traffic/senders';
-import { Traffic } from '@cauce/provider-sim/traffic/traffic';
 import { startPrivateServices } from '../packages/testkit/src/private-services.ts';
 import { freePort } from '../packages/testkit/src/process.ts';
 import { check, countFailures, drain } from './soak/check.ts';
+import { createSenderAuth, SOAK_SIM_FAULTS, sendSteady, soakEnv, soakTraffic } from './soak/mix.ts';
 import { rssMb, Stack, WORKERS, waitHttp } from './soak/stack.ts';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
@@ -36,41 +33,19 @@ const ingressPort = await freePort();
 const simBase = `http://127.0.0.1:${simPort}`;
 const ingress = `http://127.0.0.1:${ingressPort}`;
 const auth = createSenderAuth(simBase);
-const env: Record<string, string> = {
-  DATABASE_URL: services.databaseUrl,
-  REDIS_URL: services.redisUrl,
-  QUEUE_PREFIX: 'soak',
-  LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'warn',
-  JWT_SECRET: randomBytes(32).toString('hex'),
-  ...simEnv(simBase),
-  ...auth.env,
-  // Crashed workers' jobs come back within seconds instead of 30 s.
-  JOB_LOCK_MS: '5000',
-  STALLED_INTERVAL_MS: '5000',
-  // Retries on the documented schedules, 20x faster, so a 10-minute soak sees them end.
-  BACKOFF_TIME_SCALE: '0.05',
-  // Beds24's credit budget is not what this measures.
-  BEDS24_QUEUE_LIMIT_MAX: '100000',
-  BEDS24_QUEUE_LIMIT_DURATION_MS: '1000',
-  BEDS24_CREDIT_FLOOR: '0',
-  // Likewise SIIGO's 100 requests/min: the soak sends ~300 SIIGO webhooks a minute.
-  SIIGO_WEBHOOK_MAX_PER_MIN: '100000',
-  SIIGO_SYNC_INTERVAL_MS: '120000',
-  SIIGO_REQUEST_INTERVAL_MS: '0',
-  ORDERS_SWEEP_INTERVAL_MS: '20000',
-  ORDERS_SWEEP_AFTER_MS: '15000',
-  // worker-whatsapp's input is a file: the demo's sample, synced every 30 s.
-  WHATSAPP_CONNECTIONS_FILE: 'packages/provider-sim/fixtures/whatsapp-connections.json',
-  WHATSAPP_SYNC_INTERVAL_MS: '30000',
-};
+const env = soakEnv({
+  databaseUrl: services.databaseUrl,
+  redisUrl: services.redisUrl,
+  prefix: 'soak',
+  simBase,
+  auth,
+  logLevel: process.env.SOAK_LOG_LEVEL,
+});
 
 const stack = new Stack(env);
 stack.start('provider-sim', 'apps/provider-sim/src/main.ts', {
   SIM_PORT: String(simPort),
-  SIM_FAULTS: JSON.stringify([
-    // Every provider API route (not the sim's control routes): 5% errors, 0-80 ms random latency.
-    { route: '^\\S+ /(?!__sim)', errorRate: 0.05, errorStatus: 503, latencyJitterMs: 80 },
-  ]),
+  SIM_FAULTS: SOAK_SIM_FAULTS,
 });
 await waitHttp(`${simBase}/__sim/health`);
 stack.start('ingress', 'apps/ingress/src/main.ts', { PORT: String(ingressPort), HOST: '127.0.0.1' });
@@ -85,19 +60,7 @@ await waitHttp(`${ingress}/api/ready`, START_MS);
 for (const w of WORKERS) await waitHttp(`http://127.0.0.1:${workerPorts[w]}/health`, START_MS);
 log(`stack up: ingress ${ingress}, provider-sim ${simBase}, workers ${JSON.stringify(workerPorts)}`);
 
-const seeded = await Traffic.seed(simBase, 300, 300);
-const traffic = new Traffic(
-  {
-    ingress,
-    sim: simBase,
-    beds24Token: auth.beds24Token,
-    siigoPath: auth.siigoPath,
-    ordersApiKey: auth.ordersApiKey,
-    extra: extraSenders(auth),
-  },
-  seeded.bookingIds,
-  seeded.productIds,
-);
+const traffic = await soakTraffic(ingress, simBase, auth);
 
 // Memory: RSS of every app once a minute (workers that were restarted start over, so the
 // per-process series restarts with them).
@@ -150,23 +113,18 @@ const outages = [
   }, DURATION_MS * 0.65),
 ];
 
-// Steady rate: one event every 1000/RATE ms, each in flight on its own (a slow answer does not
-// slow the stream, as with real providers).
 log(`sending ${RATE} events/s for ${MINUTES} min with chaos every ${CHAOS_EVERY_MS / 1000} s`);
-const inFlight = new Set<Promise<unknown>>();
-let sentCount = 0;
-while (Date.now() - started < DURATION_MS) {
-  const p = traffic.next().finally(() => inFlight.delete(p));
-  inFlight.add(p);
-  sentCount++;
-  if (sentCount % (RATE * 60) === 0) log(`${sentCount} events sent, ${inFlight.size} in flight`);
-  const due = started + (sentCount * 1000) / RATE;
-  await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
-}
+const sending = await sendSteady(traffic, {
+  rate: RATE,
+  durationMs: DURATION_MS,
+  onEach: (sent, inFlight) => {
+    if (sent % (RATE * 60) === 0) log(`${sent} events sent, ${inFlight} in flight`);
+  },
+});
 for (const t of timers) clearInterval(t);
 for (const t of outages) clearTimeout(t);
-log(`traffic stopped; waiting for ${inFlight.size} deliveries still retrying`);
-await Promise.all(inFlight);
+log('traffic stopped; waiting for the deliveries still retrying');
+await sending.settled;
 await sampleRss();
 
 const DRAIN_MS = Number(process.env.SOAK_DRAIN_MS ?? 300_000);

@@ -60,12 +60,22 @@ function deployedPackages(appDir: string): { installed: Set<string>; required: S
 
 interface AppCheck {
   folder: string;
+  /** Arguments after the entry (apps/all takes the roles to run). */
+  args?: string[];
   healthPath: string;
   env: Record<string, string>;
 }
 
 async function appCheck(folder: string): Promise<AppCheck> {
   const port = String(await freePort());
+  // `cauce all`: the ingress on PORT and the workers' one /health + /metrics on WORKER_PORT.
+  if (folder === 'all')
+    return {
+      folder,
+      args: ['all'],
+      healthPath: '/api/health',
+      env: { PORT: port, WORKER_PORT: String(await freePort()), JWT_SECRET: randomBytes(32).toString('hex') },
+    };
   if (folder === 'ingress')
     return {
       folder,
@@ -173,7 +183,7 @@ try {
     const env = { ...baseEnv, ...c.env };
     const rss = await startAndMeasure(
       `${folder} (node dist/main.js)`,
-      ['dist/main.js'],
+      ['dist/main.js', ...(c.args ?? [])],
       join(out, folder),
       env,
       c,
@@ -181,7 +191,13 @@ try {
     let line = `${folder.padEnd(16)} node dist: ${String(Math.round(rss / 1024)).padStart(4)} MB`;
     if (compareTsx) {
       const src = `apps/${folder}/src/main.ts`;
-      const tsxRss = await startAndMeasure(`${folder} (tsx)`, ['--import', 'tsx', src], ROOT, env, c);
+      const tsxRss = await startAndMeasure(
+        `${folder} (tsx)`,
+        ['--import', 'tsx', src, ...(c.args ?? [])],
+        ROOT,
+        env,
+        c,
+      );
       line += `   tsx: ${String(Math.round(tsxRss / 1024)).padStart(4)} MB`;
     }
     rows.push(line);

@@ -13,7 +13,7 @@ export interface BannerInput {
   /** Prefix for every npm command (the demo points the CLIs at its own settings file). */
   npmPrefix?: string;
   demo?: boolean;
-  /** Where the workers' /metrics listen, as told to the reader. */
+  /** Where the workers' /metrics listen, as told to the reader (a whole phrase). */
   workerPorts?: string;
   /** false for --print-config: nothing is being started. */
   starting?: boolean;
@@ -113,7 +113,7 @@ export function flowCommands({ env, ingress, npmPrefix = '' }: BannerInput): Flo
 /** The whole text: URLs, login, the flows. */
 export function stackBanner(input: BannerInput): string {
   const { ingress, settingsFile, npmPrefix = '', demo, starting = true } = input;
-  const workerPorts = input.workerPorts ?? 'WORKER_PORT, 9101..9105 by default';
+  const workerPorts = input.workerPorts ?? 'each worker on its own port: WORKER_PORT, 9101..9105 by default';
   const token = `${npmPrefix}npm run --silent token -- --role admin --sub you`;
   const user = input.env.CAUCE_ADMIN_USER || 'admin';
   const password = input.env.CAUCE_ADMIN_PASSWORD;
@@ -123,7 +123,7 @@ export function stackBanner(input: BannerInput): string {
     `  Bull Board     ${ingress}/api/admin/queues/ui`,
     `  Sync Center    ${ingress}/admin/sync`,
     `  API docs       ${ingress}/docs`,
-    `  metrics        ${ingress}/metrics   (each worker on its own port: ${workerPorts})`,
+    `  metrics        ${ingress}/metrics   (${workerPorts})`,
     `  stock events   ${ingress}/api/stock/events   (Server-Sent Events)`,
     '',
     // Printed like the webhook secrets below: this is the local stack's own settings file.

@@ -2,10 +2,12 @@
  * `pnpm start` (and `npm run stack`): reads (or on the first run creates) the local settings file
  * .cauce/local.env with the stack's secrets, creates and migrates the database, starts
  * provider-sim when no provider credentials are configured (and says so loudly), then runs the
- * ingress and every worker as supervised child processes (scripts/supervisor.ts: restarted with
- * backoff when they crash) and prints how to use it (scripts/stack-banner.ts). Ctrl-C stops them
- * gracefully. `--print-config` prints the banner without starting; `--rotate` regenerates the
- * secrets. `pnpm demo` (--demo) runs the separate demo (scripts/demo.ts).
+ * ingress and every worker in one supervised child process (`cauce all`, apps/all), or with
+ * `--split` (or CAUCE_STACK_MODE=split) each as its own process, as compose does
+ * (scripts/supervisor.ts: restarted with backoff when they crash), and prints how to use it
+ * (scripts/stack-banner.ts). Ctrl-C stops them gracefully. `--print-config` prints the banner
+ * without starting; `--rotate` regenerates the secrets. `pnpm demo` (--demo) runs the separate
+ * demo (scripts/demo.ts).
  */
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -23,8 +25,11 @@ const { values: args } = parseArgs({
     demo: { type: 'boolean', default: false },
     'print-config': { type: 'boolean', default: false },
     rotate: { type: 'boolean', default: false },
+    split: { type: 'boolean', default: false },
   },
 });
+// One process for every role unless asked to split (one process per role, as in compose).
+const split = args.split || process.env.CAUCE_STACK_MODE === 'split';
 const env: Record<string, string | undefined> = { ...process.env };
 if (args.demo) applyDemoEnv(env);
 // Generated secrets, kept across runs; a variable already set in the environment wins.
@@ -50,7 +55,8 @@ const SIM_PORT = env.SIM_PORT ?? '4010';
 const SIM = `http://127.0.0.1:${SIM_PORT}`;
 
 const PROVIDERS = simProviders(SIM);
-const APPS = [
+const ALL_IN_ONE = 'apps/all/src/main.ts';
+const SPLIT_APPS = [
   'apps/ingress/src/main.ts',
   'apps/worker-bookings/src/main.ts',
   'apps/worker-orders/src/main.ts',
@@ -58,6 +64,7 @@ const APPS = [
   'apps/worker-staging/src/main.ts',
   'apps/worker-whatsapp/src/main.ts',
 ].filter((f) => existsSync(f));
+const APPS = split || !existsSync(ALL_IN_ONE) ? SPLIT_APPS : [ALL_IN_ONE];
 
 function banner(lines: string[]) {
   const width = Math.max(...lines.map((l) => l.length)) + 4;
@@ -90,7 +97,7 @@ const printBanner = (starting = true) =>
     stackBanner({
       env,
       starting,
-      workerPorts: args.demo ? `${DEMO.firstWorkerPort}..${DEMO.firstWorkerPort + 4}` : undefined,
+      workerPorts: workerPorts(),
       ingress: ingressUrl,
       settingsFile,
       demo: args.demo,
@@ -98,6 +105,15 @@ const printBanner = (starting = true) =>
       npmPrefix: env.CAUCE_SETTINGS_FILE ? `CAUCE_SETTINGS_FILE=${env.CAUCE_SETTINGS_FILE} ` : '',
     }),
   );
+
+/** Where the workers' /health and /metrics listen, as the banner tells it. */
+function workerPorts(): string | undefined {
+  if (APPS.length === 1)
+    return `every role's, one process; the workers' /health also on port ${env.WORKER_PORT ?? (args.demo ? DEMO.firstWorkerPort : 9101)}; --split: one process each`;
+  return args.demo
+    ? `each worker on its own port: ${DEMO.firstWorkerPort}..${DEMO.firstWorkerPort + 4}`
+    : undefined;
+}
 
 const unconfigured = PROVIDERS.filter((p) => !p.credentials.some((v) => env[v]));
 const useSim = args.demo || unconfigured.length === PROVIDERS.length;
@@ -144,11 +160,19 @@ if (useSim) {
     );
 }
 
-APPS.forEach((entry, i) => {
-  // The demo's workers listen next to each other, away from the stack's 9101..9105.
-  const own = args.demo && i > 0 ? { ...env, WORKER_PORT: String(DEMO.firstWorkerPort + i - 1) } : env;
-  supervisor.run(entry.split('/')[1]!, entry, own);
-});
+if (APPS.length === 1) {
+  // The demo's workers listen away from the stack's 9101.
+  supervisor.run(
+    'all',
+    ALL_IN_ONE,
+    args.demo ? { ...env, WORKER_PORT: env.WORKER_PORT ?? String(DEMO.firstWorkerPort) } : env,
+  );
+} else
+  APPS.forEach((entry, i) => {
+    // The demo's workers listen next to each other, away from the stack's 9101..9105.
+    const own = args.demo && i > 0 ? { ...env, WORKER_PORT: String(DEMO.firstWorkerPort + i - 1) } : env;
+    supervisor.run(entry.split('/')[1]!, entry, own);
+  });
 
 printBanner();
 

@@ -54,14 +54,15 @@ describe('docker-compose.yml', () => {
   it('has a service for every app, each running its compiled entry point from its deploy folder', () => {
     for (const app of [...apps, 'migrate']) expect(services, app).toHaveProperty(app);
     const folders = deployTargets();
-    for (const name of [...appServices, 'provider-sim']) {
+    for (const name of [...appServices, 'provider-sim', 'all']) {
       const folder = name === 'migrate' ? 'db' : name;
       const svc = services[name]!;
       // The image holds scripts/deploy.ts's output under /app: one folder per app, plus the migrator.
       expect(svc.working_dir, name).toBe(`/app/${folder}`);
       expect(folders, name).toHaveProperty(folder);
       const entry = name === 'migrate' ? 'dist/cli/migrate.js' : 'dist/main.js';
-      expect(svc.command, name).toEqual(['node', entry]);
+      // The all-in-one entry takes the roles to run.
+      expect(svc.command, name).toEqual(name === 'all' ? ['node', entry, 'all'] : ['node', entry]);
       // What the build emits it from (tsconfig.build.json: src → dist).
       const source = resolve(folders[folder]!, entry.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'));
       expect(existsSync(source), `${name}: ${source}`).toBe(true);
@@ -115,19 +116,21 @@ describe('docker-compose.yml', () => {
   });
 
   it('every app uses the one image built from the Dockerfile', () => {
-    for (const name of [...appServices, 'provider-sim']) {
+    for (const name of [...appServices, 'provider-sim', 'all']) {
       expect(services[name]!.build, name).toBe('.');
       expect(services[name]!.image, name).toBe('cauce:latest');
     }
   });
 
-  it('Prometheus loads prometheus.yml and the alert rules; provider-sim only in the demo profile', () => {
+  it('Prometheus loads prometheus.yml and the alert rules; provider-sim only in the demo profile, all-in-one only in its own', () => {
     const mounts = services.prometheus!.volumes!.map((v) => v.split(':').slice(0, 2));
     expect(mounts).toContainEqual(['./prometheus/prometheus.yml', '/etc/prometheus/prometheus.yml']);
     expect(mounts).toContainEqual(['./prometheus/alerts.yml', '/etc/prometheus/alerts.yml']);
     expect(services['provider-sim']!.profiles).toEqual(['demo']);
+    // `docker compose up` keeps one service per role; the all-in-one process replaces them on demand.
+    expect(services.all!.profiles).toEqual(['all-in-one']);
     for (const [name, svc] of Object.entries(services))
-      if (name !== 'provider-sim') expect(svc.profiles, name).toBeUndefined();
+      if (name !== 'provider-sim' && name !== 'all') expect(svc.profiles, name).toBeUndefined();
   });
 });
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The dependency rule of the tree (README "Layout"): apps depend on packages, never on another
- * app; packages never depend on an app; every workspace import is declared in the importer's
+ * app, with one exception: the all-in-one process (`@cauce/all`, the composition root) starts the
+ * other apps through their `<app>/role` entry and nothing else of theirs; packages never depend on an app; every workspace import is declared in the importer's
  * package.json; a relative import never leaves its own workspace. Checked over every source file
  * (`src/`) of every workspace, so a shortcut across the tree fails here before review.
  */
@@ -33,6 +34,9 @@ const workspaces: Workspace[] = ['apps', 'packages'].flatMap((group) =>
     }),
 );
 const byName = new Map(workspaces.map((w) => [w.name, w]));
+
+/** The one workspace allowed to start other apps, through their role entry only. */
+const COMPOSITION_ROOT = '@cauce/all';
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -65,7 +69,8 @@ function violations(ws: Workspace): string[] {
       const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
       const target = byName.get(name);
       if (!target) continue; // a third-party package or a node: builtin
-      if (target.kind === 'app') problems.push(`${where}: imports the app ${name}`);
+      const allowed = target.kind === 'package' || (ws.name === COMPOSITION_ROOT && spec === `${name}/role`);
+      if (!allowed) problems.push(`${where}: imports the app ${name}`);
       else if (!ws.deps.has(name)) problems.push(`${where}: imports ${name}, not in its package.json`);
     }
   }
@@ -82,6 +87,14 @@ describe('dependency rule', () => {
     it(`${ws.name}: imports only packages it declares, never an app`, () => {
       expect(violations(ws)).toEqual([]);
     });
+
+  it('lets only the composition root start an app, through its role entry', () => {
+    const root = byName.get(COMPOSITION_ROOT)!;
+    expect(violations(root)).toEqual([]);
+    // The same imports from any other app are violations.
+    const other: Workspace = { ...root, name: '@cauce/not-the-root' };
+    expect(violations(other).join('\n')).toMatch(/imports the app @cauce\/ingress/);
+  });
 
   it('catches a violation (the checker itself)', () => {
     // The ingress with no declared dependencies: each of its imports of a package is reported.

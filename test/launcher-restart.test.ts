@@ -31,6 +31,8 @@ async function startLauncher(extra: Record<string, string> = {}) {
       WORKER_PORT: '0',
       LOG_LEVEL: 'warn',
       CAUCE_SETTINGS_FILE: join(dir, `${port}.env`),
+      // Supervision is per process: one per role here (the all-in-one is one supervised child).
+      CAUCE_STACK_MODE: 'split',
       ...extra,
     }),
   });

@@ -12,16 +12,34 @@ export const WORKERS = [
 ] as const;
 export type WorkerName = (typeof WORKERS)[number];
 
+/** How a process is started: node's arguments and its working directory. */
+export interface Launch {
+  args: string[];
+  cwd: string;
+}
+
+/** From source through tsx, as `npm run stack` does (the entry relative to the repository). */
+export const fromSource = (entry: string, ...argv: string[]): Launch => ({
+  args: ['--import', 'tsx', entry, ...argv],
+  cwd: REPO_ROOT,
+});
+
+/** Compiled, from a `npm run deploy:prod` folder (`<dir>/<app>`), as production does. */
+export const fromDeploy = (appDir: string, ...argv: string[]): Launch => ({
+  args: ['dist/main.js', ...argv],
+  cwd: appDir,
+});
+
 export interface StackProcess {
   name: string;
-  entry: string;
+  entry: string | Launch;
   extraEnv: Record<string, string>;
   proc: ChildProcess;
   restarts: number;
 }
 
 /**
- * Runs apps as real child processes (tsx), keeps the last lines each printed for the report,
+ * Runs apps as real child processes (tsx, or compiled: `Launch`), keeps the last lines each printed for the report,
  * and can kill -9 and restart one, as the chaos script does.
  */
 export class Stack {
@@ -30,9 +48,10 @@ export class Stack {
 
   constructor(private readonly env: Record<string, string>) {}
 
-  start(name: string, entry: string, env: Record<string, string> = {}): StackProcess {
-    const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
-      cwd: REPO_ROOT,
+  start(name: string, entry: string | Launch, env: Record<string, string> = {}): StackProcess {
+    const launch = typeof entry === 'string' ? fromSource(entry) : entry;
+    const proc = spawn(process.execPath, launch.args, {
+      cwd: launch.cwd,
       env: { ...process.env, ...this.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,6 +1,6 @@
 import type { Db, PgPool } from '@cauce/db';
 import type { Producer } from '@cauce/queues';
-import type { Logger, RedisConnection, Registry } from '@cauce/runtime';
+import type { Logger, MetricsSource, RedisConnection, Registry } from '@cauce/runtime';
 import type { IngressConfig } from './config.ts';
 
 /** What every route plugin gets: built once in main.ts (or by a test) and passed to buildIngress. */
@@ -13,4 +13,6 @@ export interface IngressDeps {
   producer: Producer;
   log: Logger;
   registry: Registry;
+  /** What /metrics serves when not just `registry`: in all-in-one mode, every role's merged. */
+  metrics?: MetricsSource;
 }

@@ -4,6 +4,7 @@ import {
   createLogger,
   createRedis,
   createRegistry,
+  keepWasmOnBaselineTier,
   secretValues,
   warnIfEvicting,
   warnIfLegacyPrefix,
@@ -15,9 +16,13 @@ import type { IngressDeps } from './context.ts';
 export const INGRESS_POOL_MAX = 10;
 
 /** Opens the connections the ingress needs; close() releases them. */
-export async function createDeps(config: IngressConfig): Promise<IngressDeps & { close(): Promise<void> }> {
+export async function createDeps(
+  config: IngressConfig,
+  { processMetrics = true }: { processMetrics?: boolean } = {},
+): Promise<IngressDeps & { close(): Promise<void> }> {
   const log = createLogger('ingress', config.LOG_LEVEL, { secrets: secretValues(config) });
   const redis = createRedis(config.REDIS_URL, { cluster: config.REDIS_CLUSTER });
+  keepWasmOnBaselineTier();
   const database = createDatabase(config.DATABASE_URL, {
     max: config.DB_POOL_MAX ?? INGRESS_POOL_MAX,
     namedStatements: config.DB_PREPARED_STATEMENTS,
@@ -27,7 +32,7 @@ export async function createDeps(config: IngressConfig): Promise<IngressDeps & {
   });
   const { db, pool } = database;
   const producer = new Producer(redis, config.QUEUE_PREFIX);
-  const registry = createRegistry('ingress');
+  const registry = createRegistry('ingress', { processMetrics });
   await warnIfEvicting(redis, log);
   await warnIfLegacyPrefix(redis, config.QUEUE_PREFIX, ALL_QUEUES, log);
   return {

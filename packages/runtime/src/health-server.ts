@@ -1,14 +1,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
+import type { MetricsSource } from './metrics.ts';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'down';
   [key: string]: unknown;
 }
 
-/** The small HTTP server each worker runs for Prometheus (/metrics) and orchestrators (/health). */
+/**
+ * The small HTTP server each worker runs for Prometheus (/metrics) and orchestrators (/health);
+ * the all-in-one process runs one for every worker role.
+ */
 export async function startHealthServer(opts: {
-  registry: Registry;
+  registry: MetricsSource;
   health: () => Promise<HealthReport> | HealthReport;
   port: number;
   host: string;

@@ -9,6 +9,8 @@ export * from './logger.ts';
 export * from './metrics.ts';
 export * from './queue-metrics.ts';
 export * from './redis.ts';
+export * from './role.ts';
+export * from './wasm-tier.ts';
 export * from './webhook-lifecycle.ts';
 export * from './worker-app.ts';
 export * from './worker-config.ts';

@@ -1,12 +1,52 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
 
-/** A registry with the default process metrics (CPU, memory, event loop, GC) and an app label. */
-export function createRegistry(app: string): Registry {
+/**
+ * A role's registry: every series labelled with its app (and `process`, the role, so one
+ * all-in-one scrape tells the roles apart). `processMetrics`: Node's default process metrics
+ * (CPU, memory, event loop, GC); in all-in-one mode they are collected once for the whole process
+ * (`createProcessRegistry`), not repeated under every role.
+ */
+export function createRegistry(
+  app: string,
+  { processMetrics = true }: { processMetrics?: boolean } = {},
+): Registry {
   const registry = new Registry();
-  registry.setDefaultLabels({ app });
+  registry.setDefaultLabels({ app, process: app });
+  if (processMetrics) collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** The all-in-one process's own registry: Node's process metrics once, labelled `process="all"`. */
+export function createProcessRegistry(name = 'all'): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ app: name, process: name });
   collectDefaultMetrics({ register: registry });
   return registry;
+}
+
+/** What a /metrics route serves: one registry, or several merged (`mergeRegistries`). */
+export interface MetricsSource {
+  contentType: string;
+  metrics(): Promise<string>;
+}
+
+/**
+ * Several registries as one exposition: series of the same name from different roles become one
+ * metric family (one HELP/TYPE), told apart by their `app`/`process` labels. Prometheus refuses a
+ * family repeated in one scrape, so plain concatenation would not do.
+ */
+export function mergeRegistries(registries: () => readonly Registry[]): MetricsSource {
+  return {
+    contentType: Registry.PROMETHEUS_CONTENT_TYPE,
+    async metrics() {
+      const all = await Promise.all(registries().map((r) => r.getMetricsAsJSON()));
+      // The labels differ between registries, so "sum" only groups the families and adds nothing
+      // up; the defaults (e.g. "omit" for the process start time) are meant for cluster workers.
+      for (const metric of all.flat()) metric.aggregator = 'sum';
+      return AggregatorRegistry.aggregate(all).metrics();
+    },
+  };
 }
 
 /** Job metrics shared by every worker app (names from ARCHITECTURE.md). */

@@ -27,6 +27,7 @@ import { createLogger, type LazyLogger, type Logger, lazyChild } from './logger.
 import { createJobMetrics, createRegistry, type JobMetrics } from './metrics.ts';
 import { registerQueueMetrics } from './queue-metrics.ts';
 import { warnIfEvicting, warnIfLegacyPrefix } from './redis.ts';
+import { keepWasmOnBaselineTier } from './wasm-tier.ts';
 import type { WorkerConfig } from './worker-config.ts';
 import { appConnectionName } from './worker-registry.ts';
 
@@ -146,9 +147,18 @@ export interface WorkerAppOptions<C extends WorkerConfig> {
 export interface WorkerApp<C extends WorkerConfig = WorkerConfig> {
   ctx: WorkerContext<C>;
   workers: Worker[];
-  server: FastifyInstance;
+  /** Its /metrics + /health server; null when embedded (all-in-one serves them once for every role). */
+  server: FastifyInstance | null;
   port: number;
+  /** What /health answers. */
+  health(): Promise<HealthReport>;
   close(): Promise<void>;
+}
+
+/** How a worker app runs: alone (its own /metrics and /health), or embedded in the all-in-one process. */
+export interface WorkerAppMode {
+  /** false: no HTTP server and no process metrics of its own (the all-in-one process has them once). */
+  serve?: boolean;
 }
 
 /**
@@ -158,17 +168,19 @@ export interface WorkerApp<C extends WorkerConfig = WorkerConfig> {
  */
 export async function startWorkerApp<C extends WorkerConfig>(
   opts: WorkerAppOptions<C>,
+  { serve = true }: WorkerAppMode = {},
 ): Promise<WorkerApp<C>> {
   const { config } = opts;
   const secrets = secretValues(config);
   const log = createLogger(opts.name, config.LOG_LEVEL, { secrets });
-  const registry = createRegistry(opts.name);
+  const registry = createRegistry(opts.name, { processMetrics: serve });
   const metrics = createJobMetrics(registry);
   // Named, so the ingress's /api/ready sees this app alive (worker-registry.ts).
   const redis = createRedis(config.REDIS_URL, {
     cluster: config.REDIS_CLUSTER,
     connectionName: appConnectionName(config.QUEUE_PREFIX, opts.name),
   });
+  keepWasmOnBaselineTier();
   const database = createDatabase(config.DATABASE_URL, {
     max: config.DB_POOL_MAX ?? opts.defaultPoolMax ?? 4,
     namedStatements: config.DB_PREPARED_STATEMENTS,
@@ -227,24 +239,27 @@ export async function startWorkerApp<C extends WorkerConfig>(
     );
   };
   redis.on('ready', rerunOnStart);
-  const server = await startHealthServer({
-    registry,
-    port: config.WORKER_PORT ?? opts.defaultPort,
-    host: config.WORKER_HOST,
-    health: async () => {
-      const extra = (await opts.health?.(ctx)) ?? {};
-      const redisOk = redis.status === 'ready';
-      return {
-        app: opts.name,
-        queues: handlers.map((h) => h.queue),
-        redis: redisOk ? 'up' : redis.status,
-        shuttingDown: closing,
-        ...extra,
-        status: !redisOk || closing ? 'down' : (extra.status ?? 'ok'),
-      };
-    },
-  });
-  const address = server.server.address();
+  const health = async (): Promise<HealthReport> => {
+    const extra = (await opts.health?.(ctx)) ?? {};
+    const redisOk = redis.status === 'ready';
+    return {
+      app: opts.name,
+      queues: handlers.map((h) => h.queue),
+      redis: redisOk ? 'up' : redis.status,
+      shuttingDown: closing,
+      ...extra,
+      status: !redisOk || closing ? 'down' : (extra.status ?? 'ok'),
+    };
+  };
+  const server = serve
+    ? await startHealthServer({
+        registry,
+        port: config.WORKER_PORT ?? opts.defaultPort,
+        host: config.WORKER_HOST,
+        health,
+      })
+    : null;
+  const address = server?.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   log.info({ port, queues: handlers.map((h) => h.queue) }, 'worker started');
 
@@ -253,6 +268,7 @@ export async function startWorkerApp<C extends WorkerConfig>(
     workers,
     server,
     port,
+    health,
     async close() {
       if (closing) return;
       closing = true;
@@ -274,7 +290,7 @@ export async function startWorkerApp<C extends WorkerConfig>(
       }
       await queueMetrics.close();
       await producer.close();
-      await server.close();
+      await server?.close();
       await opts.onClosed?.(ctx);
       await database.close();
       redis.disconnect();

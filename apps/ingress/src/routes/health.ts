@@ -20,7 +20,10 @@ const readiness = z.object({
   workers: z.record(z.string(), z.enum(['up', 'missing', 'unknown'])).describe('each worker app'),
 });
 
-export async function healthRoutes(scope: FastifyInstance, { db, redis, registry, config }: IngressDeps) {
+export async function healthRoutes(
+  scope: FastifyInstance,
+  { db, redis, registry, metrics, config }: IngressDeps,
+) {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const queueMetrics = registerQueueMetrics(registry, ALL_QUEUES, redis, config.QUEUE_PREFIX);
   app.addHook('onClose', () => queueMetrics.close());
@@ -77,7 +80,8 @@ export async function healthRoutes(scope: FastifyInstance, { db, redis, registry
     response: { 200: textBody('the metrics', 'text/plain') },
   };
   app.get('/metrics', { schema: metricsSchema }, async (_req, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
+    const source = metrics ?? registry;
+    reply.header('content-type', source.contentType);
+    return source.metrics();
   });
 }
