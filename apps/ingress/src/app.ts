@@ -14,6 +14,8 @@ import { bullBoardRoutes } from './routes/admin/bull-board.ts';
 import { adminLoginRoutes } from './routes/admin/login.ts';
 import { adminRoutes } from './routes/admin/operations.ts';
 import { adminUsersRoutes } from './routes/admin/users.ts';
+import { bookingsRoutes } from './routes/bookings.ts';
+import { clientsRoutes } from './routes/clients.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ordersRoutes } from './routes/orders.ts';
 import { stockEventRoutes } from './routes/stock/events.ts';
@@ -35,6 +37,8 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   healthRoutes,
   ordersRoutes,
   beds24AdminRoutes,
+  bookingsRoutes,
+  clientsRoutes,
   stockEventRoutes,
   stockStatsRoutes,
   stockSyncRoutes,

@@ -43,15 +43,18 @@ export function whatsappWorkerOptions(config: WhatsappConfig): WorkerAppOptions<
           queue: QUEUES.whatsappNumbers,
           concurrency: 1,
           process: async (job) => {
-            const { trigger } = job.data as WhatsappNumbersSyncJob;
-            const log = ctx.log.child({ jobId: job.id, trigger });
+            const { trigger, dryRun = false } = job.data as WhatsappNumbersSyncJob;
+            const log = ctx.log.child({ jobId: job.id, trigger, dryRun });
             try {
               const report = await syncWhatsappNumbers({
                 db: ctx.db,
                 file,
                 defaultCountry: config.WHATSAPP_DEFAULT_COUNTRY,
                 log,
+                dryRun,
               });
+              // A dry run changed nothing: it is no sync for the metrics or the last-sync time.
+              if (dryRun) return report;
               metrics.succeeded(report);
               await ctx.redis.set(lastSyncKey(config.QUEUE_PREFIX), String(Date.now()));
               return report;
