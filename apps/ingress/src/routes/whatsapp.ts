@@ -236,13 +236,11 @@ export async function whatsappRoutes(scope: FastifyInstance, { db, producer }: I
         where: { name: { equals: name, mode: 'insensitive' }, isActive: true },
       });
       if (same)
-        return reply
-          .code(409)
-          .send({
-            error: 'queue_exists',
-            message: `queue ${same.id} is already named "${same.name}"`,
-            id: same.id,
-          });
+        return reply.code(409).send({
+          error: 'queue_exists',
+          message: `queue ${same.id} is already named "${same.name}"`,
+          id: same.id,
+        });
       const queue = await db.crmQueue.create({
         data: { name },
         select: { id: true, name: true, isActive: true, createdAt: true },
