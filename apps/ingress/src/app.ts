@@ -11,6 +11,7 @@ import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { viewerViewPlugin } from './plugins/viewer-view.ts';
 import { beds24AdminRoutes } from './routes/admin/beds24-backfill.ts';
 import { bullBoardRoutes } from './routes/admin/bull-board.ts';
+import { consoleRoutes } from './routes/admin/console.ts';
 import { adminLoginRoutes } from './routes/admin/login.ts';
 import { adminRoutes } from './routes/admin/operations.ts';
 import { adminUsersRoutes } from './routes/admin/users.ts';
@@ -50,6 +51,7 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   adminUsersRoutes,
   adminRoutes,
   bullBoardRoutes,
+  consoleRoutes,
   webhookRoutes,
 ];
 
