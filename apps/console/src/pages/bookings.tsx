@@ -1,5 +1,15 @@
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, formatDate, formatDateTime, formatMoney, type Role, t } from './_deps.ts';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import { ConfirmButton } from '../components/confirm-button.tsx';
+import { DataTable } from '../components/data-table.tsx';
+import { ErrorBanner } from '../components/error-banner.tsx';
+import { Page } from '../components/page.tsx';
+import { ProgressBar } from '../components/progress-bar.tsx';
+import { StatusBadge } from '../components/status-badge.tsx';
+import { useFormat } from '../format-context.ts';
+import { useApi } from '../hooks.ts';
+import { useI18n } from '../i18n/index.ts';
+import { useIsAdmin } from '../session.ts';
 
 /**
  * Bookings (docs/console.md, "Bookings"): search the stored Beds24 bookings by booking id, guest,
@@ -21,7 +31,6 @@ interface Booking {
   totalCharges: string;
   totalPayments: string;
   balance: string;
-  channel: string | null;
 }
 interface InvoiceItem {
   description?: string;
@@ -35,73 +44,71 @@ interface Detail {
     charges: InvoiceItem[];
     payments: InvoiceItem[];
     messages: Array<{ message?: string; source?: string; time?: string }>;
-    notes: string | null;
   };
   events: Array<{ id: string; eventType: string; status: string; error: string | null; receivedAt: string }>;
 }
 interface Run {
-  runId?: string;
-  id?: string;
+  id: string;
+  kind: string;
   status: string;
   processed: number;
   total: number | null;
-  counters: Record<string, number>;
+  counters: { inserted?: number; updated?: number; pages?: number };
   error: string | null;
   startedAt: string;
-  finishedAt: string | null;
-  params?: { from?: string; to?: string; by?: string };
+  params: { from?: string; to?: string; by?: string } | null;
 }
 
-const FILTERS = ['q', 'arrival_from', 'arrival_to', 'departure_from', 'departure_to'] as const;
-type Filters = Record<(typeof FILTERS)[number], string>;
+const DATE_FILTERS = ['arrival_from', 'arrival_to', 'departure_from', 'departure_to'] as const;
+type Filters = Record<'q' | (typeof DATE_FILTERS)[number], string>;
 const NO_FILTERS: Filters = { q: '', arrival_from: '', arrival_to: '', departure_from: '', departure_to: '' };
+const FILTER_LABEL = {
+  arrival_from: 'bookings.filter.arrival_from',
+  arrival_to: 'bookings.filter.arrival_to',
+  departure_from: 'bookings.filter.departure_from',
+  departure_to: 'bookings.filter.departure_to',
+} as const;
+/** A stay date (YYYY-MM-DD, no time zone) shown as dd/mm/yyyy whatever the browser's zone. */
+const stayDate = (d: string | null) => (d ? `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}` : '—');
+const itemTotal = (i: InvoiceItem) => i.lineTotal ?? (i.qty ?? 1) * (i.amount ?? 0);
 
-export function BookingsPage({ role }: { role: Role }) {
+export function BookingsPage() {
+  const { t } = useI18n();
+  const f = useFormat();
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [list, setList] = useState<{ total: number; bookings: Booking[] } | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const qs = new URLSearchParams({ limit: '100' });
-    for (const k of FILTERS) if (filters[k]) qs.set(k, filters[k]);
-    api<{ total: number; bookings: Booking[] }>('GET', `/api/bookings?${qs}`).then(
-      (r) => {
-        setList(r);
-        setError(null);
-      },
-      (e) => setError(e instanceof ApiError ? e.message : String(e)),
-    );
-  }, [filters]);
-  const searching = FILTERS.some((k) => filters[k]);
+  const list = useApi<{ total: number; bookings: Booking[] }>('/api/bookings', {
+    query: { ...filters, limit: 100 },
+  });
+  const searching = Object.values(filters).some(Boolean);
 
   return (
-    <section data-page="bookings">
-      <h1>{t('bookings.title')}</h1>
+    <Page id="bookings" title="bookings.title" intro="bookings.intro">
       <form
-        class="filters"
+        class="filters toolbar"
+        id="bookings-search"
         onSubmit={(e) => {
           e.preventDefault();
           setFilters({ ...draft, q: draft.q.trim() });
         }}
       >
         <label>
-          {t('bookings.search')}
+          {t('common.search')}
           <input
+            id="bookings-q"
             type="search"
-            name="q"
             value={draft.q}
             placeholder={t('bookings.searchPlaceholder')}
             onInput={(e) => setDraft({ ...draft, q: e.currentTarget.value })}
           />
         </label>
-        {(['arrival_from', 'arrival_to', 'departure_from', 'departure_to'] as const).map((k) => (
+        {DATE_FILTERS.map((k) => (
           <label key={k}>
-            {t(`bookings.filter.${k}`)}
+            {t(FILTER_LABEL[k])}
             <input
               type="date"
-              name={k}
+              id={`bookings-${k}`}
               value={draft[k]}
               onInput={(e) => setDraft({ ...draft, [k]: e.currentTarget.value })}
             />
@@ -110,6 +117,7 @@ export function BookingsPage({ role }: { role: Role }) {
         <button type="submit">{t('common.search')}</button>
         <button
           type="button"
+          class="link"
           onClick={() => {
             setDraft(NO_FILTERS);
             setFilters(NO_FILTERS);
@@ -118,150 +126,148 @@ export function BookingsPage({ role }: { role: Role }) {
           {t('common.clear')}
         </button>
       </form>
-      {error && (
-        <p class="error" role="alert">
-          {error}
+      <ErrorBanner error={list.error} onRetry={list.reload} />
+      {list.data && (
+        <p class="muted">
+          {t('bookings.count', { shown: list.data.bookings.length, total: list.data.total })}
         </p>
       )}
-      {list === null ? (
-        <p>{t('common.loading')}</p>
-      ) : list.bookings.length === 0 ? (
-        <p class="empty" data-empty="bookings">
-          {searching ? t('bookings.emptySearch') : t('bookings.empty')}
-        </p>
-      ) : (
-        <table>
-          <caption>{t('bookings.count', { shown: list.bookings.length, total: list.total })}</caption>
-          <thead>
-            <tr>
-              <th>{t('bookings.id')}</th>
-              <th>{t('bookings.guest')}</th>
-              <th>{t('bookings.phone')}</th>
-              <th>{t('bookings.property')}</th>
-              <th>{t('bookings.arrival')}</th>
-              <th>{t('bookings.departure')}</th>
-              <th>{t('bookings.charges')}</th>
-              <th>{t('bookings.balance')}</th>
-              <th>{t('bookings.status')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.bookings.map((b) => (
-              <tr key={b.bookingId} data-booking={b.bookingId}>
-                <td>
-                  <button type="button" class="link" onClick={() => setSelected(b.bookingId)}>
-                    {b.bookingId}
-                  </button>
-                </td>
-                <td>{b.guestName ?? '—'}</td>
-                <td>{b.phone ?? '—'}</td>
-                <td>{b.propertyName ?? b.propertyId ?? '—'}</td>
-                <td>{formatDate(b.arrival)}</td>
-                <td>{formatDate(b.departure)}</td>
-                <td class="num">{formatMoney(b.totalCharges)}</td>
-                <td class="num">{formatMoney(b.balance)}</td>
-                <td>{b.status}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        id="bookings-table"
+        rows={list.data?.bookings}
+        rowKey={(b) => b.bookingId}
+        empty={searching ? t('bookings.emptySearch') : t('bookings.empty')}
+        columns={[
+          {
+            key: 'id',
+            header: t('bookings.id'),
+            cell: (b) => (
+              <button
+                type="button"
+                class="link"
+                data-open-booking={b.bookingId}
+                onClick={() => setSelected(b.bookingId)}
+              >
+                {b.bookingId}
+              </button>
+            ),
+          },
+          { key: 'guest', header: t('bookings.guest'), cell: (b) => b.guestName ?? t('common.none') },
+          { key: 'phone', header: t('bookings.phone'), cell: (b) => b.phone ?? t('common.none') },
+          {
+            key: 'property',
+            header: t('bookings.property'),
+            cell: (b) => b.propertyName ?? b.propertyId ?? t('common.none'),
+          },
+          { key: 'arrival', header: t('bookings.arrival'), cell: (b) => stayDate(b.arrival) },
+          { key: 'departure', header: t('bookings.departure'), cell: (b) => stayDate(b.departure) },
+          {
+            key: 'charges',
+            header: t('bookings.charges'),
+            class: 'num',
+            cell: (b) => f.money(Number(b.totalCharges)),
+          },
+          {
+            key: 'balance',
+            header: t('bookings.balance'),
+            class: 'num',
+            cell: (b) => f.money(Number(b.balance)),
+          },
+          { key: 'status', header: t('bookings.status'), cell: (b) => <StatusBadge status={b.status} /> },
+        ]}
+      />
       {selected && <BookingDetail bookingId={selected} onClose={() => setSelected(null)} />}
-      <Backfill role={role} />
-    </section>
+      <Backfill onFinished={list.reload} />
+    </Page>
   );
 }
 
-function Items({ items, kind }: { items: InvoiceItem[]; kind: 'charges' | 'payments' }) {
-  if (!items.length) return <p class="empty">{t(`bookings.no.${kind}`)}</p>;
+function Items({ id, items, empty }: { id: string; items: InvoiceItem[]; empty: string }) {
+  const { t } = useI18n();
+  const f = useFormat();
   return (
-    <table data-items={kind}>
-      <thead>
-        <tr>
-          <th>{t('bookings.item')}</th>
-          <th>{t('bookings.qty')}</th>
-          <th>{t('bookings.amount')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((i, n) => (
-          <tr key={n}>
-            <td>{i.description ?? i.type ?? '—'}</td>
-            <td class="num">{i.qty ?? 1}</td>
-            <td class="num">{formatMoney(i.lineTotal ?? (i.qty ?? 1) * (i.amount ?? 0))}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      id={id}
+      rows={items.map((item, n) => ({ n, item }))}
+      rowKey={(r) => String(r.n)}
+      empty={empty}
+      columns={[
+        { key: 'what', header: t('bookings.item'), cell: (r) => r.item.description ?? r.item.type ?? '' },
+        { key: 'qty', header: t('bookings.qty'), class: 'num', cell: (r) => f.number(r.item.qty ?? 1) },
+        {
+          key: 'amount',
+          header: t('bookings.amount'),
+          class: 'num',
+          cell: (r) => f.money(itemTotal(r.item)),
+        },
+      ]}
+    />
   );
 }
 
 function BookingDetail({ bookingId, onClose }: { bookingId: string; onClose: () => void }) {
-  const [data, setData] = useState<Detail | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api<Detail>('GET', `/api/bookings/${encodeURIComponent(bookingId)}`).then(setData, (e) =>
-      setError(String(e)),
-    );
-  }, [bookingId]);
-  if (error) return <p class="error">{error}</p>;
-  if (!data) return <p>{t('common.loading')}</p>;
-  const b = data.booking;
+  const { t } = useI18n();
+  const f = useFormat();
+  const one = useApi<Detail>(`/api/bookings/${encodeURIComponent(bookingId)}`);
+  const b = one.data?.booking;
   return (
-    <aside class="detail" data-detail="booking">
+    <aside class="detail" id="booking-detail">
       <header>
-        <h2>{t('bookings.detailTitle', { id: b.bookingId, guest: b.guestName ?? '' })}</h2>
-        <button type="button" onClick={onClose}>
+        <h2>{t('bookings.detailTitle', { id: bookingId, guest: b?.guestName ?? '' })}</h2>
+        <button type="button" class="link" onClick={onClose}>
           {t('common.close')}
         </button>
       </header>
-      <dl>
-        <dt>{t('bookings.stay')}</dt>
-        <dd>
-          {formatDate(b.arrival)} → {formatDate(b.departure)} ({t('bookings.nights', { n: b.numNights ?? 0 })}
-          )
-        </dd>
-        <dt>{t('bookings.phone')}</dt>
-        <dd>{b.phone ?? '—'}</dd>
-        <dt>{t('bookings.email')}</dt>
-        <dd>{b.email ?? '—'}</dd>
-        <dt>{t('bookings.charges')}</dt>
-        <dd>{formatMoney(b.totalCharges)}</dd>
-        <dt>{t('bookings.payments')}</dt>
-        <dd>{formatMoney(b.totalPayments)}</dd>
-        <dt>{t('bookings.balance')}</dt>
-        <dd>{formatMoney(b.balance)}</dd>
-      </dl>
-      <h3>{t('bookings.charges')}</h3>
-      <Items items={b.charges} kind="charges" />
-      <h3>{t('bookings.payments')}</h3>
-      <Items items={b.payments} kind="payments" />
-      <h3>{t('bookings.messages')}</h3>
-      {b.messages.length === 0 ? (
-        <p class="empty">{t('bookings.no.messages')}</p>
-      ) : (
-        <ul>
-          {b.messages.map((m, n) => (
-            <li key={n}>
-              {m.time ? `${formatDateTime(m.time)} · ` : ''}
-              {m.source ? `${m.source}: ` : ''}
-              {m.message}
-            </li>
-          ))}
-        </ul>
-      )}
-      <h3>{t('bookings.events')}</h3>
-      {data.events.length === 0 ? (
-        <p class="empty">{t('bookings.no.events')}</p>
-      ) : (
-        <ul data-events>
-          {data.events.map((e) => (
-            <li key={e.id}>
-              {formatDateTime(e.receivedAt)} · {e.eventType} · {e.status}
-              {e.error ? ` · ${e.error}` : ''}
-            </li>
-          ))}
-        </ul>
+      <ErrorBanner error={one.error} onRetry={one.reload} />
+      {b && one.data && (
+        <>
+          <dl>
+            <dt>{t('bookings.stay')}</dt>
+            <dd>
+              {stayDate(b.arrival)} → {stayDate(b.departure)} ({t('bookings.nights', { n: b.numNights ?? 0 })}
+              )
+            </dd>
+            <dt>{t('bookings.phone')}</dt>
+            <dd>{b.phone ?? t('common.none')}</dd>
+            <dt>{t('bookings.email')}</dt>
+            <dd>{b.email ?? t('common.none')}</dd>
+            <dt>{t('bookings.charges')}</dt>
+            <dd>{f.money(Number(b.totalCharges))}</dd>
+            <dt>{t('bookings.payments')}</dt>
+            <dd>{f.money(Number(b.totalPayments))}</dd>
+            <dt>{t('bookings.balance')}</dt>
+            <dd>{f.money(Number(b.balance))}</dd>
+          </dl>
+          <h3>{t('bookings.charges')}</h3>
+          <Items id="booking-charges" items={b.charges} empty={t('bookings.noCharges')} />
+          <h3>{t('bookings.payments')}</h3>
+          <Items id="booking-payments" items={b.payments} empty={t('bookings.noPayments')} />
+          <h3>{t('bookings.messages')}</h3>
+          <DataTable
+            id="booking-messages"
+            rows={b.messages.map((m, n) => ({ n, m }))}
+            rowKey={(r) => String(r.n)}
+            empty={t('bookings.noMessages')}
+            columns={[
+              { key: 'at', header: t('bookings.at'), cell: (r) => (r.m.time ? f.dateTime(r.m.time) : '') },
+              { key: 'from', header: t('bookings.from'), cell: (r) => r.m.source ?? '' },
+              { key: 'text', header: t('bookings.message'), cell: (r) => r.m.message ?? '' },
+            ]}
+          />
+          <h3>{t('bookings.events')}</h3>
+          <DataTable
+            id="booking-events"
+            rows={one.data.events}
+            rowKey={(e) => e.id}
+            empty={t('bookings.noEvents')}
+            columns={[
+              { key: 'at', header: t('bookings.at'), cell: (e) => f.dateTime(e.receivedAt) },
+              { key: 'type', header: t('bookings.eventType'), cell: (e) => e.eventType },
+              { key: 'status', header: t('bookings.status'), cell: (e) => <StatusBadge status={e.status} /> },
+              { key: 'error', header: t('bookings.error'), cell: (e) => e.error ?? '' },
+            ]}
+          />
+        </>
       )}
     </aside>
   );
@@ -269,63 +275,57 @@ function BookingDetail({ bookingId, onClose }: { bookingId: string; onClose: () 
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
-/** Start a backfill (admin) and follow it; viewers see the runs and their progress only. */
-function Backfill({ role }: { role: Role }) {
+/** Start a backfill (admin) and follow every run's progress (viewers follow only). */
+function Backfill({ onFinished }: { onFinished: () => void }) {
+  const { t } = useI18n();
+  const f = useFormat();
+  const admin = useIsAdmin();
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [by, setBy] = useState<'arrival' | 'modified'>('arrival');
-  const [runs, setRuns] = useState<Run[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
-
+  const [failure, setFailure] = useState<unknown>(null);
+  const runs = useApi<{ runs: Run[] }>('/api/sync/runs', { query: { source: 'beds24', limit: 10 } }, 1_500);
+  const running = runs.data?.runs.some((r) => !FINISHED.has(r.status)) ?? false;
+  const wasRunning = useRef(false);
+  // New bookings are in once a run finishes: the search above shows them.
   useEffect(() => {
-    api<{ runs: Run[] }>('GET', '/api/sync/runs?source=beds24&limit=10').then(
-      (r) => setRuns(r.runs),
-      (e) => setError(String(e)),
-    );
-  }, [tick]);
-  // Poll while a run is under way (the progress moves per page of 100 bookings).
-  useEffect(() => {
-    if (!runs?.some((r) => !FINISHED.has(r.status))) return;
-    const timer = setTimeout(() => setTick((n) => n + 1), 1500);
-    return () => clearTimeout(timer);
-  }, [runs]);
+    if (wasRunning.current && !running) onFinished();
+    wasRunning.current = running;
+  }, [running]);
 
-  const start = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
+  const start = async () => {
+    setFailure(null);
     try {
-      await api('POST', '/api/admin/beds24/backfill', { from, to, by });
-      setTick((n) => n + 1);
+      await api('/api/admin/beds24/backfill', { method: 'POST', body: { from, to, by } });
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setFailure(err);
     }
+    await runs.reload();
   };
 
   return (
-    <section class="backfill" data-section="backfill">
+    <section class="card" id="bookings-backfill">
       <h2>{t('bookings.backfill.title')}</h2>
-      <p>{t('bookings.backfill.help')}</p>
-      {role === 'admin' && (
-        <form onSubmit={start}>
+      <p class="muted">{t('bookings.backfill.help')}</p>
+      {admin && (
+        <div class="toolbar">
           <label>
             {t('bookings.backfill.from')}
             <input
               type="date"
-              name="from"
-              required
+              id="backfill-from"
               value={from}
               onInput={(e) => setFrom(e.currentTarget.value)}
             />
           </label>
           <label>
             {t('bookings.backfill.to')}
-            <input type="date" name="to" required value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+            <input type="date" id="backfill-to" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
           </label>
           <label>
             {t('bookings.backfill.by')}
             <select
-              name="by"
+              id="backfill-by"
               value={by}
               onChange={(e) => setBy(e.currentTarget.value as 'arrival' | 'modified')}
             >
@@ -333,51 +333,50 @@ function Backfill({ role }: { role: Role }) {
               <option value="modified">{t('bookings.backfill.byModified')}</option>
             </select>
           </label>
-          <button type="submit" data-action="backfill">
+          <ConfirmButton id="backfill-start" disabled={!from || !to} onConfirm={start}>
             {t('bookings.backfill.start')}
-          </button>
-        </form>
+          </ConfirmButton>
+        </div>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      {runs === null ? null : runs.length === 0 ? (
-        <p class="empty">{t('bookings.backfill.empty')}</p>
-      ) : (
-        <table data-runs>
-          <thead>
-            <tr>
-              <th>{t('bookings.backfill.started')}</th>
-              <th>{t('bookings.backfill.range')}</th>
-              <th>{t('bookings.backfill.status')}</th>
-              <th>{t('bookings.backfill.progress')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map((r) => (
-              <tr key={r.id ?? r.runId} data-run-status={r.status}>
-                <td>{formatDateTime(r.startedAt)}</td>
-                <td>
-                  {r.params?.from ? `${formatDate(r.params.from)} – ${formatDate(r.params.to ?? null)}` : '—'}
-                </td>
-                <td>{t(`run.status.${r.status}`)}</td>
-                <td>
-                  {!FINISHED.has(r.status) && <progress />}{' '}
+      <ErrorBanner error={failure ?? runs.error} />
+      <DataTable
+        id="backfill-runs"
+        rows={runs.data?.runs}
+        rowKey={(r) => r.id}
+        empty={t('bookings.backfill.empty')}
+        columns={[
+          { key: 'started', header: t('bookings.backfill.started'), cell: (r) => f.dateTime(r.startedAt) },
+          {
+            key: 'range',
+            header: t('bookings.backfill.range'),
+            cell: (r) =>
+              r.params?.from ? `${stayDate(r.params.from)} – ${stayDate(r.params.to ?? null)}` : '',
+          },
+          {
+            key: 'status',
+            header: t('bookings.status'),
+            cell: (r) => <StatusBadge status={r.status} />,
+          },
+          {
+            key: 'progress',
+            header: t('bookings.backfill.progress'),
+            cell: (r) => (
+              <>
+                {!FINISHED.has(r.status) && <ProgressBar value={r.processed} total={r.total} />}
+                <span class="run-counters">
                   {t('bookings.backfill.counters', {
-                    processed: r.processed,
-                    inserted: r.counters?.inserted ?? 0,
-                    updated: r.counters?.updated ?? 0,
-                    pages: r.counters?.pages ?? 0,
+                    processed: f.number(r.processed),
+                    inserted: f.number(r.counters?.inserted ?? 0),
+                    updated: f.number(r.counters?.updated ?? 0),
+                    pages: f.number(r.counters?.pages ?? 0),
                   })}
-                  {r.error ? ` · ${r.error}` : ''}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+                </span>
+                {r.error ? ` · ${r.error}` : ''}
+              </>
+            ),
+          },
+        ]}
+      />
     </section>
   );
 }

@@ -1,9 +1,19 @@
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, formatDateTime, formatMoney, type Role, t } from './_deps.ts';
+import { useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import { ConfirmButton } from '../components/confirm-button.tsx';
+import { DataTable } from '../components/data-table.tsx';
+import { ErrorBanner } from '../components/error-banner.tsx';
+import { Page } from '../components/page.tsx';
+import { StatusBadge } from '../components/status-badge.tsx';
+import { useFormat } from '../format-context.ts';
+import { useApi } from '../hooks.ts';
+import { type MessageKey, useI18n } from '../i18n/index.ts';
+import { useIsAdmin } from '../session.ts';
 
 /**
- * Clients (docs/console.md, "Clients"): search the unified clients, a client's source rows and
- * payments, merge two clients, split a record out, and resolve the merge conflicts.
+ * Clients (docs/console.md, "Clients"): search the unified clients; a client's source rows,
+ * payments, conflicts (with their resolution) and decisions; merge two clients and split a
+ * record out. Merge, split and resolve are the identity API's (docs/staging.md).
  */
 
 interface Client {
@@ -16,8 +26,6 @@ interface Client {
   updatedAt: string;
 }
 interface Source {
-  source: string;
-  sourceId: string;
   record: string;
   name: string | null;
   email: string | null;
@@ -35,6 +43,11 @@ interface Payment {
   kind?: string;
   sourceCreatedAt: string | null;
 }
+interface Payments {
+  transactions: Payment[];
+  invoices: Payment[];
+  subscriptions: Payment[];
+}
 interface Conflict {
   id: string;
   field: string;
@@ -45,45 +58,60 @@ interface Conflict {
   status: string;
   choice: string | null;
 }
+interface ClientDetailView {
+  client: Client;
+  decisions: Array<{ id: string; kind: string; actor: string; createdAt: string; note: string | null }>;
+}
 
-const errorText = (e: unknown) => (e instanceof ApiError ? e.message : String(e));
+const KIND: Record<string, MessageKey> = {
+  charge: 'clients.kind.charge',
+  payment_intent: 'clients.kind.payment_intent',
+  paypal_transaction: 'clients.kind.paypal_transaction',
+  invoice: 'clients.kind.invoice',
+  subscription: 'clients.kind.subscription',
+};
+const DECISION: Record<string, MessageKey> = {
+  merge: 'clients.decision.merge',
+  split: 'clients.decision.split',
+};
 
-export function ClientsPage({ role }: { role: Role }) {
+export function ClientsPage() {
+  const { t } = useI18n();
+  const f = useFormat();
+  const admin = useIsAdmin();
   const [q, setQ] = useState('');
   const [search, setSearch] = useState('');
-  const [list, setList] = useState<{ total: number; clients: Client[] } | null>(null);
   const [picked, setPicked] = useState<string[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
-
-  useEffect(() => {
-    const qs = new URLSearchParams({ limit: '100' });
-    if (search) qs.set('q', search);
-    api<{ total: number; clients: Client[] }>('GET', `/api/clients?${qs}`).then(setList, (e) =>
-      setError(errorText(e)),
-    );
-  }, [search, tick]);
+  const [failure, setFailure] = useState<unknown>(null);
+  const [version, setVersion] = useState(0);
+  const list = useApi<{ total: number; clients: Client[] }>('/api/clients', {
+    query: { q: search, limit: 100 },
+  });
+  const changed = () => {
+    setVersion((v) => v + 1);
+    void list.reload();
+  };
 
   const toggle = (id: string) =>
     setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p, id].slice(-2)));
   const merge = async (into: string, from: string) => {
-    setError(null);
+    setFailure(null);
     try {
-      await api('POST', '/api/sync/clients/merge', { into, from });
+      await api('/api/sync/clients/merge', { method: 'POST', body: { into, from } });
       setNotice(t('clients.merged', { from, into }));
       setPicked([]);
       setSelected(into);
-    } catch (e) {
-      setError(errorText(e));
+    } catch (err) {
+      setFailure(err);
     }
-    setTick((n) => n + 1);
+    changed();
   };
+  const [a, b] = picked;
 
   return (
-    <section data-page="clients">
-      <h1>{t('clients.title')}</h1>
+    <Page id="clients" title="clients.title" intro="clients.intro">
       <form
         class="toolbar"
         onSubmit={(e) => {
@@ -92,295 +120,243 @@ export function ClientsPage({ role }: { role: Role }) {
         }}
       >
         <input
+          id="clients-q"
           type="search"
-          name="q"
           value={q}
           placeholder={t('clients.searchPlaceholder')}
           onInput={(e) => setQ(e.currentTarget.value)}
         />
         <button type="submit">{t('common.search')}</button>
       </form>
-      {role === 'admin' && picked.length === 2 && (
-        <div class="merge-bar" data-merge>
-          <span>{t('clients.mergeHelp')}</span>
-          <button type="button" data-action="merge" onClick={() => merge(picked[0]!, picked[1]!)}>
-            {t('clients.mergeInto', { into: picked[0]!, from: picked[1]! })}
-          </button>
-          <button type="button" onClick={() => merge(picked[1]!, picked[0]!)}>
-            {t('clients.mergeInto', { into: picked[1]!, from: picked[0]! })}
-          </button>
+      {admin && <p class="muted">{t('clients.mergeHelp')}</p>}
+      {a && b && (
+        <div class="toolbar" id="clients-merge">
+          <ConfirmButton id="merge-into-first" confirm onConfirm={() => merge(a, b)}>
+            {t('clients.mergeInto', { into: a, from: b })}
+          </ConfirmButton>
+          <ConfirmButton id="merge-into-second" confirm onConfirm={() => merge(b, a)}>
+            {t('clients.mergeInto', { into: b, from: a })}
+          </ConfirmButton>
         </div>
       )}
       {notice && (
-        <p class="notice" role="status">
+        <p class="notice" role="status" id="clients-notice">
           {notice}
         </p>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
+      <ErrorBanner error={failure ?? list.error} onRetry={list.reload} />
+      {list.data && (
+        <p class="muted">{t('clients.count', { shown: list.data.clients.length, total: list.data.total })}</p>
       )}
-      {list === null ? (
-        <p>{t('common.loading')}</p>
-      ) : list.clients.length === 0 ? (
-        <p class="empty" data-empty="clients">
-          {search ? t('clients.emptySearch') : t('clients.empty')}
-        </p>
-      ) : (
-        <table>
-          <caption>{t('clients.count', { shown: list.clients.length, total: list.total })}</caption>
-          <thead>
-            <tr>
-              {role === 'admin' && <th>{t('clients.pick')}</th>}
-              <th>#</th>
-              <th>{t('clients.name')}</th>
-              <th>{t('clients.email')}</th>
-              <th>{t('clients.phone')}</th>
-              <th>{t('clients.updated')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.clients.map((c) => (
-              <tr key={c.id} data-client={c.id}>
-                {role === 'admin' && (
-                  <td>
+      <DataTable
+        id="clients-table"
+        rows={list.data?.clients}
+        rowKey={(c) => c.id}
+        empty={search ? t('clients.emptySearch') : t('clients.empty')}
+        columns={[
+          ...(admin
+            ? [
+                {
+                  key: 'pick',
+                  header: t('clients.pick'),
+                  cell: (c: Client) => (
                     <input
                       type="checkbox"
+                      data-pick-client={c.id}
                       aria-label={t('clients.pickOne', { id: c.id })}
                       checked={picked.includes(c.id)}
                       onChange={() => toggle(c.id)}
                     />
-                  </td>
-                )}
-                <td>
-                  <button type="button" class="link" onClick={() => setSelected(c.id)}>
-                    {c.id}
-                  </button>
-                </td>
-                <td>{c.name ?? '—'}</td>
-                <td>{c.email ?? '—'}</td>
-                <td>{c.phoneE164 ?? '—'}</td>
-                <td>{formatDateTime(c.updatedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+                  ),
+                },
+              ]
+            : []),
+          {
+            key: 'id',
+            header: '#',
+            cell: (c) => (
+              <button type="button" class="link" data-open-client={c.id} onClick={() => setSelected(c.id)}>
+                {c.id}
+              </button>
+            ),
+          },
+          { key: 'name', header: t('clients.name'), cell: (c) => c.name ?? t('common.none') },
+          { key: 'email', header: t('clients.email'), cell: (c) => c.email ?? t('common.none') },
+          { key: 'phone', header: t('clients.phone'), cell: (c) => c.phoneE164 ?? t('common.none') },
+          { key: 'updated', header: t('clients.updated'), cell: (c) => f.dateTime(c.updatedAt) },
+        ]}
+      />
       {selected && (
         <ClientDetail
+          key={`${selected}-${version}`}
           id={selected}
-          role={role}
-          tick={tick}
-          onChanged={() => setTick((n) => n + 1)}
+          onChanged={changed}
           onClose={() => setSelected(null)}
         />
       )}
-    </section>
+    </Page>
   );
 }
 
-function ClientDetail(props: {
-  id: string;
-  role: Role;
-  tick: number;
-  onChanged: () => void;
-  onClose: () => void;
-}) {
-  const { id, role } = props;
-  const [client, setClient] = useState<{
-    client: Client;
-    decisions: Array<{ id: string; kind: string; actor: string; createdAt: string }>;
-  } | null>(null);
-  const [sources, setSources] = useState<Source[]>([]);
-  const [payments, setPayments] = useState<{
-    transactions: Payment[];
-    invoices: Payment[];
-    subscriptions: Payment[];
-  } | null>(null);
-  const [conflicts, setConflicts] = useState<Conflict[]>([]);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    Promise.all([
-      api<typeof client>('GET', `/api/sync/clients/${id}`),
-      api<{ sources: Source[] }>('GET', `/api/clients/${id}/sources`),
-      api<NonNullable<typeof payments>>('GET', `/api/clients/${id}/payments`),
-      api<{ conflicts: Conflict[] }>('GET', `/api/sync/conflicts?status=all&client_id=${id}`),
-    ]).then(
-      ([c, s, p, k]) => {
-        setClient(c);
-        setSources(s.sources);
-        setPayments(p);
-        setConflicts(k.conflicts);
-      },
-      (e) => setError(errorText(e)),
-    );
-  }, [id, props.tick]);
-
-  const act = async (method: 'POST', path: string, body: unknown) => {
-    setError(null);
+function ClientDetail(props: { id: string; onChanged: () => void; onClose: () => void }) {
+  const { t } = useI18n();
+  const f = useFormat();
+  const [failure, setFailure] = useState<unknown>(null);
+  const client = useApi<ClientDetailView>(`/api/sync/clients/${props.id}`);
+  const sources = useApi<{ sources: Source[] }>(`/api/clients/${props.id}/sources`);
+  const payments = useApi<Payments>(`/api/clients/${props.id}/payments`);
+  const conflicts = useApi<{ conflicts: Conflict[] }>('/api/sync/conflicts', {
+    query: { status: 'all', client_id: props.id },
+  });
+  const act = async (path: string, body: unknown) => {
+    setFailure(null);
     try {
-      await api(method, path, body);
-    } catch (e) {
-      setError(errorText(e));
+      await api(path, { method: 'POST', body });
+      props.onChanged();
+    } catch (err) {
+      setFailure(err);
     }
-    props.onChanged();
   };
+  const c = client.data?.client;
+  const p = payments.data;
+  const allPayments = p
+    ? [
+        ...p.transactions.map((x) => ({ ...x, what: x.kind ?? 'charge', value: x.amount ?? null })),
+        ...p.invoices.map((x) => ({ ...x, what: 'invoice', value: x.total ?? null })),
+        ...p.subscriptions.map((x) => ({ ...x, what: 'subscription', value: null })),
+      ]
+    : undefined;
+  const sourceCount = sources.data?.sources.length ?? 0;
 
-  if (error) return <p class="error">{error}</p>;
-  if (!client || !payments) return <p>{t('common.loading')}</p>;
-  const c = client.client;
-  const allPayments = [
-    ...payments.transactions.map((p) => ({ ...p, what: p.kind ?? 'transaction', value: p.amount ?? null })),
-    ...payments.invoices.map((p) => ({ ...p, what: 'invoice', value: p.total ?? null })),
-    ...payments.subscriptions.map((p) => ({ ...p, what: 'subscription', value: null })),
-  ];
   return (
-    <aside class="detail" data-detail="client">
+    <aside class="detail" id="client-detail">
       <header>
-        <h2>{t('clients.detailTitle', { id: c.id, name: c.name ?? '' })}</h2>
-        <button type="button" onClick={props.onClose}>
+        <h2>{t('clients.detailTitle', { id: props.id, name: c?.name ?? '' })}</h2>
+        <button type="button" class="link" onClick={props.onClose}>
           {t('common.close')}
         </button>
       </header>
-      {c.mergedInto && <p class="notice">{t('clients.retiredInto', { id: c.mergedInto })}</p>}
+      <ErrorBanner error={failure ?? client.error ?? sources.error ?? payments.error ?? conflicts.error} />
+      {c?.mergedInto && (
+        <p class="notice" id="client-retired">
+          {t('clients.retiredInto', { id: c.mergedInto })}
+        </p>
+      )}
       <h3>{t('clients.sources')}</h3>
-      {sources.length === 0 ? (
-        <p class="empty">{t('clients.noSources')}</p>
-      ) : (
-        <table data-sources>
-          <thead>
-            <tr>
-              <th>{t('clients.record')}</th>
-              <th>{t('clients.name')}</th>
-              <th>{t('clients.email')}</th>
-              <th>{t('clients.phone')}</th>
-              <th>{t('clients.fetched')}</th>
-              {role === 'admin' && <th />}
-            </tr>
-          </thead>
-          <tbody>
-            {sources.map((s) => (
-              <tr key={s.record}>
-                <td>{s.record}</td>
-                <td>{s.name ?? '—'}</td>
-                <td>{s.email ?? '—'}</td>
-                <td>{s.phoneE164 ?? '—'}</td>
-                <td>{formatDateTime(s.fetchedAt)}</td>
-                {role === 'admin' && (
-                  <td>
-                    {sources.length > 1 && (
-                      <button
-                        type="button"
-                        data-action="split"
-                        onClick={() => act('POST', `/api/sync/clients/${c.id}/split`, { record: s.record })}
-                      >
-                        {t('clients.split')}
-                      </button>
-                    )}
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        id="client-sources"
+        rows={sources.data?.sources}
+        rowKey={(s) => s.record}
+        empty={t('clients.noSources')}
+        columns={[
+          { key: 'record', header: t('clients.record'), cell: (s) => <code>{s.record}</code> },
+          { key: 'name', header: t('clients.name'), cell: (s) => s.name ?? t('common.none') },
+          { key: 'email', header: t('clients.email'), cell: (s) => s.email ?? t('common.none') },
+          { key: 'phone', header: t('clients.phone'), cell: (s) => s.phoneE164 ?? t('common.none') },
+          { key: 'fetched', header: t('clients.fetched'), cell: (s) => f.dateTime(s.fetchedAt) },
+          {
+            key: 'split',
+            header: '',
+            cell: (s) =>
+              sourceCount > 1 ? (
+                <ConfirmButton
+                  confirm
+                  onConfirm={() => act(`/api/sync/clients/${props.id}/split`, { record: s.record })}
+                >
+                  {t('clients.split')}
+                </ConfirmButton>
+              ) : null,
+          },
+        ]}
+      />
       <h3>{t('clients.payments')}</h3>
-      {allPayments.length === 0 ? (
-        <p class="empty">{t('clients.noPayments')}</p>
-      ) : (
-        <table data-payments>
-          <thead>
-            <tr>
-              <th>{t('clients.paymentKind')}</th>
-              <th>{t('clients.paymentSource')}</th>
-              <th>{t('clients.amount')}</th>
-              <th>{t('clients.paymentStatus')}</th>
-              <th>{t('clients.paymentDate')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {allPayments.map((p) => (
-              <tr key={`${p.what}-${p.id}`}>
-                <td>{t(`clients.kind.${p.what}`)}</td>
-                <td>
-                  {p.source}:{p.sourceId}
-                </td>
-                <td class="num">{p.value === null ? '—' : formatMoney(p.value, p.currency ?? 'COP')}</td>
-                <td>{p.status ?? '—'}</td>
-                <td>{formatDateTime(p.sourceCreatedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        id="client-payments"
+        rows={allPayments}
+        rowKey={(x) => `${x.what}-${x.id}`}
+        empty={t('clients.noPayments')}
+        columns={[
+          {
+            key: 'kind',
+            header: t('clients.paymentKind'),
+            cell: (x) => (KIND[x.what] ? t(KIND[x.what]!) : x.what),
+          },
+          { key: 'source', header: t('clients.paymentSource'), cell: (x) => `${x.source}:${x.sourceId}` },
+          {
+            key: 'amount',
+            header: t('clients.amount'),
+            class: 'num',
+            cell: (x) =>
+              x.value === null
+                ? t('common.none')
+                : f.money(Number(x.value), (x.currency ?? 'COP').toUpperCase()),
+          },
+          { key: 'status', header: t('clients.paymentStatus'), cell: (x) => x.status ?? t('common.none') },
+          { key: 'date', header: t('clients.paymentDate'), cell: (x) => f.date(x.sourceCreatedAt) },
+        ]}
+      />
       <h3>{t('clients.conflicts')}</h3>
-      {conflicts.length === 0 ? (
-        <p class="empty">{t('clients.noConflicts')}</p>
-      ) : (
-        <table data-conflicts>
-          <thead>
-            <tr>
-              <th>{t('clients.field')}</th>
-              <th>{t('clients.existing')}</th>
-              <th>{t('clients.incoming')}</th>
-              <th>{t('clients.conflictStatus')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {conflicts.map((k) => (
-              <tr key={k.id}>
-                <td>{k.field}</td>
-                <td>
-                  {k.existingValue ?? '—'} <small>{k.existingSource}</small>
-                </td>
-                <td>
-                  {k.incomingValue} <small>{k.incomingSource}</small>
-                </td>
-                <td>
-                  {k.status === 'open' && role === 'admin' ? (
-                    <>
-                      <button
-                        type="button"
-                        onClick={() =>
-                          act('POST', `/api/sync/conflicts/${k.id}/resolve`, { choice: 'existing' })
-                        }
-                      >
-                        {t('clients.keepExisting')}
-                      </button>
-                      <button
-                        type="button"
-                        onClick={() =>
-                          act('POST', `/api/sync/conflicts/${k.id}/resolve`, { choice: 'incoming' })
-                        }
-                      >
-                        {t('clients.takeIncoming')}
-                      </button>
-                    </>
-                  ) : k.status === 'open' ? (
-                    t('clients.conflictOpen')
-                  ) : (
-                    t('clients.conflictResolved', { choice: t(`clients.choice.${k.choice ?? 'existing'}`) })
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        id="client-conflicts"
+        rows={conflicts.data?.conflicts}
+        rowKey={(k) => k.id}
+        empty={t('clients.noConflicts')}
+        columns={[
+          { key: 'field', header: t('clients.field'), cell: (k) => k.field },
+          {
+            key: 'existing',
+            header: t('clients.existing'),
+            cell: (k) => `${k.existingValue ?? t('common.none')} (${k.existingSource ?? ''})`,
+          },
+          {
+            key: 'incoming',
+            header: t('clients.incoming'),
+            cell: (k) => `${k.incomingValue} (${k.incomingSource})`,
+          },
+          {
+            key: 'resolution',
+            header: t('clients.conflictStatus'),
+            cell: (k) =>
+              k.status === 'open' ? (
+                <>
+                  <StatusBadge status="open" />
+                  <ConfirmButton
+                    onConfirm={() => act(`/api/sync/conflicts/${k.id}/resolve`, { choice: 'existing' })}
+                  >
+                    {t('clients.keepExisting')}
+                  </ConfirmButton>
+                  <ConfirmButton
+                    onConfirm={() => act(`/api/sync/conflicts/${k.id}/resolve`, { choice: 'incoming' })}
+                  >
+                    {t('clients.takeIncoming')}
+                  </ConfirmButton>
+                </>
+              ) : (
+                <>
+                  <StatusBadge status="resolved" />{' '}
+                  {k.choice === 'incoming' ? t('clients.choice.incoming') : t('clients.choice.existing')}
+                </>
+              ),
+          },
+        ]}
+      />
       <h3>{t('clients.decisions')}</h3>
-      {client.decisions.length === 0 ? (
-        <p class="empty">{t('clients.noDecisions')}</p>
-      ) : (
-        <ul>
-          {client.decisions.map((d) => (
-            <li key={d.id}>
-              {formatDateTime(d.createdAt)} · {t(`clients.decision.${d.kind}`)} · {d.actor}
-            </li>
-          ))}
-        </ul>
-      )}
+      <DataTable
+        id="client-decisions"
+        rows={client.data?.decisions}
+        rowKey={(d) => d.id}
+        empty={t('clients.noDecisions')}
+        columns={[
+          { key: 'at', header: t('clients.at'), cell: (d) => f.dateTime(d.createdAt) },
+          {
+            key: 'kind',
+            header: t('clients.decisionKind'),
+            cell: (d) => (DECISION[d.kind] ? t(DECISION[d.kind]!) : d.kind),
+          },
+          { key: 'actor', header: t('clients.actor'), cell: (d) => d.actor },
+          { key: 'note', header: t('clients.note'), cell: (d) => d.note ?? '' },
+        ]}
+      />
     </aside>
   );
 }

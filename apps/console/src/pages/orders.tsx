@@ -1,9 +1,17 @@
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, formatDateTime, formatMoney, type Role, t } from './_deps.ts';
+import { useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import { ConfirmButton } from '../components/confirm-button.tsx';
+import { type Column, DataTable } from '../components/data-table.tsx';
+import { ErrorBanner } from '../components/error-banner.tsx';
+import { Page } from '../components/page.tsx';
+import { StatusBadge } from '../components/status-badge.tsx';
+import { useFormat } from '../format-context.ts';
+import { useApi } from '../hooks.ts';
+import { type MessageKey, useI18n } from '../i18n/index.ts';
 
 /**
- * Orders (docs/console.md, "Orders"): the source document's useful queries as tabs — pending
- * sync, with sync errors, recently synced — an order's actions_log trail, and retry one / all.
+ * Orders (docs/console.md, "Orders"): the source document's useful queries as tabs (pending
+ * sync, with sync errors, recently synced), an order's actions_log trail, and retry one or all.
  */
 
 interface Order {
@@ -12,6 +20,7 @@ interface Order {
   phone: string;
   email: string | null;
   city: string;
+  department: string;
   pack: string;
   price: string;
   status: string;
@@ -30,70 +39,103 @@ interface Action {
   createdAt: string;
 }
 
-/** The action types worker-orders writes; anything else is shown as stored. */
-const ACTIONS = new Set(['bigin_order_created', 'bigin_order_failed', 'callbell_sent', 'callbell_failed']);
-const actionLabel = (type: string) => (ACTIONS.has(type) ? t(`orders.action.${type}`) : type);
-
 const TABS = {
-  pending: 'synced=false',
-  errors: 'with_error=true',
-  synced: 'synced=true&sort=last_sync',
-} as const;
+  pending: { query: { synced: false }, label: 'orders.tab.pending', empty: 'orders.empty.pending' },
+  errors: { query: { with_error: true }, label: 'orders.tab.errors', empty: 'orders.empty.errors' },
+  synced: {
+    query: { synced: true, sort: 'last_sync' },
+    label: 'orders.tab.synced',
+    empty: 'orders.empty.synced',
+  },
+} as const satisfies Record<string, { query: object; label: MessageKey; empty: MessageKey }>;
 type Tab = keyof typeof TABS;
 
-export function OrdersPage({ role }: { role: Role }) {
+/** The action types worker-orders writes; anything else is shown as stored. */
+const ACTIONS: Record<string, MessageKey> = {
+  bigin_order_created: 'orders.action.bigin_order_created',
+  bigin_order_failed: 'orders.action.bigin_order_failed',
+  callbell_sent: 'orders.action.callbell_sent',
+  callbell_failed: 'orders.action.callbell_failed',
+};
+
+export function OrdersPage() {
+  const { t } = useI18n();
+  const f = useFormat();
   const [tab, setTab] = useState<Tab>('pending');
   const [q, setQ] = useState('');
   const [search, setSearch] = useState('');
-  const [list, setList] = useState<{ total: number; orders: Order[] } | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
+  const [failure, setFailure] = useState<unknown>(null);
+  const list = useApi<{ total: number; orders: Order[] }>(
+    '/api/orders',
+    { query: { ...TABS[tab].query, q: search, limit: 100 } },
+    10_000,
+  );
 
-  useEffect(() => {
-    const qs = `${TABS[tab]}&limit=100${search ? `&q=${encodeURIComponent(search)}` : ''}`;
-    api<{ total: number; orders: Order[] }>('GET', `/api/orders?${qs}`).then(setList, (e) =>
-      setError(String(e)),
-    );
-  }, [tab, search, tick]);
+  const act = async (run: () => Promise<string>) => {
+    setFailure(null);
+    try {
+      setNotice(await run());
+    } catch (err) {
+      setFailure(err);
+    }
+    await list.reload();
+  };
+  const retry = (id: number) =>
+    act(async () => {
+      await api(`/api/orders/${id}/retry`, { method: 'POST' });
+      return t('orders.retried', { id });
+    });
+  const retryAll = () =>
+    act(async () => {
+      const r = await api<{ queued: number }>('/api/orders/retry-failed', { method: 'POST' });
+      return t('orders.retriedAll', { n: r.queued });
+    });
 
-  const retry = async (id: number) => {
-    setError(null);
-    try {
-      await api('POST', `/api/orders/${id}/retry`);
-      setNotice(t('orders.retried', { id }));
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    }
-    setTick((n) => n + 1);
-  };
-  const retryAll = async () => {
-    setError(null);
-    try {
-      const r = await api<{ queued: number }>('POST', '/api/orders/retry-failed');
-      setNotice(t('orders.retriedAll', { n: r.queued }));
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    }
-    setTick((n) => n + 1);
-  };
+  const columns: Array<Column<Order>> = [
+    {
+      key: 'id',
+      header: '#',
+      cell: (o) => (
+        <button type="button" class="link" data-open-order={o.id} onClick={() => setSelected(o.id)}>
+          {o.id}
+        </button>
+      ),
+    },
+    { key: 'customer', header: t('orders.customer'), cell: (o) => o.customerName },
+    { key: 'phone', header: t('orders.phone'), cell: (o) => o.phone },
+    { key: 'pack', header: t('orders.pack'), cell: (o) => o.pack },
+    { key: 'price', header: t('orders.price'), class: 'num', cell: (o) => f.money(Number(o.price)) },
+    { key: 'created', header: t('orders.created'), cell: (o) => f.dateTime(o.createdAt) },
+    { key: 'sync', header: t('orders.sync'), cell: (o) => <SyncState order={o} /> },
+    {
+      key: 'actions',
+      header: '',
+      cell: (o) =>
+        o.syncedToBigin ? null : (
+          <ConfirmButton class="retry" onConfirm={() => retry(o.id)}>
+            {t('orders.retry')}
+          </ConfirmButton>
+        ),
+    },
+  ];
 
   return (
-    <section data-page="orders">
-      <h1>{t('orders.title')}</h1>
+    <Page id="orders" title="orders.title" intro="orders.intro">
       <div class="toolbar">
         <div role="tablist">
           {(Object.keys(TABS) as Tab[]).map((k) => (
             <button
               type="button"
               role="tab"
-              aria-selected={tab === k}
-              data-tab={k}
-              onClick={() => setTab(k)}
               key={k}
+              id={`orders-tab-${k}`}
+              aria-selected={tab === k}
+              class={tab === k ? 'active' : ''}
+              onClick={() => setTab(k)}
             >
-              {t(`orders.tab.${k}`)}
+              {t(TABS[k].label)}
             </button>
           ))}
         </div>
@@ -104,145 +146,120 @@ export function OrdersPage({ role }: { role: Role }) {
           }}
         >
           <input
+            id="orders-q"
             type="search"
-            name="q"
             value={q}
             placeholder={t('orders.searchPlaceholder')}
             onInput={(e) => setQ(e.currentTarget.value)}
           />
           <button type="submit">{t('common.search')}</button>
         </form>
-        <button type="button" onClick={() => setTick((n) => n + 1)}>
-          {t('common.refresh')}
-        </button>
-        {role === 'admin' && (
-          <button type="button" data-action="retry-all" onClick={retryAll}>
-            {t('orders.retryAll')}
-          </button>
-        )}
+        <ConfirmButton id="orders-retry-all" confirm onConfirm={retryAll}>
+          {t('orders.retryAll')}
+        </ConfirmButton>
       </div>
       {notice && (
-        <p class="notice" role="status">
+        <p class="notice" role="status" id="orders-notice">
           {notice}
         </p>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
+      <ErrorBanner error={failure ?? list.error} onRetry={list.reload} />
+      {list.data && (
+        <p class="muted">{t('orders.count', { shown: list.data.orders.length, total: list.data.total })}</p>
       )}
-      {list === null ? (
-        <p>{t('common.loading')}</p>
-      ) : list.orders.length === 0 ? (
-        <p class="empty" data-empty="orders">
-          {search ? t('orders.emptySearch') : t(`orders.empty.${tab}`)}
-        </p>
-      ) : (
-        <table>
-          <caption>{t('orders.count', { shown: list.orders.length, total: list.total })}</caption>
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>{t('orders.customer')}</th>
-              <th>{t('orders.phone')}</th>
-              <th>{t('orders.pack')}</th>
-              <th>{t('orders.price')}</th>
-              <th>{t('orders.created')}</th>
-              <th>{t('orders.sync')}</th>
-              {role === 'admin' && <th />}
-            </tr>
-          </thead>
-          <tbody>
-            {list.orders.map((o) => (
-              <tr key={o.id} data-order={o.id}>
-                <td>
-                  <button type="button" class="link" onClick={() => setSelected(o.id)}>
-                    {o.id}
-                  </button>
-                </td>
-                <td>{o.customerName}</td>
-                <td>{o.phone}</td>
-                <td>{o.pack}</td>
-                <td class="num">{formatMoney(o.price)}</td>
-                <td>{formatDateTime(o.createdAt)}</td>
-                <td data-sync-state>
-                  {o.syncedToBigin
-                    ? t('orders.syncedAt', { at: formatDateTime(o.lastSyncAt), bigin: o.biginOrderId ?? '' })
-                    : o.syncError
-                      ? t('orders.failed', { error: o.syncError })
-                      : t('orders.pendingSync')}
-                </td>
-                {role === 'admin' && (
-                  <td>
-                    {!o.syncedToBigin && (
-                      <button type="button" data-action="retry" onClick={() => retry(o.id)}>
-                        {t('orders.retry')}
-                      </button>
-                    )}
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {selected !== null && <OrderDetail id={selected} onClose={() => setSelected(null)} tick={tick} />}
-    </section>
+      <DataTable
+        id="orders-table"
+        rows={list.data?.orders}
+        columns={columns}
+        rowKey={(o) => String(o.id)}
+        empty={search ? t('orders.emptySearch') : t(TABS[tab].empty)}
+      />
+      {selected !== null && <OrderDetail id={selected} onClose={() => setSelected(null)} />}
+    </Page>
   );
 }
 
-function OrderDetail({ id, onClose, tick }: { id: number; onClose: () => void; tick: number }) {
-  const [data, setData] = useState<{ order: Order; actions: Action[] } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api<{ order: Order; actions: Action[] }>('GET', `/api/orders/${id}`).then(setData, (e) =>
-      setError(String(e)),
+function SyncState({ order: o }: { order: Order }) {
+  const { t } = useI18n();
+  const f = useFormat();
+  if (o.syncedToBigin)
+    return (
+      <span class="sync-state" data-state="synced">
+        <StatusBadge status="succeeded" /> {f.dateTime(o.lastSyncAt)} {o.biginOrderId ?? ''}
+      </span>
     );
-  }, [id, tick]);
-  if (error) return <p class="error">{error}</p>;
-  if (!data) return <p>{t('common.loading')}</p>;
-  const o = data.order;
+  if (o.syncError)
+    return (
+      <span class="sync-state" data-state="failed">
+        <StatusBadge status="failed" /> {o.syncError}
+      </span>
+    );
   return (
-    <aside class="detail" data-detail="order">
+    <span class="sync-state" data-state="pending">
+      <StatusBadge status="pending" /> {t('orders.pendingSync')}
+    </span>
+  );
+}
+
+/** The order and its actions_log trail, followed while shown (a retry adds to it). */
+function OrderDetail(props: { id: number; onClose: () => void }) {
+  const { t } = useI18n();
+  const f = useFormat();
+  const one = useApi<{ order: Order; actions: Action[] }>(`/api/orders/${props.id}`, {}, 5_000);
+  const o = one.data?.order;
+  return (
+    <aside class="detail" id="order-detail">
       <header>
-        <h2>{t('orders.detailTitle', { id: o.id })}</h2>
-        <button type="button" onClick={onClose}>
+        <h2>{t('orders.detailTitle', { id: props.id })}</h2>
+        <button type="button" class="link" onClick={props.onClose}>
           {t('common.close')}
         </button>
       </header>
-      <dl>
-        <dt>{t('orders.customer')}</dt>
-        <dd>{o.customerName}</dd>
-        <dt>{t('orders.phone')}</dt>
-        <dd>{o.phone}</dd>
-        <dt>{t('orders.email')}</dt>
-        <dd>{o.email ?? '—'}</dd>
-        <dt>{t('orders.city')}</dt>
-        <dd>{o.city}</dd>
-        <dt>{t('orders.pack')}</dt>
-        <dd>{o.pack}</dd>
-        <dt>{t('orders.price')}</dt>
-        <dd>{formatMoney(o.price)}</dd>
-        <dt>{t('orders.sync')}</dt>
-        <dd>
-          {o.syncedToBigin
-            ? (o.biginOrderId ?? t('orders.synced'))
-            : (o.syncError ?? t('orders.pendingSync'))}
-        </dd>
-      </dl>
-      <h3>{t('orders.trail')}</h3>
-      {data.actions.length === 0 ? (
-        <p class="empty">{t('orders.trailEmpty')}</p>
-      ) : (
-        <ol class="trail">
-          {data.actions.map((a) => (
-            <li key={a.id} data-action-type={a.actionType} class={a.success ? 'ok' : 'failed'}>
-              <time>{formatDateTime(a.createdAt)}</time> {actionLabel(a.actionType)}{' '}
-              {a.success ? '✓' : `✗ ${a.errorMessage ?? ''}`}
-            </li>
-          ))}
-        </ol>
+      <ErrorBanner error={one.error} onRetry={one.reload} />
+      {o && (
+        <dl>
+          <dt>{t('orders.customer')}</dt>
+          <dd>{o.customerName}</dd>
+          <dt>{t('orders.phone')}</dt>
+          <dd>{o.phone}</dd>
+          <dt>{t('orders.email')}</dt>
+          <dd>{o.email ?? t('common.none')}</dd>
+          <dt>{t('orders.city')}</dt>
+          <dd>
+            {o.city}, {o.department}
+          </dd>
+          <dt>{t('orders.pack')}</dt>
+          <dd>
+            {o.pack} · {f.money(Number(o.price))}
+          </dd>
+          <dt>{t('orders.sync')}</dt>
+          <dd>
+            <SyncState order={o} />
+          </dd>
+        </dl>
       )}
+      <h3>{t('orders.trail')}</h3>
+      <DataTable
+        id="order-trail"
+        rows={one.data?.actions}
+        rowKey={(a) => String(a.id)}
+        rowClass={(a) => (a.success ? 'ok' : 'failed')}
+        empty={t('orders.trailEmpty')}
+        columns={[
+          { key: 'at', header: t('orders.at'), cell: (a) => f.dateTime(a.createdAt) },
+          {
+            key: 'type',
+            header: t('orders.actionType'),
+            cell: (a) => (ACTIONS[a.actionType] ? t(ACTIONS[a.actionType]!) : a.actionType),
+          },
+          {
+            key: 'ok',
+            header: t('orders.result'),
+            cell: (a) => <StatusBadge status={a.success ? 'succeeded' : 'failed'} />,
+          },
+          { key: 'error', header: t('orders.error'), cell: (a) => a.errorMessage ?? '' },
+        ]}
+      />
     </aside>
   );
 }

@@ -1,20 +1,30 @@
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, formatDateTime, type Role, t } from './_deps.ts';
+import { useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import { ConfirmButton } from '../components/confirm-button.tsx';
+import { DataTable } from '../components/data-table.tsx';
+import { ErrorBanner } from '../components/error-banner.tsx';
+import { Page } from '../components/page.tsx';
+import { ProgressBar } from '../components/progress-bar.tsx';
+import { StatusBadge } from '../components/status-badge.tsx';
+import { useFormat } from '../format-context.ts';
+import { useApi } from '../hooks.ts';
+import { type MessageKey, useI18n } from '../i18n/index.ts';
+import { useIsAdmin } from '../session.ts';
 
 /**
  * WhatsApp numbers (docs/console.md, "WhatsApp numbers"): the registry with each number's state,
- * queues (create, assign a number), a sync or its dry run with its progress, and the last sync
- * reports. Replaces the source document's manual SQL.
+ * queues (create one, assign a number to it), a sync or its dry run with its progress, and the
+ * last sync reports. It replaces the source document's manual SQL ("via la interfaz web").
  */
 
+type NumberState = 'active' | 'repaired' | 'unassigned' | 'needs_repair' | 'inactive';
 interface WaNumber {
   numberId: string;
   phoneNumber: string;
   displayName: string;
   isActive: boolean;
-  state: 'active' | 'repaired' | 'unassigned' | 'needs_repair' | 'inactive';
+  state: NumberState;
   queue: { id: number; name: string; isActive: boolean } | null;
-  updatedAt: string;
 }
 interface Queue {
   id: number;
@@ -22,232 +32,224 @@ interface Queue {
   isActive: boolean;
   activeNumbers: number;
 }
-interface SyncReport {
-  counts: Record<string, number>;
-  unassigned: Array<{ numberId: string; displayName: string }>;
-}
 interface Sync {
   jobId: string;
   state: string;
   trigger?: string;
   dryRun: boolean;
-  report: SyncReport | null;
+  report: { counts: Record<string, number> } | null;
   error: string | null;
   requestedAt: string;
   finishedAt: string | null;
 }
 
-const errorText = (e: unknown) => (e instanceof ApiError ? e.message : String(e));
+const STATE: Record<NumberState, { label: MessageKey; tone: string }> = {
+  active: { label: 'whatsapp.state.active', tone: 'good' },
+  repaired: { label: 'whatsapp.state.repaired', tone: 'good' },
+  unassigned: { label: 'whatsapp.state.unassigned', tone: 'bad' },
+  needs_repair: { label: 'whatsapp.state.needs_repair', tone: 'busy' },
+  inactive: { label: 'whatsapp.state.inactive', tone: 'idle' },
+};
+const TRIGGER: Record<string, MessageKey> = {
+  schedule: 'whatsapp.trigger.schedule',
+  manual: 'whatsapp.trigger.manual',
+  file: 'whatsapp.trigger.file',
+};
+const COUNTS: Array<[string, MessageKey]> = [
+  ['added', 'whatsapp.count.added'],
+  ['updated', 'whatsapp.count.updated'],
+  ['repaired', 'whatsapp.count.repaired'],
+  ['deactivated', 'whatsapp.count.deactivated'],
+  ['unassigned', 'whatsapp.count.unassigned'],
+  ['invalid', 'whatsapp.count.invalid'],
+  ['conflicts', 'whatsapp.count.conflicts'],
+];
 const FINISHED = new Set(['completed', 'failed']);
-const COUNTS = ['added', 'updated', 'repaired', 'deactivated', 'unassigned', 'invalid', 'conflicts'] as const;
 
-export function WhatsappPage({ role }: { role: Role }) {
-  const [numbers, setNumbers] = useState<WaNumber[] | null>(null);
-  const [queues, setQueues] = useState<Queue[]>([]);
-  const [syncs, setSyncs] = useState<Sync[]>([]);
+export function WhatsappPage() {
+  const { t } = useI18n();
+  const f = useFormat();
+  const admin = useIsAdmin();
   const [name, setName] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
+  const [failure, setFailure] = useState<unknown>(null);
+  const numbers = useApi<{ numbers: WaNumber[] }>('/api/whatsapp/numbers');
+  const queues = useApi<{ queues: Queue[] }>('/api/whatsapp/queues');
+  const syncs = useApi<{ syncs: Sync[] }>('/api/whatsapp/numbers/syncs', { query: { limit: 10 } }, 1_500);
+  const active = queues.data?.queues.filter((q) => q.isActive) ?? [];
 
-  useEffect(() => {
-    Promise.all([
-      api<{ numbers: WaNumber[] }>('GET', '/api/whatsapp/numbers'),
-      api<{ queues: Queue[] }>('GET', '/api/whatsapp/queues'),
-      api<{ syncs: Sync[] }>('GET', '/api/whatsapp/numbers/syncs?limit=10'),
-    ]).then(
-      ([n, q, s]) => {
-        setNumbers(n.numbers);
-        setQueues(q.queues);
-        setSyncs(s.syncs);
-      },
-      (e) => setError(errorText(e)),
-    );
-  }, [tick]);
-  // Follow a sync under way: the worker runs it within seconds.
-  useEffect(() => {
-    if (!syncs.some((s) => !FINISHED.has(s.state))) return;
-    const timer = setTimeout(() => setTick((n) => n + 1), 1000);
-    return () => clearTimeout(timer);
-  }, [syncs]);
-
-  const run = async (fn: () => Promise<string | null>) => {
-    setError(null);
+  const act = async (run: () => Promise<string>) => {
+    setFailure(null);
     try {
-      setNotice(await fn());
-    } catch (e) {
-      setError(errorText(e));
+      setNotice(await run());
+    } catch (err) {
+      setFailure(err);
     }
-    setTick((n) => n + 1);
+    await Promise.all([numbers.reload(), queues.reload(), syncs.reload()]);
   };
-  const createQueue = (e: Event) => {
-    e.preventDefault();
-    return run(async () => {
-      const q = await api<Queue>('POST', '/api/whatsapp/queues', { name: name.trim() });
+  const createQueue = () =>
+    act(async () => {
+      const q = await api<Queue>('/api/whatsapp/queues', { method: 'POST', body: { name: name.trim() } });
       setName('');
       return t('whatsapp.queueCreated', { name: q.name });
     });
-  };
-  const assign = (numberId: string, queueId: number | null) =>
-    run(async () => {
-      await api('PUT', `/api/whatsapp/numbers/${encodeURIComponent(numberId)}/queue`, { queueId });
-      return t('whatsapp.assigned');
+  const assign = (n: WaNumber, queueId: number | null) =>
+    act(async () => {
+      await api(`/api/whatsapp/numbers/${encodeURIComponent(n.numberId)}/queue`, {
+        method: 'PUT',
+        body: { queueId },
+      });
+      return t('whatsapp.assigned', { name: n.displayName });
     });
   const sync = (dryRun: boolean) =>
-    run(async () => {
-      await api('POST', '/api/whatsapp/numbers/sync', { dryRun });
+    act(async () => {
+      await api('/api/whatsapp/numbers/sync', { method: 'POST', body: { dryRun } });
       return dryRun ? t('whatsapp.dryRunQueued') : t('whatsapp.syncQueued');
     });
 
-  const active = queues.filter((q) => q.isActive);
   return (
-    <section data-page="whatsapp">
-      <h1>{t('whatsapp.title')}</h1>
-      <p>{t('whatsapp.help')}</p>
+    <Page id="whatsapp" title="whatsapp.title" intro="whatsapp.intro">
       {notice && (
-        <p class="notice" role="status">
+        <p class="notice" role="status" id="whatsapp-notice">
           {notice}
         </p>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorBanner error={failure ?? numbers.error ?? queues.error ?? syncs.error} />
       <h2>{t('whatsapp.numbers')}</h2>
-      {numbers === null ? (
-        <p>{t('common.loading')}</p>
-      ) : numbers.length === 0 ? (
-        <p class="empty" data-empty="numbers">
-          {t('whatsapp.emptyNumbers')}
-        </p>
-      ) : (
-        <table data-numbers>
-          <thead>
-            <tr>
-              <th>{t('whatsapp.displayName')}</th>
-              <th>{t('whatsapp.phone')}</th>
-              <th>{t('whatsapp.numberId')}</th>
-              <th>{t('whatsapp.state')}</th>
-              <th>{t('whatsapp.queue')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {numbers.map((n) => (
-              <tr key={n.numberId} data-number={n.numberId} data-state={n.state}>
-                <td>{n.displayName}</td>
-                <td>{n.phoneNumber}</td>
-                <td>
-                  <code>{n.numberId}</code>
-                </td>
-                <td>
-                  <span class={`badge state-${n.state}`}>{t(`whatsapp.stateName.${n.state}`)}</span>
-                </td>
-                <td>
-                  {role === 'admin' && n.isActive ? (
-                    <select
-                      aria-label={t('whatsapp.assignTo', { name: n.displayName })}
-                      value={n.queue ? String(n.queue.id) : ''}
-                      onChange={(e) =>
-                        assign(n.numberId, e.currentTarget.value ? Number(e.currentTarget.value) : null)
-                      }
-                    >
-                      <option value="">{t('whatsapp.noQueue')}</option>
-                      {active.map((q) => (
-                        <option value={String(q.id)} key={q.id}>
-                          {q.name}
-                        </option>
-                      ))}
-                    </select>
-                  ) : (
-                    (n.queue?.name ?? t('whatsapp.noQueue'))
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        id="whatsapp-numbers"
+        rows={numbers.data?.numbers}
+        rowKey={(n) => n.numberId}
+        empty={t('whatsapp.emptyNumbers')}
+        columns={[
+          { key: 'name', header: t('whatsapp.displayName'), cell: (n) => n.displayName },
+          { key: 'phone', header: t('whatsapp.phone'), cell: (n) => n.phoneNumber },
+          { key: 'id', header: t('whatsapp.numberId'), cell: (n) => <code>{n.numberId}</code> },
+          {
+            key: 'state',
+            header: t('whatsapp.state'),
+            cell: (n) => (
+              <span class={`badge badge-${STATE[n.state].tone}`} data-state={n.state}>
+                {t(STATE[n.state].label)}
+              </span>
+            ),
+          },
+          {
+            key: 'queue',
+            header: t('whatsapp.queue'),
+            cell: (n) =>
+              admin && n.isActive ? (
+                <select
+                  data-assign={n.numberId}
+                  aria-label={t('whatsapp.assignTo', { name: n.displayName })}
+                  value={n.queue ? String(n.queue.id) : ''}
+                  onChange={(e) => assign(n, e.currentTarget.value ? Number(e.currentTarget.value) : null)}
+                >
+                  <option value="">{t('whatsapp.noQueue')}</option>
+                  {active.map((q) => (
+                    <option value={String(q.id)} key={q.id}>
+                      {q.name}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                (n.queue?.name ?? t('whatsapp.noQueue'))
+              ),
+          },
+        ]}
+      />
       <h2>{t('whatsapp.queues')}</h2>
-      {queues.length === 0 ? (
-        <p class="empty" data-empty="queues">
-          {role === 'admin' ? t('whatsapp.emptyQueuesAdmin') : t('whatsapp.emptyQueues')}
-        </p>
-      ) : (
-        <ul data-queues>
-          {queues.map((q) => (
-            <li key={q.id}>
-              {q.name} · {t('whatsapp.activeNumbers', { n: q.activeNumbers })}
-              {q.isActive ? '' : ` · ${t('whatsapp.queueInactive')}`}
-            </li>
-          ))}
-        </ul>
-      )}
-      {role === 'admin' && (
-        <form onSubmit={createQueue} data-form="queue">
+      <DataTable
+        id="whatsapp-queues"
+        rows={queues.data?.queues}
+        rowKey={(q) => String(q.id)}
+        empty={admin ? t('whatsapp.emptyQueuesAdmin') : t('whatsapp.emptyQueues')}
+        columns={[
+          { key: 'name', header: t('whatsapp.queueName'), cell: (q) => q.name },
+          {
+            key: 'numbers',
+            header: t('whatsapp.activeNumbers'),
+            class: 'num',
+            cell: (q) => f.number(q.activeNumbers),
+          },
+          {
+            key: 'active',
+            header: t('whatsapp.queueActive'),
+            cell: (q) => (q.isActive ? t('common.yes') : t('common.no')),
+          },
+        ]}
+      />
+      {admin && (
+        <form
+          class="toolbar"
+          id="whatsapp-new-queue"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (name.trim()) void createQueue();
+          }}
+        >
           <label>
             {t('whatsapp.newQueue')}
             <input
-              name="queue-name"
+              id="queue-name"
               required
               maxLength={120}
               value={name}
               onInput={(e) => setName(e.currentTarget.value)}
             />
           </label>
-          <button type="submit" data-action="create-queue">
+          <button type="submit" id="queue-create">
             {t('whatsapp.createQueue')}
           </button>
         </form>
       )}
       <h2>{t('whatsapp.syncs')}</h2>
-      {role === 'admin' && (
-        <div class="toolbar">
-          <button type="button" data-action="dry-run" onClick={() => sync(true)}>
-            {t('whatsapp.dryRun')}
-          </button>
-          <button type="button" data-action="sync" onClick={() => sync(false)}>
-            {t('whatsapp.syncNow')}
-          </button>
-        </div>
-      )}
-      {syncs.length === 0 ? (
-        <p class="empty" data-empty="syncs">
-          {t('whatsapp.emptySyncs')}
-        </p>
-      ) : (
-        <table data-syncs>
-          <thead>
-            <tr>
-              <th>{t('whatsapp.requested')}</th>
-              <th>{t('whatsapp.trigger')}</th>
-              <th>{t('whatsapp.syncState')}</th>
-              <th>{t('whatsapp.report')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {syncs.map((s) => (
-              <tr key={s.jobId} data-sync={s.jobId} data-sync-state={s.state}>
-                <td>{formatDateTime(s.requestedAt)}</td>
-                <td>
-                  {t(`whatsapp.triggerName.${s.trigger ?? 'schedule'}`)}
-                  {s.dryRun ? ` · ${t('whatsapp.dryRunTag')}` : ''}
-                </td>
-                <td>
-                  {!FINISHED.has(s.state) && <progress />} {t(`whatsapp.jobState.${s.state}`)}
-                </td>
-                <td>
-                  {s.report
-                    ? COUNTS.map((k) => `${t(`whatsapp.count.${k}`)}: ${s.report?.counts[k] ?? 0}`).join(
-                        ' · ',
-                      )
-                    : (s.error ?? '—')}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
+      <div class="toolbar">
+        <ConfirmButton id="whatsapp-dry-run" onConfirm={() => sync(true)}>
+          {t('whatsapp.dryRun')}
+        </ConfirmButton>
+        <ConfirmButton id="whatsapp-sync" confirm onConfirm={() => sync(false)}>
+          {t('whatsapp.syncNow')}
+        </ConfirmButton>
+      </div>
+      <DataTable
+        id="whatsapp-syncs"
+        rows={syncs.data?.syncs}
+        rowKey={(s) => s.jobId}
+        rowClass={(s) => `sync-${s.state}`}
+        empty={t('whatsapp.emptySyncs')}
+        columns={[
+          { key: 'at', header: t('whatsapp.requested'), cell: (s) => f.dateTime(s.requestedAt) },
+          {
+            key: 'trigger',
+            header: t('whatsapp.triggerHeader'),
+            cell: (s) => (
+              <>
+                {TRIGGER[s.trigger ?? ''] ? t(TRIGGER[s.trigger ?? '']!) : (s.trigger ?? '')}
+                {s.dryRun && <span class="badge badge-idle">{t('whatsapp.dryRunTag')}</span>}
+              </>
+            ),
+          },
+          {
+            key: 'state',
+            header: t('whatsapp.syncState'),
+            cell: (s) => (
+              <>
+                {!FINISHED.has(s.state) && <ProgressBar value={0} />}
+                <StatusBadge status={s.state === 'completed' ? 'succeeded' : s.state} />
+              </>
+            ),
+          },
+          {
+            key: 'report',
+            header: t('whatsapp.report'),
+            cell: (s) =>
+              s.report
+                ? COUNTS.map(([k, label]) => `${t(label)}: ${f.number(s.report?.counts[k] ?? 0)}`).join(' · ')
+                : (s.error ?? ''),
+          },
+        ]}
+      />
+    </Page>
   );
 }
