@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { DataTable } from '../components/data-table.tsx';
@@ -77,6 +77,13 @@ export function WhatsappPage() {
   const queues = useApi<{ queues: Queue[] }>('/api/whatsapp/queues');
   const syncs = useApi<{ syncs: Sync[] }>('/api/whatsapp/numbers/syncs', { query: { limit: 10 } }, 1_500);
   const active = queues.data?.queues.filter((q) => q.isActive) ?? [];
+  // A sync that finished changed the registry: show it.
+  const running = syncs.data?.syncs.some((s) => !FINISHED.has(s.state)) ?? false;
+  const wasRunning = useRef(false);
+  useEffect(() => {
+    if (wasRunning.current && !running) void Promise.all([numbers.reload(), queues.reload()]);
+    wasRunning.current = running;
+  }, [running]);
 
   const act = async (run: () => Promise<string>) => {
     setFailure(null);

@@ -24,7 +24,7 @@ export const whatsapp: Messages<typeof es> = {
   'whatsapp.queues': 'Queues',
   'whatsapp.emptyQueues': 'No queue yet. An admin can create them here.',
   'whatsapp.emptyQueuesAdmin': 'No queue yet: create the first one and assign the numbers to it.',
-  'whatsapp.activeNumbers': '{n} active numbers',
+  'whatsapp.activeNumbers': 'Active numbers',
   'whatsapp.newQueue': 'New queue',
   'whatsapp.createQueue': 'Create queue',
   'whatsapp.queueCreated': 'Queue “{name}” created.',

@@ -22,7 +22,7 @@ export const whatsapp = {
   'whatsapp.queues': 'Colas',
   'whatsapp.emptyQueues': 'Aún no hay colas. Un administrador puede crearlas aquí.',
   'whatsapp.emptyQueuesAdmin': 'Aún no hay colas: crea la primera y asígnale los números.',
-  'whatsapp.activeNumbers': '{n} números activos',
+  'whatsapp.activeNumbers': 'Números activos',
   'whatsapp.newQueue': 'Nueva cola',
   'whatsapp.createQueue': 'Crear cola',
   'whatsapp.queueCreated': 'Cola «{name}» creada.',
