@@ -7,6 +7,7 @@ import { Page } from '../components/page.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useFormat } from '../format-context.ts';
+import './domain-pages.css';
 import { useApi } from '../hooks.ts';
 import { useI18n } from '../i18n/index.ts';
 import { useIsAdmin } from '../session.ts';
@@ -86,7 +87,7 @@ export function BookingsPage() {
   return (
     <Page id="bookings" title="bookings.title" intro="bookings.intro">
       <form
-        class="filters toolbar"
+        class="filters"
         id="bookings-search"
         onSubmit={(e) => {
           e.preventDefault();
@@ -211,7 +212,7 @@ function BookingDetail({ bookingId, onClose }: { bookingId: string; onClose: () 
   const one = useApi<Detail>(`/api/bookings/${encodeURIComponent(bookingId)}`);
   const b = one.data?.booking;
   return (
-    <aside class="detail" id="booking-detail">
+    <aside class="panel detail" id="booking-detail">
       <header>
         <h2>{t('bookings.detailTitle', { id: bookingId, guest: b?.guestName ?? '' })}</h2>
         <button type="button" class="link" onClick={onClose}>
@@ -304,11 +305,11 @@ function Backfill({ onFinished }: { onFinished: () => void }) {
   };
 
   return (
-    <section class="card" id="bookings-backfill">
+    <section class="panel" id="bookings-backfill">
       <h2>{t('bookings.backfill.title')}</h2>
       <p class="muted">{t('bookings.backfill.help')}</p>
       {admin && (
-        <div class="toolbar">
+        <div class="actions">
           <label>
             {t('bookings.backfill.from')}
             <input

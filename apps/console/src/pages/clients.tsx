@@ -6,6 +6,7 @@ import { ErrorBanner } from '../components/error-banner.tsx';
 import { Page } from '../components/page.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useFormat } from '../format-context.ts';
+import './domain-pages.css';
 import { useApi } from '../hooks.ts';
 import { type MessageKey, useI18n } from '../i18n/index.ts';
 import { useIsAdmin } from '../session.ts';
@@ -113,7 +114,7 @@ export function ClientsPage() {
   return (
     <Page id="clients" title="clients.title" intro="clients.intro">
       <form
-        class="toolbar"
+        class="actions"
         onSubmit={(e) => {
           e.preventDefault();
           setSearch(q.trim());
@@ -130,7 +131,7 @@ export function ClientsPage() {
       </form>
       {admin && <p class="muted">{t('clients.mergeHelp')}</p>}
       {a && b && (
-        <div class="toolbar" id="clients-merge">
+        <div class="actions" id="clients-merge">
           <ConfirmButton id="merge-into-first" confirm onConfirm={() => merge(a, b)}>
             {t('clients.mergeInto', { into: a, from: b })}
           </ConfirmButton>
@@ -229,7 +230,7 @@ function ClientDetail(props: { id: string; onChanged: () => void; onClose: () =>
   const sourceCount = sources.data?.sources.length ?? 0;
 
   return (
-    <aside class="detail" id="client-detail">
+    <aside class="panel detail" id="client-detail">
       <header>
         <h2>{t('clients.detailTitle', { id: props.id, name: c?.name ?? '' })}</h2>
         <button type="button" class="link" onClick={props.onClose}>

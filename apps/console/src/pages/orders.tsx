@@ -6,6 +6,7 @@ import { ErrorBanner } from '../components/error-banner.tsx';
 import { Page } from '../components/page.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useFormat } from '../format-context.ts';
+import './domain-pages.css';
 import { useApi } from '../hooks.ts';
 import { type MessageKey, useI18n } from '../i18n/index.ts';
 
@@ -54,8 +55,9 @@ type Tab = keyof typeof TABS;
 const ACTIONS: Record<string, MessageKey> = {
   bigin_order_created: 'orders.action.bigin_order_created',
   bigin_order_failed: 'orders.action.bigin_order_failed',
-  callbell_sent: 'orders.action.callbell_sent',
-  callbell_failed: 'orders.action.callbell_failed',
+  callbell_message_sent: 'orders.action.callbell_message_sent',
+  callbell_message_failed: 'orders.action.callbell_message_failed',
+  callbell_message_skipped: 'orders.action.callbell_message_skipped',
 };
 
 export function OrdersPage() {
@@ -123,7 +125,7 @@ export function OrdersPage() {
 
   return (
     <Page id="orders" title="orders.title" intro="orders.intro">
-      <div class="toolbar">
+      <div class="actions">
         <div role="tablist">
           {(Object.keys(TABS) as Tab[]).map((k) => (
             <button
@@ -208,7 +210,7 @@ function OrderDetail(props: { id: number; onClose: () => void }) {
   const one = useApi<{ order: Order; actions: Action[] }>(`/api/orders/${props.id}`, {}, 5_000);
   const o = one.data?.order;
   return (
-    <aside class="detail" id="order-detail">
+    <aside class="panel detail" id="order-detail">
       <header>
         <h2>{t('orders.detailTitle', { id: props.id })}</h2>
         <button type="button" class="link" onClick={props.onClose}>

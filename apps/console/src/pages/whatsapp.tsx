@@ -7,6 +7,7 @@ import { Page } from '../components/page.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useFormat } from '../format-context.ts';
+import './domain-pages.css';
 import { useApi } from '../hooks.ts';
 import { type MessageKey, useI18n } from '../i18n/index.ts';
 import { useIsAdmin } from '../session.ts';
@@ -188,7 +189,7 @@ export function WhatsappPage() {
       />
       {admin && (
         <form
-          class="toolbar"
+          class="actions"
           id="whatsapp-new-queue"
           onSubmit={(e) => {
             e.preventDefault();
@@ -211,7 +212,7 @@ export function WhatsappPage() {
         </form>
       )}
       <h2>{t('whatsapp.syncs')}</h2>
-      <div class="toolbar">
+      <div class="actions">
         <ConfirmButton id="whatsapp-dry-run" onConfirm={() => sync(true)}>
           {t('whatsapp.dryRun')}
         </ConfirmButton>
