@@ -69,6 +69,17 @@ beforeAll(async () => {
       clientId: ana,
     },
   });
+  await db.mergeConflict.create({
+    data: {
+      clientId: ana,
+      field: 'email',
+      existingValue: 'ana.torres@correo.co',
+      existingSource: 'stripe:cus_console1',
+      incomingValue: 'ana.t@otro.co',
+      incomingSource: 'manychat',
+      incomingSourceId: 'sub-console1',
+    },
+  });
 });
 afterAll(async () => {
   await stack?.finish();
@@ -104,6 +115,18 @@ describe('Clients page', () => {
     expect(text(await page.textContent('#client-payments'))).toContain('$ 159.900');
     expect(await page.textContent('#client-payments')).toContain('15/11/2026');
     expect(await page.textContent('#client-decisions')).toContain('Fusión');
+
+    // Its open conflict, resolved from the page: the current e-mail stays.
+    await page.locator('#client-conflicts button', { hasText: 'Conservar el actual' }).click();
+    await page.locator('#client-conflicts .badge', { hasText: 'resuelto' }).waitFor();
+    expect(await stack.db.mergeConflict.findFirstOrThrow({ where: { clientId: ana } })).toMatchObject({
+      status: 'resolved',
+      choice: 'existing',
+      resolvedBy: 'ana-admin',
+    });
+    expect((await stack.db.client.findUniqueOrThrow({ where: { id: ana } })).email).toBe(
+      'ana.torres@correo.co',
+    );
     // The retired client is gone from the default search.
     await expect.poll(() => page.locator(`[data-open-client="${other}"]`).count()).toBe(0);
     await stack.shot(admin, 'clients');
@@ -115,7 +138,12 @@ describe('Clients page', () => {
     const page = viewer.page;
     await page.click(`[data-open-client="${ana}"]`);
     await page.locator('#client-sources td', { hasText: 'ghl:ghl-console1' }).waitFor();
-    for (const control of ['[data-pick-client]', '#merge-into-first', '#client-sources button'])
+    for (const control of [
+      '[data-pick-client]',
+      '#merge-into-first',
+      '#client-sources button',
+      '#client-conflicts button',
+    ])
       expect(await page.locator(control).count(), control).toBe(0);
     const shown = `${await page.textContent('#clients-table')} ${await page.textContent('#client-detail')}`;
     expect(shown).toContain('[redacted]');
