@@ -87,7 +87,7 @@ function searchFilter(q: string | undefined): Prisma.ClientWhereInput {
   ];
   const digits = q.replace(/[\s().+-]/g, '');
   if (/^\d{4,}$/.test(digits)) or.push({ phoneE164: { contains: digits } });
-  if (/^\d+$/.test(q)) or.push({ id: BigInt(q.slice(0, 18)) });
+  if (/^\d{1,18}$/.test(q)) or.push({ id: BigInt(q) });
   return { OR: or };
 }
 

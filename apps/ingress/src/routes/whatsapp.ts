@@ -25,7 +25,7 @@ const syncBody = z
   .object({ dryRun: z.boolean().default(false).describe('compute the report and change nothing') })
   .prefault({});
 const syncsQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
-/** Generated ids of rows registered before Meta's id was known (worker-whatsapp repairs them). */
+/** Generated ids of rows registered before Meta's id was known (worker-whatsapp's GENERATED_ID_PREFIX, which repairs them). */
 const GENERATED_ID_PREFIX = 'wsp-';
 
 const numberSelect = {
