@@ -158,4 +158,26 @@ describe('Clients page', () => {
     expect(refused.status).toBe(403);
     await stack.shot(viewer, 'clients');
   });
+
+  it('an admin splits a record back out of the client from the page', async () => {
+    const admin = await stack.as('admin');
+    await admin.open('/admin/clients');
+    const page = admin.page;
+    await page.click(`[data-open-client="${ana}"]`);
+    const ghlRow = page.locator('#client-sources tr', { hasText: 'ghl:ghl-console1' });
+    await ghlRow.locator('button').click();
+    await ghlRow.locator('button', { hasText: '¿Seguro?' }).click(); // the confirmation
+    await expect
+      .poll(() => page.locator('#client-sources td', { hasText: 'ghl:ghl-console1' }).count())
+      .toBe(0);
+    expect(
+      (await stack.db.ghlContactRaw.findUniqueOrThrow({ where: { ghlContactId: 'ghl-console1' } })).clientId,
+    ).toBeNull();
+    const decisions = await stack.db.identityDecision.findMany({ orderBy: { id: 'asc' } });
+    expect(decisions).toMatchObject([
+      { kind: 'merge', active: false },
+      { kind: 'split', clientId: ana, record: 'ghl:ghl-console1', active: true },
+    ]);
+    expect(await page.textContent('#client-decisions')).toContain('Separación');
+  });
 });
