@@ -13,6 +13,8 @@ RUN npm i -g pnpm@10.34.9
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .pnpmfile.cjs ./
 COPY apps/all/package.json apps/all/
 COPY apps/ingress/package.json apps/ingress/
+# The console builds at install (its postinstall runs vite build), so its source comes first.
+COPY apps/console apps/console
 COPY apps/provider-sim/package.json apps/provider-sim/
 COPY apps/worker-bookings/package.json apps/worker-bookings/
 COPY apps/worker-orders/package.json apps/worker-orders/

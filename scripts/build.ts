@@ -2,7 +2,8 @@
  * `npm run build`: compiles every app and the packages it uses to `<workspace>/dist` with tsc
  * (project references: tsconfig.build.json), from clean, then copies what tsc does not: the
  * non-TypeScript files under each `src` (the ingress pages) and `prisma/migrations` into
- * `packages/db/dist/migrations`, where the compiled migrator looks first. Production runs this
+ * `packages/db/dist/migrations`, where the compiled migrator looks first, and builds the operator
+ * console (apps/console, Vite) into apps/console/dist, which the ingress serves under /admin. Production runs this
  * output with `node dist/main.js` (docs/operations.md, "Production build").
  */
 import { spawnSync } from 'node:child_process';
@@ -37,8 +38,14 @@ export function build(log: (line: string) => void = (l) => console.log(l)): void
       filter: (src) => !src.endsWith('.ts'),
     });
   cpSync(join(ROOT, 'prisma/migrations'), join(ROOT, 'packages/db/dist/migrations'), { recursive: true });
+  const consoleDir = join(ROOT, 'apps/console');
+  const vite = spawnSync(join(consoleDir, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], {
+    cwd: consoleDir,
+    stdio: 'inherit',
+  });
+  if (vite.status !== 0) throw new Error(`vite build (apps/console) failed (exit ${vite.status})`);
   log(
-    `built ${workspaces.map((w) => relative(ROOT, w)).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `built ${[...workspaces, consoleDir].map((w) => relative(ROOT, w)).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 }
 

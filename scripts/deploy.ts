@@ -36,10 +36,15 @@ interface Manifest {
 export const readManifest = (dir: string): Manifest =>
   JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 
-/** What gets deployed: every app, and packages/db for the migrator. Folder name → workspace dir. */
+/**
+ * What gets deployed: every app that runs (has src/main.ts; the operator console is files the
+ * ingress serves, deployed inside it as a dependency), and packages/db for the migrator.
+ * Folder name → workspace dir.
+ */
 export function deployTargets(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const app of readdirSync(join(ROOT, 'apps'))) out[app] = join(ROOT, 'apps', app);
+  for (const app of readdirSync(join(ROOT, 'apps')))
+    if (existsSync(join(ROOT, 'apps', app, 'src/main.ts'))) out[app] = join(ROOT, 'apps', app);
   out.db = join(ROOT, 'packages/db');
   return out;
 }

@@ -120,6 +120,7 @@ export function stackBanner(input: BannerInput): string {
   const lines = [
     `Cauce${demo ? ' DEMO' : ''} ${starting ? 'is starting' : '(not started)'} (settings: ${settingsFile}; print again: npm run ${demo ? 'demo' : 'stack'} -- --print-config)`,
     `  ingress        ${ingress}/api/ready   (webhooks under /api/webhooks/<provider>)`,
+    `  console        ${ingress}/admin/   (operators: overview, stock, dead letters, sync…)`,
     `  Bull Board     ${ingress}/api/admin/queues/ui`,
     `  Sync Center    ${ingress}/admin/sync`,
     `  API docs       ${ingress}/docs`,

@@ -11,9 +11,12 @@ import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { viewerViewPlugin } from './plugins/viewer-view.ts';
 import { beds24AdminRoutes } from './routes/admin/beds24-backfill.ts';
 import { bullBoardRoutes } from './routes/admin/bull-board.ts';
+import { consoleRoutes } from './routes/admin/console.ts';
 import { adminLoginRoutes } from './routes/admin/login.ts';
 import { adminRoutes } from './routes/admin/operations.ts';
 import { adminUsersRoutes } from './routes/admin/users.ts';
+import { bookingsRoutes } from './routes/bookings.ts';
+import { clientsRoutes } from './routes/clients.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ordersRoutes } from './routes/orders.ts';
 import { stockEventRoutes } from './routes/stock/events.ts';
@@ -35,6 +38,8 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   healthRoutes,
   ordersRoutes,
   beds24AdminRoutes,
+  bookingsRoutes,
+  clientsRoutes,
   stockEventRoutes,
   stockStatsRoutes,
   stockSyncRoutes,
@@ -46,6 +51,7 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   adminUsersRoutes,
   adminRoutes,
   bullBoardRoutes,
+  consoleRoutes,
   webhookRoutes,
 ];
 

@@ -173,6 +173,27 @@ async function seed(producer: Awaited<ReturnType<typeof createDeps>>['producer']
   const client = await db.client.create({
     data: { email: e3!, phoneE164: '+573124445566', name: 'Cliente GHL', emailSource: 'ghl:c1' },
   });
+  // Its source row and a payment, with contact data in their payloads.
+  await db.ghlContactRaw.create({
+    data: {
+      ghlContactId: 'walk-ghl-1',
+      email: e3!,
+      phoneE164: '+573124445566',
+      name: 'Cliente GHL',
+      payload: { email: e3!, phone: p3!, address1: a2! },
+      clientId: client.id,
+    },
+  });
+  await db.transaction.create({
+    data: {
+      source: 'stripe',
+      kind: 'charge',
+      sourceId: 'ch_walk_1',
+      email: e4!,
+      payload: { receipt_email: e4!, billing_details: { phone: p4!, address: { line1: a1! } } },
+      clientId: client.id,
+    },
+  });
   await db.mergeConflict.createMany({
     data: [
       {
@@ -297,7 +318,8 @@ async function seed(producer: Awaited<ReturnType<typeof createDeps>>['producer']
 async function paramValue(url: string, name: string): Promise<string | undefined> {
   if (name === 'id' && url.startsWith('/api/orders/'))
     return String((await db.order.findFirstOrThrow({ where: { sessionId: 'walk-session-1' } })).id);
-  if (name === 'id' && url.startsWith('/api/sync/clients/'))
+  if (name === 'bookingId' && url.startsWith('/api/bookings/')) return '88776655';
+  if (name === 'id' && (url.startsWith('/api/sync/clients/') || url.startsWith('/api/clients/')))
     return String((await db.client.findFirstOrThrow({ where: { name: 'Cliente GHL' } })).id);
   if (name === 'runId') {
     const run = await db.syncRun.create({
@@ -328,6 +350,8 @@ function variants(url: string): string[] {
     return [`${BOARD_PATH}/api/queues/${QUEUES.callbellNotify}/walk-job-logged/logs`];
   if (url === '/api/whatsapp/numbers/sync/:jobId') return ['/api/whatsapp/numbers/sync/walk-sync-fail'];
   if (url === '/api/sync/conflicts') return ['/api/sync/conflicts?status=all'];
+  if (url === '/api/bookings') return ['/api/bookings?q=walker', '/api/bookings?q=88776655'];
+  if (url === '/api/clients') return ['/api/clients?q=cliente'];
   return [];
 }
 
@@ -394,8 +418,16 @@ describe('viewer walk: no GET route gives a viewer unmasked contact data', () =>
       '/api/webhooks/logs',
       `${BOARD_PATH}/api/queues/${QUEUES.callbellNotify}/walk-job-logged/logs`,
       '/api/whatsapp/numbers/sync/walk-sync-ok',
+      '/api/whatsapp/numbers/syncs',
+      '/api/bookings?q=walker',
+      '/api/bookings/88776655',
+      '/api/clients?q=cliente',
     ])
       expect(answered[u], u).toBe(200);
+    const clientReads = Object.entries(answered).filter(([u]) =>
+      /^\/api\/clients\/\d+\/(sources|payments)$/.test(u),
+    );
+    expect(clientReads.map(([, status]) => status)).toEqual([200, 200]);
   });
 
   it('the same data reaches an admin unmasked (the walk can see a leak)', async () => {

@@ -46,15 +46,18 @@ export function whatsappWorkerOptions(config: WhatsappConfig): WorkerAppOptions<
           globalConcurrency: 1,
           jobs: {
             [JOBS.whatsappNumbersSync]: async (job) => {
-              const { trigger } = job.data;
-              const log = ctx.log.child({ jobId: job.id, trigger });
+              const { trigger, dryRun = false } = job.data;
+              const log = ctx.log.child({ jobId: job.id, trigger, dryRun });
               try {
                 const report = await syncWhatsappNumbers({
                   db: ctx.db,
                   file,
                   defaultCountry: config.WHATSAPP_DEFAULT_COUNTRY,
                   log,
+                  dryRun,
                 });
+                // A dry run changed nothing: it is no sync for the metrics or the last-sync time.
+                if (dryRun) return report;
                 metrics.succeeded(report);
                 await ctx.redis.set(lastSyncKey(config.QUEUE_PREFIX), String(Date.now()));
                 return report;

@@ -238,7 +238,7 @@ async function applyConnections(tx: Tx, parsed: ParsedConnections, defaultCountr
       }
       await tx.crmWhatsappNumber.update({
         where: { id: existing.id },
-        data: queueId === undefined ? data : { ...data, queueId },
+        data: queueId === undefined ? data : { ...data, queueId, repairedAt: new Date() },
       });
       if (existing.isActive && !e.isActive) out.deactivated.push(ref);
       else if (changed.some((f) => f !== 'queueId')) out.updated.push({ ...ref, fields: changed });
@@ -249,7 +249,7 @@ async function applyConnections(tx: Tx, parsed: ParsedConnections, defaultCountr
       consumed.add(legacy.id);
       await tx.crmWhatsappNumber.update({
         where: { id: legacy.id },
-        data: { ...data, numberId: e.phoneNumberId }, // queue_id untouched
+        data: { ...data, numberId: e.phoneNumberId, repairedAt: new Date() }, // queue_id untouched
       });
       out.repaired.push({
         from: legacy.numberId,

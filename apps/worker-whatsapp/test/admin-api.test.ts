@@ -136,4 +136,79 @@ describe('WhatsApp numbers admin API', () => {
     const cleared = await call('PUT', url, admin, { queueId: null });
     expect(cleared).toMatchObject({ status: 200, body: { queue: null } });
   });
+
+  it('POST /api/whatsapp/queues creates a queue an admin can assign; a name is taken once (admin)', async () => {
+    expect((await call('POST', '/api/whatsapp/queues', viewer, { name: 'Cobranza' })).status).toBe(403);
+    expect((await call('POST', '/api/whatsapp/queues', admin, { name: '  ' })).status).toBe(400);
+    const created = await call('POST', '/api/whatsapp/queues', admin, { name: ' Cobranza ' });
+    expect(created).toMatchObject({ status: 201, body: { name: 'Cobranza', isActive: true } });
+    expect(await db.crmQueue.findUniqueOrThrow({ where: { id: created.body.id } })).toMatchObject({
+      name: 'Cobranza',
+      isActive: true,
+    });
+    const twice = await call('POST', '/api/whatsapp/queues', admin, { name: 'cobranza' });
+    expect(twice).toMatchObject({ status: 409, body: { error: 'queue_exists', id: created.body.id } });
+    const assigned = await call('PUT', `/api/whatsapp/numbers/${soporte.phoneNumberId}/queue`, admin, {
+      queueId: created.body.id,
+    });
+    expect(assigned.body).toMatchObject({ state: 'active', queue: { id: created.body.id } });
+  });
+
+  it('a dry run reports what a sync would change and changes nothing; the syncs list keeps both', async () => {
+    const nuevo = connection('506540352242904', '316 444 4444', 'Nuevo');
+    // A number registered by hand under a generated id, with its queue: the sync repairs it.
+    const queue = await db.crmQueue.create({ data: { name: 'Reparada' } });
+    const legado = connection('506540352242905', '316 555 5555', 'Legado');
+    await db.crmWhatsappNumber.create({
+      data: {
+        numberId: 'wsp-legado',
+        phoneNumber: '+573165555555',
+        displayName: 'Legado',
+        queueId: queue.id,
+      },
+    });
+    const before = await call('GET', '/api/whatsapp/numbers', viewer);
+    const legacy = before.body.numbers.find((n: { numberId: string }) => n.numberId === 'wsp-legado');
+    expect(legacy).toMatchObject({ state: 'needs_repair', repairedAt: null });
+    expect(
+      before.body.numbers.find((n: { numberId: string }) => n.numberId === viejo.phoneNumberId),
+    ).toMatchObject({ state: 'inactive' });
+    await files.write([ventas, soporte, viejo, nuevo, legado]);
+
+    const dry = await call('POST', '/api/whatsapp/numbers/sync', admin, { dryRun: true });
+    expect(dry.status).toBe(202);
+    const previewed = await waitFor(async () => {
+      const s = await call('GET', dry.body.statusUrl, viewer);
+      return s.body.state === 'completed' ? s : null;
+    });
+    expect(previewed.body).toMatchObject({ dryRun: true, report: { dryRun: true } });
+    expect(previewed.body.report.counts).toMatchObject({ added: 1, repaired: 1 });
+    expect(await db.crmWhatsappNumber.findUnique({ where: { numberId: nuevo.phoneNumberId } })).toBeNull();
+    expect(await db.crmWhatsappNumber.findUnique({ where: { numberId: 'wsp-legado' } })).not.toBeNull();
+
+    const real = await call('POST', '/api/whatsapp/numbers/sync', admin, {});
+    await waitFor(async () => {
+      const s = await call('GET', real.body.statusUrl, viewer);
+      return s.body.state === 'completed' ? s : null;
+    });
+    const repaired = await db.crmWhatsappNumber.findUniqueOrThrow({
+      where: { numberId: legado.phoneNumberId },
+    });
+    expect(repaired).toMatchObject({ queueId: queue.id });
+    expect(repaired.repairedAt).toBeInstanceOf(Date);
+    const after = await call('GET', '/api/whatsapp/numbers', viewer);
+    const state = (id: string) =>
+      after.body.numbers.find((n: { numberId: string }) => n.numberId === id)?.state;
+    expect(state(legado.phoneNumberId)).toBe('repaired');
+    expect(state(nuevo.phoneNumberId)).toBe('unassigned');
+
+    const list = await call('GET', '/api/whatsapp/numbers/syncs?limit=5', viewer);
+    expect(list.status).toBe(200);
+    expect(list.body.syncs.slice(0, 2)).toMatchObject([
+      { jobId: real.body.jobId, dryRun: false, state: 'completed' },
+      { jobId: dry.body.jobId, dryRun: true, state: 'completed', report: { counts: { added: 1 } } },
+    ]);
+    expect(JSON.stringify(list.body)).not.toContain(SECRET_TOKEN);
+    expect((await call('GET', '/api/whatsapp/numbers/syncs?limit=0', viewer)).status).toBe(400);
+  });
 });

@@ -20,6 +20,8 @@ export const whatsappNumbersSyncJob = z.object({
   trigger: z.enum(['schedule', 'manual', 'file']).default('schedule'),
   /** Who asked (admin JWT subject) for manual runs. */
   requestedBy: z.string().max(200).optional(),
+  /** Compute the report and roll it back (the console's "what would change"). */
+  dryRun: z.boolean().optional(),
 });
 export type WhatsappNumbersSyncJob = z.infer<typeof whatsappNumbersSyncJob>;
 

@@ -58,6 +58,16 @@ const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483
 const listQuery = z.object({
   synced: bool.optional(),
   with_error: bool.optional(),
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .describe('an order id, part of the customer name, or part of the phone (digits)'),
+  sort: z
+    .enum(['created', 'last_sync'])
+    .default('created')
+    .describe('created: newest first; last_sync: most recently synced (or tried) first'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -106,6 +116,16 @@ const present = (o: OrderRow) => {
   const { idempotencyKey: _key, ...rest } = o;
   return { ...rest, price: o.price.toFixed(2) };
 };
+
+/** The search box: an order id (digits), part of the phone (4+ digits), or part of the name. */
+function orderSearch(q: string | undefined): Prisma.OrderWhereInput {
+  if (!q) return {};
+  const or: Prisma.OrderWhereInput[] = [{ customerName: { contains: q, mode: 'insensitive' } }];
+  const digits = q.replace(/[\s().+-]/g, '');
+  if (/^\d{1,9}$/.test(q)) or.push({ id: Number(q) });
+  if (/^\d{4,}$/.test(digits)) or.push({ phone: { contains: digits } });
+  return { OR: or };
+}
 
 export async function ordersRoutes(scope: FastifyInstance, { db, producer, config, log }: IngressDeps) {
   const app = scope.withTypeProvider<ZodTypeProvider>();
@@ -229,12 +249,16 @@ export async function ordersRoutes(scope: FastifyInstance, { db, producer, confi
     const where: Prisma.OrderWhereInput = {
       ...(req.query.synced === undefined ? {} : { syncedToBigin: req.query.synced }),
       ...(req.query.with_error ? { syncError: { not: null } } : {}),
+      ...orderSearch(req.query.q),
     };
     const [total, orders] = await Promise.all([
       db.order.count({ where }),
       db.order.findMany({
         where,
-        orderBy: { createdAt: 'desc' },
+        orderBy:
+          req.query.sort === 'last_sync'
+            ? [{ lastSyncAt: { sort: 'desc', nulls: 'last' } }, { id: 'desc' }]
+            : [{ createdAt: 'desc' }, { id: 'desc' }],
         take: req.query.limit,
         skip: req.query.offset,
       }),

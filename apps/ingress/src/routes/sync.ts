@@ -36,6 +36,7 @@ const runsQuery = z.object({
 });
 const conflictsQuery = z.object({
   status: z.enum(['open', 'resolved', 'all']).default('open'),
+  client_id: numericId.optional().describe("only this client's conflicts"),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 const idParams = z.object({ id: numericId });
@@ -333,7 +334,10 @@ export async function syncRoutes(scope: FastifyInstance, deps: IngressDeps) {
   };
   app.get('/api/sync/conflicts', { preValidation: viewer, schema: conflictsSchema }, async (req) => {
     const rows = await db.mergeConflict.findMany({
-      where: req.query.status === 'all' ? {} : { status: req.query.status },
+      where: {
+        ...(req.query.status === 'all' ? {} : { status: req.query.status }),
+        ...(req.query.client_id ? { clientId: BigInt(req.query.client_id) } : {}),
+      },
       orderBy: { id: 'asc' },
       take: req.query.limit,
     });

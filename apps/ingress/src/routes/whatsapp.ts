@@ -20,6 +20,13 @@ const listQuery = z.object({
 const numberParams = z.object({ numberId: z.string().trim().min(1).max(100) });
 const assignBody = z.object({ queueId: z.number().int().positive().nullable() });
 const jobParams = z.object({ jobId: z.string().min(1).max(200) });
+const queueBody = z.object({ name: z.string().trim().min(1).max(120) });
+const syncBody = z
+  .object({ dryRun: z.boolean().default(false).describe('compute the report and change nothing') })
+  .prefault({});
+const syncsQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+/** Generated ids of rows registered before Meta's id was known (worker-whatsapp's GENERATED_ID_PREFIX, which repairs them). */
+const GENERATED_ID_PREFIX = 'wsp-';
 
 const numberSelect = {
   numberId: true,
@@ -28,6 +35,7 @@ const numberSelect = {
   wabaId: true,
   isActive: true,
   queue: { select: { id: true, name: true, isActive: true } },
+  repairedAt: true,
   createdAt: true,
   updatedAt: true,
 } as const;
@@ -39,10 +47,66 @@ const numberView = z.object({
   wabaId: z.string().nullable(),
   isActive: z.boolean(),
   queue: z.object({ id: z.number().int(), name: z.string(), isActive: z.boolean() }).nullable(),
+  state: z
+    .enum(['active', 'repaired', 'unassigned', 'needs_repair', 'inactive'])
+    .describe(
+      'inactive; needs_repair: still a generated wsp- id; unassigned: active without a queue; repaired: a sync fixed its id or queue; active',
+    ),
+  repairedAt: storedTime.nullable(),
   createdAt: storedTime,
   updatedAt: storedTime,
 });
 const tags = ['whatsapp'];
+
+type NumberRow = {
+  numberId: string;
+  isActive: boolean;
+  queue: { id: number } | null;
+  repairedAt: Date | null;
+};
+/** One state per number, the most urgent first: what the operator has to do about it. */
+export function numberState(n: NumberRow): z.output<typeof numberView>['state'] {
+  if (!n.isActive) return 'inactive';
+  if (n.numberId.startsWith(GENERATED_ID_PREFIX)) return 'needs_repair';
+  if (!n.queue) return 'unassigned';
+  return n.repairedAt ? 'repaired' : 'active';
+}
+const withState = <N extends NumberRow>(n: N) => ({ ...n, state: numberState(n) });
+
+const syncView = z.object({
+  jobId: z.string(),
+  state: z.string(),
+  trigger: z.string().optional(),
+  dryRun: z.boolean(),
+  attemptsMade: z.number().int(),
+  report: z.unknown().describe('added, updated, repaired, … (null until completed)'),
+  error: z.string().nullable(),
+  requestedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+type SyncJob = {
+  id?: string;
+  data: unknown;
+  attemptsMade: number;
+  returnvalue: unknown;
+  failedReason?: string;
+  timestamp: number;
+  finishedOn?: number;
+};
+const syncJobView = (job: SyncJob, state: string): z.output<typeof syncView> => {
+  const data = job.data as { trigger?: string; dryRun?: boolean };
+  return {
+    jobId: String(job.id),
+    state,
+    trigger: data.trigger,
+    dryRun: data.dryRun === true,
+    attemptsMade: job.attemptsMade,
+    report: job.returnvalue ?? null,
+    error: job.failedReason || null,
+    requestedAt: new Date(job.timestamp).toISOString(),
+    finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+  };
+};
 
 export async function whatsappRoutes(scope: FastifyInstance, { db, producer }: IngressDeps) {
   const app = scope.withTypeProvider<ZodTypeProvider>();
@@ -74,7 +138,7 @@ export async function whatsappRoutes(scope: FastifyInstance, { db, producer }: I
       select: numberSelect,
       orderBy: [{ displayName: 'asc' }, { numberId: 'asc' }],
     });
-    return { count: numbers.length, numbers };
+    return { count: numbers.length, numbers: numbers.map(withState) };
   });
 
   const assignSchema = {
@@ -113,7 +177,7 @@ export async function whatsappRoutes(scope: FastifyInstance, { db, producer }: I
         { numberId, fromQueueId: number.queueId, toQueueId: queueId, by: req.user.sub },
         'whatsapp number queue assigned',
       );
-      return updated;
+      return withState(updated);
     },
   );
 
@@ -152,8 +216,48 @@ export async function whatsappRoutes(scope: FastifyInstance, { db, producer }: I
     };
   });
 
+  const createQueueSchema = {
+    ...doc({ summary: 'Create a CRM queue (then assign numbers to it)', tags, auth: 'admin' }),
+    body: queueBody,
+    response: {
+      201: z
+        .object({ id: z.number().int(), name: z.string(), isActive: z.boolean(), createdAt: storedTime })
+        .describe('the queue'),
+      ...errors({ 409: 'an active queue already has this name' }),
+      ...AUTH,
+    },
+  };
+  app.post(
+    '/api/whatsapp/queues',
+    { preValidation: admin, schema: createQueueSchema },
+    async (req, reply) => {
+      const name = req.body.name;
+      const same = await db.crmQueue.findFirst({
+        where: { name: { equals: name, mode: 'insensitive' }, isActive: true },
+      });
+      if (same)
+        return reply.code(409).send({
+          error: 'queue_exists',
+          message: `queue ${same.id} is already named "${same.name}"`,
+          id: same.id,
+        });
+      const queue = await db.crmQueue.create({
+        data: { name },
+        select: { id: true, name: true, isActive: true, createdAt: true },
+      });
+      req.log.info({ queueId: queue.id, by: req.user.sub }, 'crm queue created');
+      return reply.code(201).send(queue);
+    },
+  );
+
   const syncSchema = {
-    ...doc({ summary: 'Sync the numbers from WhatsApp now (worker-whatsapp runs it)', tags, auth: 'admin' }),
+    ...doc({
+      summary: 'Sync the numbers from WhatsApp now (worker-whatsapp runs it)',
+      description: '`{"dryRun": true}`: the report of what it would change, with nothing changed.',
+      tags,
+      auth: 'admin',
+    }),
+    body: syncBody,
     response: {
       202: z
         .object({ queued: z.literal(true), jobId: z.string(), statusUrl: z.string() })
@@ -165,6 +269,7 @@ export async function whatsappRoutes(scope: FastifyInstance, { db, producer }: I
     const job = await producer.add(QUEUES.whatsappNumbers, JOBS.whatsappNumbersSync, {
       trigger: 'manual',
       requestedBy: req.user.sub,
+      ...(req.body.dryRun ? { dryRun: true } : {}),
     });
     return reply.code(202).send({
       queued: true as const,
@@ -173,22 +278,45 @@ export async function whatsappRoutes(scope: FastifyInstance, { db, producer }: I
     });
   });
 
+  const syncsSchema = {
+    ...doc({
+      summary: 'The last sync reports (finished, running and waiting syncs), newest first',
+      description: 'As kept by BullMQ: the last 200 finished and 200 failed syncs.',
+      tags,
+      auth: 'viewer',
+    }),
+    querystring: syncsQuery,
+    response: {
+      200: z.object({ syncs: z.array(syncView) }).describe('the syncs'),
+      ...VIEWER_AUTH,
+    },
+  };
+  app.get('/api/whatsapp/numbers/syncs', { preValidation: viewer, schema: syncsSchema }, async (req) => {
+    const queue = producer.queue(QUEUES.whatsappNumbers);
+    const states = ['active', 'waiting', 'completed', 'failed'] as const;
+    const lists = await Promise.all(
+      states.map(async (state) => ({
+        state,
+        jobs: await queue.getJobs([state], 0, req.query.limit - 1, false),
+      })),
+    );
+    const syncs = lists
+      .flatMap(({ state, jobs }) =>
+        jobs
+          .filter((j) => j && j.name === JOBS.whatsappNumbersSync)
+          .map((j) => syncJobView(j as SyncJob, state)),
+      )
+      .sort((a, b) => b.requestedAt.localeCompare(a.requestedAt) || b.jobId.localeCompare(a.jobId))
+      .slice(0, req.query.limit);
+    return { syncs };
+  });
+
   /** A sync job's state and, once completed, its report (added, updated, repaired, …). */
   const syncStatusSchema = {
     ...doc({ summary: "A sync job's state and, once completed, its report", tags, auth: 'viewer' }),
     params: jobParams,
     response: {
-      200: z
-        .object({
-          jobId: z.string(),
-          state: z.string(),
-          trigger: z.string().optional(),
-          attemptsMade: z.number().int(),
-          report: z.unknown().describe('added, updated, repaired, … (null until completed)'),
-          error: z.string().nullable(),
-          finishedAt: z.string().nullable(),
-        })
-        .describe('the job'),
+      200: syncView.describe('the job'),
       ...errors({ 404: 'no such sync job' }),
       ...VIEWER_AUTH,
     },
@@ -203,15 +331,7 @@ export async function whatsappRoutes(scope: FastifyInstance, { db, producer }: I
       const job = await queue.getJob(req.params.jobId);
       if (!job || job.name !== JOBS.whatsappNumbersSync)
         return reply.code(404).send({ error: 'not_found', message: `no sync job ${req.params.jobId}` });
-      return {
-        jobId: String(job.id),
-        state,
-        trigger: (job.data as { trigger?: string }).trigger,
-        attemptsMade: job.attemptsMade,
-        report: job.returnvalue ?? null,
-        error: job.failedReason || null,
-        finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-      };
+      return syncJobView(job as SyncJob, state);
     },
   );
 }

@@ -1,9 +1,10 @@
 import type { Prisma } from '@cauce/db';
-import { ALL_QUEUES, isQueueName } from '@cauce/queues';
+import { isQueueName } from '@cauce/queues';
 import { bool, QUEUE_STATES } from '@cauce/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { type QueueCounts, readQueueStats } from '../../admin/queue-stats.ts';
 import {
   type ReplayContext,
   type ReplayOutcome,
@@ -14,7 +15,6 @@ import {
 } from '../../admin/replay.ts';
 import type { IngressDeps } from '../../context.ts';
 import { AUTH, doc, errorReply, errors, numericId, VIEWER_AUTH } from '../../http/schemas.ts';
-import { withTimeout } from '../../with-timeout.ts';
 
 /**
  * The operator API (docs/operations-admin.md): queue counts, the webhook inbox, dead letters and
@@ -23,7 +23,6 @@ import { withTimeout } from '../../with-timeout.ts';
  */
 
 const STATES = QUEUE_STATES;
-type Counts = Record<(typeof STATES)[number], number>;
 
 const cursor = z
   .string()
@@ -166,31 +165,11 @@ export async function adminRoutes(scope: FastifyInstance, { db, producer, redis,
       },
     },
     async (_req, reply) => {
-      const now = Date.now();
       try {
-        const queues = await withTimeout(
-          Promise.all(
-            ALL_QUEUES.map(async (name) => {
-              const q = producer.queue(name);
-              const [counts, paused, oldest] = await Promise.all([
-                q.getJobCounts(...STATES),
-                q.isPaused(),
-                q.getJobs(['wait'], 0, 0, true),
-              ]);
-              const first = oldest[0];
-              return {
-                name,
-                paused,
-                counts: Object.fromEntries(STATES.map((s) => [s, counts[s] ?? 0])) as Counts,
-                oldestWaitingSeconds: first ? Math.max(0, (now - first.timestamp) / 1000) : 0,
-              };
-            }),
-          ),
-          config.ADMIN_QUEUE_TIMEOUT_MS,
-        );
+        const queues = await readQueueStats(producer, config.ADMIN_QUEUE_TIMEOUT_MS);
         const totals = Object.fromEntries(
           STATES.map((s) => [s, queues.reduce((n, q) => n + (q.counts[s] ?? 0), 0)]),
-        ) as Counts;
+        ) as QueueCounts;
         return { queues, totals };
       } catch (err) {
         return reply.code(503).send({ error: 'queue_unavailable', message: (err as Error).message });

@@ -5,7 +5,11 @@ import { z } from 'zod';
 import type { IngressDeps } from '../../context.ts';
 import { doc, VIEWER_AUTH } from '../../http/schemas.ts';
 
-/** Stock stats: products, SIIGO webhook counts and sync state, in the source document's shape. */
+/**
+ * Stock stats: products, SIIGO webhook counts and sync state. Each count is under the source
+ * system's key (`total_products`, `total_webhooks`…, what its dashboard reads) and under the
+ * shorter key this API has answered with since (`total`, `processed`…): both stay.
+ */
 
 const statsSchema = {
   ...doc({ summary: 'Products, SIIGO webhook counts and sync state', tags: ['stock'], auth: 'viewer' }),
@@ -13,16 +17,21 @@ const statsSchema = {
     200: z
       .object({
         products: z.object({
-          total: z.number().int(),
-          synced: z.number().int(),
+          total_products: z.number().int().describe('the source system key'),
+          synced_products: z.number().int().describe('the source system key'),
           updated_today: z.number().int(),
           avg_stock: z.number(),
           last_sync_time: z.string().nullable(),
+          total: z.number().int().describe('= total_products'),
+          synced: z.number().int().describe('= synced_products'),
         }),
         webhooks: z.object({
-          total: z.number().int(),
-          processed: z.number().int(),
-          last_hour: z.number().int(),
+          total_webhooks: z.number().int().describe('the source system key'),
+          processed_webhooks: z.number().int().describe('the source system key'),
+          webhooks_last_hour: z.number().int().describe('the source system key'),
+          total: z.number().int().describe('= total_webhooks'),
+          processed: z.number().int().describe('= processed_webhooks'),
+          last_hour: z.number().int().describe('= webhooks_last_hour'),
         }),
         webhooksConfigured: z.boolean(),
         syncRunning: z.boolean(),
@@ -68,18 +77,28 @@ export async function stockStatsRoutes(scope: FastifyInstance, deps: IngressDeps
       where: { provider: 'siigo', active: true, topic: { in: [...siigo.SIIGO_STOCK_TOPICS] } },
     });
     const lastSync = lastRun?.finishedAt ?? products?.last_sync ?? null;
+    const total = Number(products?.total ?? 0);
+    const synced = Number(products?.synced ?? 0);
+    const hooksTotal = Number(hooks?.total ?? 0);
+    const processed = Number(hooks?.processed ?? 0);
+    const lastHour = Number(hooks?.last_hour ?? 0);
     return {
       products: {
-        total: Number(products?.total ?? 0),
-        synced: Number(products?.synced ?? 0),
+        total_products: total,
+        synced_products: synced,
         updated_today: Number(products?.updated_today ?? 0),
         avg_stock: products?.avg_stock == null ? 0 : Number(products.avg_stock),
         last_sync_time: lastSync ? lastSync.toISOString() : null,
+        total,
+        synced,
       },
       webhooks: {
-        total: Number(hooks?.total ?? 0),
-        processed: Number(hooks?.processed ?? 0),
-        last_hour: Number(hooks?.last_hour ?? 0),
+        total_webhooks: hooksTotal,
+        processed_webhooks: processed,
+        webhooks_last_hour: lastHour,
+        total: hooksTotal,
+        processed,
+        last_hour: lastHour,
       },
       webhooksConfigured: configured >= siigo.SIIGO_STOCK_TOPICS.length,
       syncRunning: (await redis.exists(keys.syncLock)) === 1,

@@ -1,0 +1,43 @@
+/** Texts of the orders page (namespace `orders.`). */
+export const orders = {
+  'orders.title': 'Pedidos',
+  'orders.intro': 'Pedidos pendientes de sincronizar, con errores y sincronizados hace poco.',
+  'orders.tab.pending': 'Pendientes de sincronizar',
+  'orders.tab.errors': 'Con errores',
+  'orders.tab.synced': 'Sincronizados recientemente',
+  'orders.searchPlaceholder': 'N.º de pedido, cliente o teléfono',
+  'orders.retryAll': 'Reintentar todos los no sincronizados',
+  'orders.retry': 'Reintentar',
+  'orders.retried': 'Pedido {id} en cola para sincronizar con Bigin.',
+  'orders.retriedAll': '{n} pedidos en cola para sincronizar con Bigin.',
+  'orders.count': '{shown} de {total} pedidos',
+  'orders.customer': 'Cliente',
+  'orders.phone': 'Teléfono',
+  'orders.email': 'Correo',
+  'orders.city': 'Ciudad',
+  'orders.pack': 'Pack',
+  'orders.price': 'Precio',
+  'orders.created': 'Creado',
+  'orders.sync': 'Sincronización',
+  'orders.pendingSync': 'Pendiente',
+  'orders.empty.pending':
+    'No hay pedidos pendientes de sincronizar. Los pedidos nuevos llegan por POST /api/orders y se sincronizan con Bigin solos.',
+  'orders.empty.errors':
+    'Ningún pedido tiene errores de sincronización. Si uno falla, aparecerá aquí para reintentarlo.',
+  'orders.empty.synced':
+    'Aún no hay pedidos sincronizados. Cuando worker-orders cree un pedido en Bigin, aparecerá aquí.',
+  'orders.emptySearch':
+    'Ningún pedido coincide con la búsqueda. Prueba con el número de pedido o el teléfono.',
+  'orders.detailTitle': 'Pedido {id}',
+  'orders.trail': 'Historial de acciones (actions_log)',
+  'orders.trailEmpty': 'Este pedido aún no tiene acciones: la sincronización no lo ha intentado.',
+  'orders.action.bigin_order_created': 'Creado en Bigin',
+  'orders.action.bigin_order_failed': 'Falló en Bigin',
+  'orders.action.callbell_message_sent': 'WhatsApp enviado (CallBell)',
+  'orders.action.callbell_message_failed': 'Falló el WhatsApp (CallBell)',
+  'orders.action.callbell_message_skipped': 'WhatsApp no enviado (CallBell apagado o sin número)',
+  'orders.at': 'Fecha',
+  'orders.actionType': 'Acción',
+  'orders.result': 'Resultado',
+  'orders.error': 'Error',
+} as const;

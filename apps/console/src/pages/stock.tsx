@@ -1,0 +1,5 @@
+import { Page } from '../components/page.tsx';
+
+export function StockPage() {
+  return <Page id="stock" title="stock.title" intro="stock.intro" />;
+}
