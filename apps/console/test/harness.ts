@@ -53,10 +53,10 @@ export interface RoleSession {
   open(path: string): Promise<void>;
 }
 
-export interface ConsoleStack {
+export interface ConsoleStack<S extends Sim = Sim> {
   base: string;
   db: Db;
-  sim: Sim;
+  sim: S;
   deps: Awaited<ReturnType<typeof createDeps>>;
   adminToken: string;
   viewerToken: string;
@@ -72,17 +72,22 @@ export interface ConsoleStack {
   finish(): Promise<void>;
 }
 
-export interface StackOptions {
-  /** Extra ingress variables. */
-  ingress?: Record<string, string>;
+export interface StackOptions<S extends Sim> {
+  /** provider-sim with a worker's test helpers (e.g. worker-stock's startSim); default: listenSim. */
+  startSim?: () => Promise<S>;
+  /** Extra ingress variables (they may point at the sim). */
+  ingress?: (sim: S) => Record<string, string>;
   /** Workers the page needs, started after the sim and the ingress; stopped first. */
-  workers?: (stack: { env: TestEnv; sim: Sim; base: string }) => Promise<Closable[]>;
+  workers?: (stack: { env: TestEnv; sim: S; base: string }) => Promise<Closable[]>;
 }
 
-export async function startConsoleStack(env: TestEnv, opts: StackOptions = {}): Promise<ConsoleStack> {
+export async function startConsoleStack<S extends Sim = Sim>(
+  env: TestEnv,
+  opts: StackOptions<S> = {},
+): Promise<ConsoleStack<S>> {
   mkdirSync(SHOTS_DIR, { recursive: true });
-  const sim = await listenSim();
-  const config = parseConfig(ingressEnv, { ...env.env, JWT_SECRET, PORT: '0', ...opts.ingress });
+  const sim = (await (opts.startSim ?? listenSim)()) as S;
+  const config = parseConfig(ingressEnv, { ...env.env, JWT_SECRET, PORT: '0', ...opts.ingress?.(sim) });
   const deps = await createDeps(config);
   const app = await buildIngress(deps);
   await app.listen({ port: 0, host: '127.0.0.1' });

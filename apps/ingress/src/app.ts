@@ -14,6 +14,7 @@ import { bullBoardRoutes } from './routes/admin/bull-board.ts';
 import { consoleRoutes } from './routes/admin/console.ts';
 import { adminLoginRoutes } from './routes/admin/login.ts';
 import { adminRoutes } from './routes/admin/operations.ts';
+import { overviewRoutes } from './routes/admin/overview.ts';
 import { adminUsersRoutes } from './routes/admin/users.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ordersRoutes } from './routes/orders.ts';
@@ -46,6 +47,7 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   adminLoginRoutes,
   adminUsersRoutes,
   adminRoutes,
+  overviewRoutes,
   bullBoardRoutes,
   consoleRoutes,
   webhookRoutes,
