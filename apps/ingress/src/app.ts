@@ -19,6 +19,7 @@ import { adminUsersRoutes } from './routes/admin/users.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ordersRoutes } from './routes/orders.ts';
 import { stockEventRoutes } from './routes/stock/events.ts';
+import { stockProductRoutes } from './routes/stock/products.ts';
 import { siigoSubscriptionRoutes } from './routes/stock/siigo-subscriptions.ts';
 import { siigoWebhookLogRoutes } from './routes/stock/siigo-webhooks.ts';
 import { stockStatsRoutes } from './routes/stock/stats.ts';
@@ -39,6 +40,7 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   beds24AdminRoutes,
   stockEventRoutes,
   stockStatsRoutes,
+  stockProductRoutes,
   stockSyncRoutes,
   siigoSubscriptionRoutes,
   siigoWebhookLogRoutes,

@@ -299,6 +299,7 @@ async function paramValue(url: string, name: string): Promise<string | undefined
     return String((await db.order.findFirstOrThrow({ where: { sessionId: 'walk-session-1' } })).id);
   if (name === 'id' && url.startsWith('/api/sync/clients/'))
     return String((await db.client.findFirstOrThrow({ where: { name: 'Cliente GHL' } })).id);
+  if (name === 'id' && url.startsWith('/api/stock/products/')) return '1';
   if (name === 'runId') {
     const run = await db.syncRun.create({
       data: { source: 'beds24', kind: 'backfill', status: 'succeeded', params: { note: EMAILS[0] } },
