@@ -27,7 +27,13 @@ export function Layout({ children }: { children: ComponentChildren }) {
         <ul>
           {PAGES.map((p) => (
             <li key={p.path}>
-              <NavLink path={p.path}>{t(p.label)}</NavLink>
+              {p.component ? (
+                <NavLink path={p.path}>{t(p.label)}</NavLink>
+              ) : (
+                <a href={`/admin${p.path}`} id={`nav-${p.path.slice(1)}`}>
+                  {t(p.label)}
+                </a>
+              )}
             </li>
           ))}
           <li class="sep">

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createDb, type Db } from '@cauce/db';
 import { listenSim } from '@cauce/provider-sim/testing';
 import { parseConfig } from '@cauce/runtime';
-import { REPO_ROOT, type TestEnv } from '@cauce/testkit';
+import { freePort, REPO_ROOT, type TestEnv } from '@cauce/testkit';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { buildIngress } from '../../ingress/src/app.ts';
@@ -53,10 +53,10 @@ export interface RoleSession {
   open(path: string): Promise<void>;
 }
 
-export interface ConsoleStack {
+export interface ConsoleStack<S extends Sim = Sim> {
   base: string;
   db: Db;
-  sim: Sim;
+  sim: S;
   deps: Awaited<ReturnType<typeof createDeps>>;
   adminToken: string;
   viewerToken: string;
@@ -72,22 +72,28 @@ export interface ConsoleStack {
   finish(): Promise<void>;
 }
 
-export interface StackOptions {
-  /** Extra ingress variables. */
-  ingress?: Record<string, string>;
+export interface StackOptions<S extends Sim> {
+  /** provider-sim with a worker's test helpers (e.g. worker-stock's startSim); default: listenSim. */
+  startSim?: () => Promise<S>;
+  /** Extra ingress variables (they may point at the sim, or at the ingress's own base URL). */
+  ingress?: (sim: S, base: string) => Record<string, string>;
   /** Workers the page needs, started after the sim and the ingress; stopped first. */
-  workers?: (stack: { env: TestEnv; sim: Sim; base: string }) => Promise<Closable[]>;
+  workers?: (stack: { env: TestEnv; sim: S; base: string }) => Promise<Closable[]>;
 }
 
-export async function startConsoleStack(env: TestEnv, opts: StackOptions = {}): Promise<ConsoleStack> {
+export async function startConsoleStack<S extends Sim = Sim>(
+  env: TestEnv,
+  opts: StackOptions<S> = {},
+): Promise<ConsoleStack<S>> {
   mkdirSync(SHOTS_DIR, { recursive: true });
-  const sim = await listenSim();
-  const config = parseConfig(ingressEnv, { ...env.env, JWT_SECRET, PORT: '0', ...opts.ingress });
+  const sim = (await (opts.startSim ?? listenSim)()) as S;
+  // A port known before the config: WEBHOOK_BASE_URL (SIIGO subscriptions) names this ingress.
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const config = parseConfig(ingressEnv, { ...env.env, JWT_SECRET, ...opts.ingress?.(sim, base) });
   const deps = await createDeps(config);
   const app = await buildIngress(deps);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  await app.listen({ port, host: '127.0.0.1' });
   for (const [role, u] of Object.entries(USERS))
     if (!(await app.accounts!.find(u.name)))
       await app.accounts!.add({ name: u.name, role: role as ConsoleRole, password: u.password }, 'test');

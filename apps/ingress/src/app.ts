@@ -14,12 +14,14 @@ import { bullBoardRoutes } from './routes/admin/bull-board.ts';
 import { consoleRoutes } from './routes/admin/console.ts';
 import { adminLoginRoutes } from './routes/admin/login.ts';
 import { adminRoutes } from './routes/admin/operations.ts';
+import { overviewRoutes } from './routes/admin/overview.ts';
 import { adminUsersRoutes } from './routes/admin/users.ts';
 import { bookingsRoutes } from './routes/bookings.ts';
 import { clientsRoutes } from './routes/clients.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ordersRoutes } from './routes/orders.ts';
 import { stockEventRoutes } from './routes/stock/events.ts';
+import { stockProductRoutes } from './routes/stock/products.ts';
 import { siigoSubscriptionRoutes } from './routes/stock/siigo-subscriptions.ts';
 import { siigoWebhookLogRoutes } from './routes/stock/siigo-webhooks.ts';
 import { stockStatsRoutes } from './routes/stock/stats.ts';
@@ -42,6 +44,7 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   clientsRoutes,
   stockEventRoutes,
   stockStatsRoutes,
+  stockProductRoutes,
   stockSyncRoutes,
   siigoSubscriptionRoutes,
   siigoWebhookLogRoutes,
@@ -50,6 +53,7 @@ const ROUTES: Array<(app: FastifyInstance, deps: IngressDeps) => Promise<void>> 
   adminLoginRoutes,
   adminUsersRoutes,
   adminRoutes,
+  overviewRoutes,
   bullBoardRoutes,
   consoleRoutes,
   webhookRoutes,

@@ -321,6 +321,7 @@ async function paramValue(url: string, name: string): Promise<string | undefined
   if (name === 'bookingId' && url.startsWith('/api/bookings/')) return '88776655';
   if (name === 'id' && (url.startsWith('/api/sync/clients/') || url.startsWith('/api/clients/')))
     return String((await db.client.findFirstOrThrow({ where: { name: 'Cliente GHL' } })).id);
+  if (name === 'id' && url.startsWith('/api/stock/products/')) return '1';
   if (name === 'runId') {
     const run = await db.syncRun.create({
       data: { source: 'beds24', kind: 'backfill', status: 'succeeded', params: { note: EMAILS[0] } },
