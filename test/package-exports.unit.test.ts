@@ -67,7 +67,11 @@ describe('workspace manifests', () => {
 
   it('every workspace package an app depends on is built and deployed from dist', () => {
     const byName = new Map(workspaces.map((w) => [manifest(w).name, w]));
-    const apps = workspaces.filter((w) => relative(ROOT, w).startsWith('apps/'));
+    // Node apps (apps/console is a browser bundle the ingress serves: built by Vite, not deployed alone).
+    const apps = workspaces.filter(
+      (w) => relative(ROOT, w).startsWith('apps/') && manifest(w).name !== '@cauce/console',
+    );
+    expect(apps.length).toBeGreaterThan(5);
     for (const app of apps) {
       expect(existsSync(join(app, 'tsconfig.build.json')), relative(ROOT, app)).toBe(true);
       expect(existsSync(join(app, 'src/main.ts')), relative(ROOT, app)).toBe(true);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisConnection } from '@cauce/runtime';
+import type { RedisConnection } from '@cauce/base';
 import { SharedToken } from '../shared-token.ts';
 
 export interface Beds24TokenSource {
