@@ -1,6 +1,7 @@
 import { createPgPool, type Db, type PgPool } from '@cauce/db';
-import { beds24 } from '@cauce/providers';
+import { beds24, beds24CreditBudget } from '@cauce/providers';
 import {
+  accountLabel,
   createBatchLoader,
   createWebhookEventBatch,
   type Logger,
@@ -57,6 +58,19 @@ export function createBookingsService(deps: {
   });
   // A duplicate has no listeners: without one a Redis outage would surface as unhandled errors.
   collapseRedis.on('error', (err) => log.debug({ err: err.message }, 'collapse Redis connection error'));
+  const credential = config.BEDS24_WRITE_REFRESH_TOKEN ?? config.BEDS24_TOKEN ?? '';
+  const budget = beds24CreditBudget({
+    redis: deps.redis,
+    prefix: config.QUEUE_PREFIX,
+    // One account per deployment; its credential's hash names it without revealing it.
+    account: accountLabel(credential),
+    limit: config.BEDS24_CREDIT_BUDGET,
+    windowMs: config.BEDS24_CREDIT_WINDOW_MS,
+    estimatedCost: config.BEDS24_CREDITS_PER_CALL,
+    floor: config.BEDS24_CREDIT_FLOOR,
+    maxWaitMs: config.BEDS24_MAX_WAIT_MS,
+    registry: deps.registry,
+  });
   const client = new beds24.Beds24Client({
     baseUrl: config.BEDS24_BASE_URL,
     token: config.BEDS24_TOKEN,
@@ -66,7 +80,7 @@ export function createBookingsService(deps: {
     timeoutMs: config.BEDS24_TIMEOUT_MS,
     retries: config.BEDS24_HTTP_RETRIES,
     maxWaitMs: config.BEDS24_MAX_WAIT_MS,
-    creditFloor: config.BEDS24_CREDIT_FLOOR,
+    budget,
     tokenRefreshMarginMs: config.BEDS24_TOKEN_REFRESH_MARGIN_MS,
     onCall: metrics.onCall,
     onCredits: ({ remaining }) => {
@@ -85,11 +99,16 @@ export function createBookingsService(deps: {
     metrics,
     batch: {
       events: createWebhookEventBatch(pool, maxBatch),
-      fetch: createBatchLoader(async (ids) => {
-        metrics.fetchBatch.observe(ids.length);
-        const found = await client.getBookings(ids, { withMessages: config.BEDS24_FETCH_MESSAGES });
-        return ids.map((id) => found.get(id) ?? null);
-      }, maxBatch),
+      fetch: createBatchLoader(
+        async (ids) => {
+          metrics.fetchBatch.observe(ids.length);
+          const found = await client.getBookings(ids, { withMessages: config.BEDS24_FETCH_MESSAGES });
+          return ids.map((id) => found.get(id) ?? null);
+          // A fetch is one GET /bookings (plus one for messages): wait for room for both.
+        },
+        maxBatch,
+        () => budget.whenAvailable(config.BEDS24_CREDITS_PER_CALL * (config.BEDS24_FETCH_MESSAGES ? 2 : 1)),
+      ),
       upsert: createBatchLoader((writes) => upsertBookings(pool, writes), maxBatch),
     },
     collapser: new FetchCollapser(collapseRedis, config.QUEUE_PREFIX, config.BEDS24_COLLAPSE_MARGIN_MS),

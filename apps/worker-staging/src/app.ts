@@ -43,10 +43,11 @@ export function stagingWorkerOptions(
   config: StagingConfig,
   pool: pg.Pool = createPgPool(config.DATABASE_URL, { max: 6 }),
 ): WorkerAppOptions<StagingConfig> {
-  const ghlApi = ghlClient(config);
-  const stripeApi = stripeClient(config);
-  const paypalApi = paypalClient(config);
-  const manychatApi = manychatClient(config);
+  // Built with the app's Redis (their budgets live there) when the handlers are made.
+  let ghlApi: ReturnType<typeof ghlClient> = null;
+  let stripeApi: ReturnType<typeof stripeClient> = null;
+  let paypalApi: ReturnType<typeof paypalClient> = null;
+  let manychatApi: ReturnType<typeof manychatClient> = null;
   const events = webhookEventStore(pool);
 
   const wrapRun =
@@ -86,82 +87,91 @@ export function stagingWorkerOptions(
     name: 'worker-staging',
     config,
     defaultPort: STAGING_PORT,
-    handlers: (): QueueHandler<StagingConfig>[] => [
-      {
-        queue: QUEUES.stagingGhl,
-        concurrency: 2,
-        process: async (job, ctx) => {
-          if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(
-              job as Job<WebhookEventJob>,
-              events,
-              (e) => handleGhlWebhook(pool, config, e),
-              config,
-            );
-          if (job.name === JOBS.stagingSync) return syncGhl((job.data as StagingSyncJob).runId, ctx, job);
-          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingGhl}`);
+    handlers: (ctx): QueueHandler<StagingConfig>[] => {
+      const deps = { redis: ctx.redis, registry: ctx.registry };
+      ghlApi = ghlClient(config, deps);
+      stripeApi = stripeClient(config, deps);
+      paypalApi = paypalClient(config, deps);
+      manychatApi = manychatClient(config, deps);
+      return [
+        {
+          queue: QUEUES.stagingGhl,
+          concurrency: 2,
+          process: async (job, ctx) => {
+            if (job.name === JOBS.webhookEvent)
+              return handleWebhookEventJob(
+                job as Job<WebhookEventJob>,
+                events,
+                (e) => handleGhlWebhook(pool, config, e),
+                config,
+              );
+            if (job.name === JOBS.stagingSync) return syncGhl((job.data as StagingSyncJob).runId, ctx, job);
+            throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingGhl}`);
+          },
         },
-      },
-      {
-        queue: QUEUES.stagingStripe,
-        concurrency: 2,
-        process: async (job, ctx) => {
-          if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(
-              job as Job<WebhookEventJob>,
-              events,
-              (e) => handleStripeWebhook(pool, config, e),
-              config,
-            );
-          if (job.name === JOBS.stagingSync) return syncStripe((job.data as StagingSyncJob).runId, ctx, job);
-          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingStripe}`);
+        {
+          queue: QUEUES.stagingStripe,
+          concurrency: 2,
+          process: async (job, ctx) => {
+            if (job.name === JOBS.webhookEvent)
+              return handleWebhookEventJob(
+                job as Job<WebhookEventJob>,
+                events,
+                (e) => handleStripeWebhook(pool, config, e),
+                config,
+              );
+            if (job.name === JOBS.stagingSync)
+              return syncStripe((job.data as StagingSyncJob).runId, ctx, job);
+            throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingStripe}`);
+          },
         },
-      },
-      {
-        queue: QUEUES.stagingPaypal,
-        concurrency: 2,
-        process: async (job, ctx) => {
-          if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(
-              job as Job<WebhookEventJob>,
-              events,
-              (e) => handlePaypalWebhook(pool, e),
-              config,
-            );
-          if (job.name === JOBS.stagingSync) return syncPaypal((job.data as StagingSyncJob).runId, ctx, job);
-          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingPaypal}`);
+        {
+          queue: QUEUES.stagingPaypal,
+          concurrency: 2,
+          process: async (job, ctx) => {
+            if (job.name === JOBS.webhookEvent)
+              return handleWebhookEventJob(
+                job as Job<WebhookEventJob>,
+                events,
+                (e) => handlePaypalWebhook(pool, e),
+                config,
+              );
+            if (job.name === JOBS.stagingSync)
+              return syncPaypal((job.data as StagingSyncJob).runId, ctx, job);
+            throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingPaypal}`);
+          },
         },
-      },
-      {
-        queue: QUEUES.stagingManychat,
-        concurrency: 2,
-        process: async (job, ctx) => {
-          if (job.name === JOBS.webhookEvent)
-            return handleWebhookEventJob(
-              job as Job<WebhookEventJob>,
-              events,
-              (e) => handleManychatWebhook(pool, config, e),
-              config,
-            );
-          if (job.name === JOBS.stagingSync)
-            return syncManychat((job.data as StagingSyncJob).runId, ctx, job);
-          throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingManychat}`);
+        {
+          queue: QUEUES.stagingManychat,
+          concurrency: 2,
+          process: async (job, ctx) => {
+            if (job.name === JOBS.webhookEvent)
+              return handleWebhookEventJob(
+                job as Job<WebhookEventJob>,
+                events,
+                (e) => handleManychatWebhook(pool, config, e),
+                config,
+              );
+            if (job.name === JOBS.stagingSync)
+              return syncManychat((job.data as StagingSyncJob).runId, ctx, job);
+            throw new PermanentError(`unknown job ${job.name} on ${QUEUES.stagingManychat}`);
+          },
         },
-      },
-      {
-        // One import at a time: each is a long sequential write, and imports of one source queue up.
-        queue: QUEUES.stagingCsv,
-        concurrency: 1,
-        process: async (job, ctx) => csvImport((job.data as StagingCsvImportJob).runId, ctx, job),
-      },
-      {
-        queue: QUEUES.stagingUnify,
-        concurrency: 1,
-        process: async (job, ctx) => {
-          return unify((job.data as StagingUnifyJob).runId, ctx, job);
+        {
+          // One import at a time: each is a long sequential write, and imports of one source queue up.
+          queue: QUEUES.stagingCsv,
+          concurrency: 1,
+          process: async (job, ctx) => csvImport((job.data as StagingCsvImportJob).runId, ctx, job),
         },
-      },
-    ],
+        {
+          queue: QUEUES.stagingUnify,
+          concurrency: 1,
+          process: async (job, ctx) => {
+            return unify((job.data as StagingUnifyJob).runId, ctx, job);
+          },
+        },
+      ];
+    },
     // At start, after every Redis reconnect and every CSV_REQUEUE_INTERVAL_MS: imports committed
     // while Redis was away (or by an ingress that died before enqueueing) get their job.
     async onStart(ctx) {

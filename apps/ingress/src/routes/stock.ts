@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { siigo } from '@cauce/providers';
+import { siigo, siigoBudget } from '@cauce/providers';
 import { JOBS, QUEUES, toJobId } from '@cauce/queues';
 import {
   bool,
@@ -319,7 +319,14 @@ export async function stockRoutes(scope: FastifyInstance, deps: IngressDeps) {
       partnerId: config.SIIGO_PARTNER_ID,
       redis,
       keyPrefix: config.QUEUE_PREFIX,
-      requestIntervalMs: 0,
+      budget: siigoBudget({
+        redis,
+        prefix: config.QUEUE_PREFIX,
+        username: config.SIIGO_USERNAME,
+        limit: config.SIIGO_BUDGET_MAX,
+        windowMs: config.SIIGO_BUDGET_WINDOW_MS,
+        registry,
+      }),
     });
     return client;
   };
