@@ -5,6 +5,7 @@ import {
   createBatchLoader,
   createWebhookEventBatch,
   type Logger,
+  type ProviderBudget,
   type Registry,
   type WebhookEventStore,
 } from '@cauce/runtime';
@@ -24,6 +25,8 @@ export interface BookingsService {
   redis: Redis;
   log: Logger;
   client: beds24.Beds24Client;
+  /** The account's credit budget, shared with every replica (Redis). */
+  budget: ProviderBudget;
   /** Per-job calls that concurrent jobs share: one query, request or statement per batch. */
   batch: {
     events: WebhookEventStore;
@@ -96,6 +99,7 @@ export function createBookingsService(deps: {
     redis: deps.redis,
     log,
     client,
+    budget,
     metrics,
     batch: {
       events: createWebhookEventBatch(pool, maxBatch),

@@ -314,6 +314,11 @@ export class ProviderBudget {
     );
   }
 
+  /** Forgets the window and any block (tests; an operator after fixing a wrong limit). */
+  async reset(): Promise<void> {
+    await this.opts.redis.del(...this.keys);
+  }
+
   /** Units spent in the current window and the block left (ms), as Redis sees them (tests, CLI). */
   async state(): Promise<{ used: number; blockedMs: number }> {
     const [entries, blocked, time] = await Promise.all([
