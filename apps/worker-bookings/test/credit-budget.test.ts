@@ -68,7 +68,7 @@ describe('Beds24 credit budget (fleet-wide)', () => {
     const bookings = [];
     for (let i = 0; i < 30; i++) bookings.push(await sim.create({ firstName: `Ráfaga${i}` }));
     const before = (await sim.calls())[BOOKINGS_ENDPOINT] ?? 0;
-    const sent = [];
+    const sent: Array<Awaited<ReturnType<typeof storeAndEnqueue>>> = [];
     for (const b of bookings)
       for (const type of ['MODIFY', 'CANCEL'] as const)
         sent.push(await storeAndEnqueue(db, producer, b.id, type));
