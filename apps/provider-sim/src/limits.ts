@@ -38,8 +38,30 @@ const CREDIT_POOLS = new Set(['beds24']);
 export interface LimitStats {
   admitted: number;
   rejected: number;
+  /** Requests admitted, or credits spent for a credit pool. */
+  units: number;
   /** Most requests (or credits) seen inside one window: never above the limit. */
   peakInWindow: number;
+  /** Arrival of the first and the last admitted request (ms since the epoch; 0 before any). */
+  firstAt: number;
+  lastAt: number;
+}
+
+const freshStats = (): LimitStats => ({
+  admitted: 0,
+  rejected: 0,
+  units: 0,
+  peakInWindow: 0,
+  firstAt: 0,
+  lastAt: 0,
+});
+
+function admit(stats: LimitStats, units: number, inWindow: number, now: number) {
+  stats.admitted++;
+  stats.units += units;
+  stats.peakInWindow = Math.max(stats.peakInWindow, inWindow);
+  stats.firstAt ||= now;
+  stats.lastAt = now;
 }
 
 export class LimitEnforcer {
@@ -55,7 +77,7 @@ export class LimitEnforcer {
         ...rule,
         re: new RegExp(rule.route),
         log: [],
-        stats: { admitted: 0, rejected: 0, peakInWindow: 0 },
+        stats: freshStats(),
       });
     for (const [name, listener] of this.creditListeners) listener(parsed[name] ?? null);
     return this.list();
@@ -75,12 +97,11 @@ export class LimitEnforcer {
   }
 
   /** Statistics of a credit pool, kept by its module. */
-  recordCredits(name: string, admitted: boolean, usedInWindow: number): void {
+  recordCredits(name: string, cost: number | null, usedInWindow: number, now = Date.now()): void {
     const rule = this.rules.get(name);
     if (!rule) return;
-    if (admitted) rule.stats.admitted++;
-    else rule.stats.rejected++;
-    rule.stats.peakInWindow = Math.max(rule.stats.peakInWindow, usedInWindow);
+    if (cost === null) rule.stats.rejected++;
+    else admit(rule.stats, cost, usedInWindow, now);
   }
 
   stats(): Record<string, LimitStats> {
@@ -91,7 +112,7 @@ export class LimitEnforcer {
   reset(): void {
     for (const r of this.rules.values()) {
       r.log = [];
-      r.stats = { admitted: 0, rejected: 0, peakInWindow: 0 };
+      r.stats = freshStats();
     }
   }
 
@@ -106,8 +127,7 @@ export class LimitEnforcer {
         return { retryAfter: Math.max(1, Math.ceil((oldest + rule.windowMs - now) / 1000)) };
       }
       rule.log.push(now);
-      rule.stats.admitted++;
-      rule.stats.peakInWindow = Math.max(rule.stats.peakInWindow, rule.log.length);
+      admit(rule.stats, 1, rule.log.length, now);
     }
     return {};
   }

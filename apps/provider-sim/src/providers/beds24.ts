@@ -310,7 +310,7 @@ const beds24: SimProvider = (app, ctx: SimContext) => {
     const cost = state.config.requestCost;
     const exhausted = state.creditsUsed + cost > state.config.creditLimit + 1e-9;
     if (!exhausted) state.creditsUsed += cost;
-    ctx.limits.recordCredits('beds24', !exhausted, state.creditsUsed);
+    ctx.limits.recordCredits('beds24', exhausted ? null : cost, state.creditsUsed, now);
     const remaining = Math.max(0, state.config.creditLimit - state.creditsUsed);
     const resetsIn = Math.ceil((state.windowStart + windowMs - now) / 1000);
     const h =
