@@ -153,7 +153,7 @@ async function runScale(replicas: number) {
       stack.start(`ingress-${i}`, 'apps/ingress/src/main.ts', { PORT: String(port), HOST: '127.0.0.1' });
       ingressUrls.push(`http://127.0.0.1:${port}`);
     }
-    const health: string[] = ingressUrls.map((u) => `${u}/health`);
+    const health: Array<[string, string]> = ingressUrls.map((u, i) => [`ingress-${i}`, `${u}/health`]);
     for (const w of WORKERS)
       for (let r = 0; r < replicas; r++) {
         const port = await freePort();
@@ -161,9 +161,12 @@ async function runScale(replicas: number) {
           WORKER_PORT: String(port),
           WORKER_HOST: '127.0.0.1',
         });
-        health.push(`http://127.0.0.1:${port}/health`);
+        health.push([`${w}-${r}`, `http://127.0.0.1:${port}/health`]);
       }
-    for (const url of health) await waitHttp(url, 120_000);
+    for (const [name, url] of health)
+      await waitHttp(url, 180_000).catch((err) => {
+        throw new Error(`${name}: ${(err as Error).message}\n${stack.tail(name, 15).join('\n')}`);
+      });
     proxy = await startRoundRobinProxy(ingressUrls);
     log(`${replicas} replica(s) of ${WORKERS.join(', ')} and ${INGRESSES} ingress processes up`);
 
