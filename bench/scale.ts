@@ -119,18 +119,28 @@ async function runScale(replicas: number) {
     JOB_LOCK_MS: '60000',
   };
   const stack = new Stack(env);
+  // Interrupted (Ctrl-C, a timeout): stop the apps this run started before leaving.
+  const interrupted = () => void stack.stopAll().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const pgClient = new pg.Client(adminUrl);
   await pgClient.connect();
   const redis = createRedis(redisUrl);
   let proxy: Awaited<ReturnType<typeof startRoundRobinProxy>> | undefined;
   let peakConnections = 0;
+  let sampling = false;
   const sampler = setInterval(() => {
+    if (sampling) return; // one query at a time on this client
+    sampling = true;
     pgClient
       .query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [dbName])
       .then((r) => {
         peakConnections = Math.max(peakConnections, Number(r.rows[0]!.n));
       })
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => {
+        sampling = false;
+      });
   }, 250);
   try {
     stack.start('provider-sim', 'apps/provider-sim/src/main.ts', { SIM_PORT: String(simPort) });
@@ -153,7 +163,7 @@ async function runScale(replicas: number) {
       stack.start(`ingress-${i}`, 'apps/ingress/src/main.ts', { PORT: String(port), HOST: '127.0.0.1' });
       ingressUrls.push(`http://127.0.0.1:${port}`);
     }
-    const health: Array<[string, string]> = ingressUrls.map((u, i) => [`ingress-${i}`, `${u}/health`]);
+    const health: Array<[string, string]> = ingressUrls.map((u, i) => [`ingress-${i}`, `${u}/api/ready`]);
     for (const w of WORKERS)
       for (let r = 0; r < replicas; r++) {
         const port = await freePort();
@@ -164,7 +174,7 @@ async function runScale(replicas: number) {
         health.push([`${w}-${r}`, `http://127.0.0.1:${port}/health`]);
       }
     for (const [name, url] of health)
-      await waitHttp(url, 180_000).catch((err) => {
+      await waitHttp(url, 400_000).catch((err) => {
         throw new Error(`${name}: ${(err as Error).message}\n${stack.tail(name, 15).join('\n')}`);
       });
     proxy = await startRoundRobinProxy(ingressUrls);
@@ -273,6 +283,8 @@ async function runScale(replicas: number) {
       beds24Credits: stats.beds24?.units ?? 0,
     };
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     clearInterval(sampler);
     await proxy?.close();
     await stack.stopAll();

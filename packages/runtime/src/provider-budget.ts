@@ -31,7 +31,11 @@ export interface ProviderBudgetOptions {
    * Default: 2% of the window, between 100 ms and 1 s.
    */
   marginMs?: number;
-  /** Longest a call waits for the budget; beyond it fails retryable with `retryAfterMs` (the queue waits). */
+  /**
+   * Longest a call waits for the budget; beyond it fails retryable with `retryAfterMs` (the queue
+   * waits). Default: one window (at least 30 s), so a spent budget is always waited out in the call
+   * and only a provider's longer block goes back to the queue.
+   */
   maxWaitMs?: number;
   /** Units a call takes before its real cost is known (Beds24: the usual cost of a page). Default 1. */
   estimatedCost?: number;
@@ -209,6 +213,7 @@ export class ProviderBudget {
   readonly windowMs: number;
   private readonly keys: [string, string];
   private readonly effectiveWindowMs: number;
+  private readonly maxWaitMs: number;
   private readonly metrics?: ReturnType<typeof budgetMetrics>;
   private readonly labels: { provider: string; account: string };
 
@@ -221,6 +226,7 @@ export class ProviderBudget {
     this.windowMs = opts.windowMs;
     this.effectiveWindowMs =
       opts.windowMs + (opts.marginMs ?? Math.min(1000, Math.max(100, opts.windowMs * 0.02)));
+    this.maxWaitMs = opts.maxWaitMs ?? Math.max(30_000, this.effectiveWindowMs);
     // The braces make both keys one hash slot on Redis Cluster, whatever the prefix.
     const base = `${opts.prefix}:budget:{${opts.provider}:${opts.account}}`;
     this.keys = [`${base}:log`, `${base}:blocked`];
@@ -229,12 +235,12 @@ export class ProviderBudget {
   }
 
   /**
-   * Waits (at most `maxWaitMs`, default 30 s) until the fleet's budget admits one call of
+   * Waits (at most `maxWaitMs`) until the fleet's budget admits one call of
    * `cost` units. A longer wait fails as retryable with `retryAfterMs`, which the worker turns
    * into a queue pause without spending an attempt.
    */
   async take(cost = this.opts.estimatedCost ?? 1): Promise<BudgetTicket> {
-    const maxWait = this.opts.maxWaitMs ?? 30_000;
+    const maxWait = this.maxWaitMs;
     const id = randomBytes(6).toString('hex');
     const started = performance.now();
     let waited = false;
@@ -266,7 +272,7 @@ export class ProviderBudget {
    * closes a batch, so work arriving meanwhile joins it instead of queueing behind it.
    */
   async whenAvailable(cost = this.opts.estimatedCost ?? 1): Promise<void> {
-    const maxWait = this.opts.maxWaitMs ?? 30_000;
+    const maxWait = this.maxWaitMs;
     const started = performance.now();
     for (;;) {
       const [ok, waitMs] = await this.ask(cost, '', true);
