@@ -175,6 +175,8 @@ export class HttpClient {
         signal: AbortSignal.timeout(timeout),
       });
     } catch (err) {
+      // No answer: the provider may still have counted the call.
+      if (budget && ticket) await budget.settle(ticket, 0, {}).catch(() => {});
       const timedOut =
         err instanceof undiciErrors.HeadersTimeoutError ||
         err instanceof undiciErrors.BodyTimeoutError ||

@@ -26,9 +26,8 @@ export interface ProviderBudgetOptions {
   limit: number;
   windowMs: number;
   /**
-   * Added to the window: a call admitted here reaches the provider a little later, so two calls
-   * admitted exactly one window apart could land inside one of the provider's windows.
-   * Default: 2% of the window, between 100 ms and 1 s.
+   * Added to the window, for a provider whose clock for a call starts after its answer left
+   * (entries are already scored when the answer came back). Default 0.
    */
   marginMs?: number;
   /**
@@ -37,6 +36,11 @@ export interface ProviderBudgetOptions {
    * and only a provider's longer block goes back to the queue.
    */
   maxWaitMs?: number;
+  /**
+   * How long an unanswered call holds its slot before the window starts counting down (a process
+   * that died mid-call never settles it). Default 60 s, longer than the HTTP clients' timeouts.
+   */
+  inFlightTtlMs?: number;
   /** Units a call takes before its real cost is known (Beds24: the usual cost of a page). Default 1. */
   estimatedCost?: number;
   /** Reads the provider's own view of the budget from a response (credit headers). */
@@ -62,15 +66,22 @@ export function accountLabel(secret: string): string {
 }
 
 /**
- * The budget is a sliding-window log (a sorted set: one member per admitted call, scored by the
- * Redis time it was admitted, its cost in the member). A call goes when the costs inside the last
- * window plus its own fit the limit; otherwise the answer is how long until the oldest entries
- * leave the window. A sliding log never lets more than `limit` through in *any* window of that
- * length, so it also respects a provider counting in fixed windows or with a token bucket, and it
- * carries fractional costs (Beds24 credits). Redis' clock is the one clock of the fleet.
- * A block key (set by a 429's Retry-After or an exhausted credit report) holds every caller.
+ * The budget is a sliding-window log (a sorted set, one member per call, its cost in the member).
+ * A call goes when the costs inside the last window plus its own fit the limit; otherwise the
+ * answer is how long until the oldest entries leave the window. A sliding log never lets more than
+ * `limit` through in *any* window of that length, so it also respects a provider counting in fixed
+ * windows or with a token bucket, and it carries fractional costs (Beds24 credits).
  *
- * KEYS[1] log, KEYS[2] block; ARGV: windowMs, limit, cost, member id, peek ('1': only ask).
+ * The provider counts a call when it *arrives*, some time after we admitted it (a busy event loop
+ * can add seconds). So an entry is scored by when its call *ended* (the answer came back, after
+ * the provider counted it): admitted, it is "in flight" (`p:` member, scored `inFlightTtlMs` ahead
+ * so a process that dies mid-call cannot free it early); settled, it is re-scored with the Redis
+ * time of the answer. A slot is free again only a window after the provider saw the call. Redis'
+ * clock is the one clock of the fleet. A block key (a 429's Retry-After, an exhausted credit
+ * report) holds every caller.
+ *
+ * KEYS[1] log, KEYS[2] block; ARGV: windowMs, limit, cost, member id, peek ('1': only ask),
+ * in-flight ttl ms, poll ms (the wait while the freeing entry is still in flight).
  * Returns {1, 0} admitted (or would be), or {0, waitMs}.
  */
 const TAKE = `
@@ -87,24 +98,26 @@ local used = 0
 for i = 1, #entries, 2 do used = used + tonumber(string.match(entries[i], ':([^:]+)$')) end
 if used + cost <= limit then
   if ARGV[5] == '1' then return {1, 0} end
-  redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window * 2)
+  local ttl = tonumber(ARGV[6])
+  redis.call('ZADD', KEYS[1], now + ttl, 'p:' .. ARGV[4] .. ':' .. ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window + ttl + window)
   return {1, 0}
 end
 local freed = 0
 for i = 1, #entries, 2 do
   freed = freed + tonumber(string.match(entries[i], ':([^:]+)$'))
   if used - freed + cost <= limit then
+    if string.sub(entries[i], 1, 2) == 'p:' then return {0, tonumber(ARGV[7])} end
     return {0, math.max(1, tonumber(entries[i + 1]) + window - now)}
   end
 end
-return {0, window}
+return {0, tonumber(ARGV[7])}
 `;
 
 /**
- * What a response said. ARGV: windowMs, member id or '', real cost or '', provider's remaining or
- * '', resets-in ms or '', block ms or '', floor.
- * - the real cost replaces the estimate of the member;
+ * What an answer said. ARGV: windowMs, member id or '', real cost or '', provider's remaining or
+ * '', resets-in ms or '', block ms or '', floor, limit.
+ * - the call's entry leaves "in flight", scored now, with its real cost when the answer gave one;
  * - a provider that has less left than the log thinks gets an entry for the difference that
  *   expires when its window resets (so every replica sees what the provider sees);
  * - a block (Retry-After, or remaining under the floor) only ever extends.
@@ -114,12 +127,15 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
 local limit = tonumber(ARGV[8])
-if ARGV[2] ~= '' and ARGV[3] ~= '' then
-  local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-  for i = 1, #entries, 2 do
-    if string.sub(entries[i], 1, #ARGV[2] + 1) == ARGV[2] .. ':' then
+if ARGV[2] ~= '' then
+  local entries = redis.call('ZRANGE', KEYS[1], 0, -1)
+  local prefix = 'p:' .. ARGV[2] .. ':'
+  for i = 1, #entries do
+    if string.sub(entries[i], 1, #prefix) == prefix then
+      local cost = ARGV[3]
+      if cost == '' then cost = string.sub(entries[i], #prefix + 1) end
       redis.call('ZREM', KEYS[1], entries[i])
-      redis.call('ZADD', KEYS[1], tonumber(entries[i + 1]), ARGV[2] .. ':' .. ARGV[3])
+      redis.call('ZADD', KEYS[1], now, ARGV[2] .. ':' .. cost)
       break
     end
   end
@@ -129,13 +145,12 @@ if ARGV[4] ~= '' and ARGV[5] ~= '' then
   local remaining = tonumber(ARGV[4])
   local resets = tonumber(ARGV[5])
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-  local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+  local entries = redis.call('ZRANGE', KEYS[1], 0, -1)
   local used = 0
-  for i = 1, #entries, 2 do used = used + tonumber(string.match(entries[i], ':([^:]+)$')) end
+  for i = 1, #entries do used = used + tonumber(string.match(entries[i], ':([^:]+)$')) end
   local missing = (limit - used) - remaining
   if missing > 0 then
     redis.call('ZADD', KEYS[1], now + resets - window, 'provider-' .. now .. '-' .. ARGV[2] .. ':' .. missing)
-    redis.call('PEXPIRE', KEYS[1], window * 2)
   end
   if remaining < tonumber(ARGV[7]) then block = resets end
 end
@@ -214,6 +229,8 @@ export class ProviderBudget {
   private readonly keys: [string, string];
   private readonly effectiveWindowMs: number;
   private readonly maxWaitMs: number;
+  private readonly inFlightTtlMs: number;
+  private readonly pollMs: number;
   private readonly metrics?: ReturnType<typeof budgetMetrics>;
   private readonly labels: { provider: string; account: string };
 
@@ -224,8 +241,10 @@ export class ProviderBudget {
     this.account = opts.account;
     this.limit = opts.limit;
     this.windowMs = opts.windowMs;
-    this.effectiveWindowMs =
-      opts.windowMs + (opts.marginMs ?? Math.min(1000, Math.max(100, opts.windowMs * 0.02)));
+    this.effectiveWindowMs = opts.windowMs + (opts.marginMs ?? 0);
+    this.inFlightTtlMs = opts.inFlightTtlMs ?? 60_000;
+    // While the slot that would free is still in flight, ask again soon: about one call's share.
+    this.pollMs = Math.round(Math.min(250, Math.max(10, opts.windowMs / opts.limit)));
     this.maxWaitMs = opts.maxWaitMs ?? Math.max(30_000, this.effectiveWindowMs);
     // The braces make both keys one hash slot on Redis Cluster, whatever the prefix.
     const base = `${opts.prefix}:budget:{${opts.provider}:${opts.account}}`;
@@ -291,13 +310,18 @@ export class ProviderBudget {
       cost,
       id,
       peek ? '1' : '0',
+      this.inFlightTtlMs,
+      this.pollMs,
     )) as [number, number];
   }
 
-  /** Feeds a response back: its real cost, the provider's remaining budget, a 429's Retry-After. */
+  /**
+   * Feeds an answer back: the call is no longer in flight, its real cost, the provider's remaining
+   * budget, a 429's Retry-After. Status 0: no answer (network error, timeout); the provider may
+   * have counted the call, so it keeps its slot for a window from now.
+   */
   async settle(ticket: BudgetTicket | null, status: number, headers: Record<string, string>): Promise<void> {
     const report = this.opts.readReport?.(headers) ?? null;
-    if (status !== 429 && !report) return; // nothing new: no Redis round trip
     let blockMs: number | undefined;
     if (status === 429) {
       this.metrics?.rejected.inc(this.labels);
