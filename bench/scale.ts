@@ -145,7 +145,7 @@ async function runScale(replicas: number) {
   }, 250);
   try {
     stack.start('provider-sim', 'apps/provider-sim/src/main.ts', { SIM_PORT: String(simPort) });
-    await waitHttp(`${simBase}/__sim/health`);
+    await waitHttp(`${simBase}/__sim/health`, 180_000);
     // Seed first (Traffic.seed lifts Beds24's pool), then the limits, which set the pool again.
     const { bookingIds, productIds } = await Traffic.seed(simBase, BOOKINGS, PRODUCTS);
     await simJson(simBase, 'POST', '/__sim/ghl/contacts', { count: GHL_CONTACTS });
