@@ -52,8 +52,7 @@ const config = parseConfig(bookingsEnv, {
     ),
   ),
   // The limiter is Beds24's budget in production; here we measure our own code.
-  BEDS24_QUEUE_LIMIT_MAX: '1000000',
-  BEDS24_QUEUE_LIMIT_DURATION_MS: '1000',
+  BEDS24_CREDIT_BUDGET: '1000000',
 });
 const CONCURRENCY = config.BEDS24_SYNC_CONCURRENCY;
 

@@ -43,7 +43,7 @@ const worker = await startApp(
     GHL_TOKEN: GHL_SIM_TOKEN,
     GHL_LOCATION_ID: GHL_SIM_LOCATION,
     GHL_PAGE_SIZE: '500',
-    GHL_RPS: '0',
+    GHL_BUDGET_MAX: '100000',
     JOB_LOCK_MS: '120000',
   },
   { readyUrl: `http://127.0.0.1:${workerPort}/health` },

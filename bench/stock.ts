@@ -30,7 +30,7 @@ const config = parseConfig(stockEnv, {
   SIIGO_BASE_URL: `${simBase}/siigo`,
   SIIGO_USERNAME: SIIGO_SIM_CREDENTIALS.username,
   SIIGO_ACCESS_KEY: SIIGO_SIM_CREDENTIALS.accessKey,
-  SIIGO_REQUEST_INTERVAL_MS: '0',
+  SIIGO_BUDGET_MAX: '100000',
   SIIGO_PAGE_SIZE: '50',
 });
 const db = createDb(database.url);

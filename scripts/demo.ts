@@ -148,7 +148,7 @@ export async function seedStagingSources(base: string) {
 }
 
 export interface DemoPace {
-  /** Beds24 webhooks per minute: half the beds24-sync limiter (BEDS24_QUEUE_LIMIT_MAX per DURATION). */
+  /** Beds24 webhooks per minute: fetched in batches, so a few credits a minute drain them. */
   beds24PerMin: number;
   /** SIIGO webhooks per minute: half of SIIGO_WEBHOOK_MAX_PER_MIN. */
   siigoPerMin: number;
@@ -156,12 +156,13 @@ export interface DemoPace {
   otherPerMin: number;
 }
 
-/** Half of what each limited queue drains at the demo's own settings, so no backlog can grow. */
+/**
+ * Well within what each limited queue drains at the demo's own settings, so no backlog can grow:
+ * Beds24 webhooks that wait for credits join one batched fetch (a few credits for the lot).
+ */
 export function demoPace(env: Record<string, string | undefined>): DemoPace {
-  const bedsMax = Number(env.BEDS24_QUEUE_LIMIT_MAX ?? 30);
-  const bedsMs = Number(env.BEDS24_QUEUE_LIMIT_DURATION_MS ?? 60_000);
   const siigoMax = Number(env.SIIGO_WEBHOOK_MAX_PER_MIN ?? 60);
-  return { beds24PerMin: (bedsMax * 60_000) / bedsMs / 2, siigoPerMin: siigoMax / 2, otherPerMin: 60 };
+  return { beds24PerMin: 15, siigoPerMin: siigoMax / 2, otherPerMin: 60 };
 }
 
 /** Seeds provider-sim, then plays the providers until `stopped()`; a summary every 30 s. */

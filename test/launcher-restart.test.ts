@@ -78,7 +78,7 @@ describe('launcher supervision', () => {
     timeout: 300_000,
   }, async () => {
     // An invalid variable only worker-bookings reads: it exits 1 at every start.
-    const { launched, ingress } = await startLauncher({ BEDS24_QUEUE_LIMIT_MAX: 'many' });
+    const { launched, ingress } = await startLauncher({ BEDS24_CREDIT_BUDGET: 'many' });
     await waitFor(
       () =>
         launched
@@ -90,7 +90,7 @@ describe('launcher supervision', () => {
         message: 'the launcher giving up on worker-bookings',
       },
     );
-    expect(launched.output()).toContain('BEDS24_QUEUE_LIMIT_MAX is invalid');
+    expect(launched.output()).toContain('BEDS24_CREDIT_BUDGET is invalid');
     expect(launched.output()).toMatch(/quick crash 4 of 5 in a row\): restarting in 8 s/);
     expect((launched.output().match(/\[worker-bookings\]\s+started \(pid/g) ?? []).length).toBe(5);
     // Everything else runs; the ingress reports the one that is gone.

@@ -37,13 +37,12 @@ export function soakEnv(opts: {
     // Retries on the documented schedules, 20x faster, so a 10-minute soak sees them end.
     BACKOFF_TIME_SCALE: '0.05',
     // Beds24's credit budget is not what this measures.
-    BEDS24_QUEUE_LIMIT_MAX: '100000',
-    BEDS24_QUEUE_LIMIT_DURATION_MS: '1000',
+    BEDS24_CREDIT_BUDGET: '1000000',
     BEDS24_CREDIT_FLOOR: '0',
     // Likewise SIIGO's 100 requests/min: the soak sends ~300 SIIGO webhooks a minute.
     SIIGO_WEBHOOK_MAX_PER_MIN: '100000',
     SIIGO_SYNC_INTERVAL_MS: '120000',
-    SIIGO_REQUEST_INTERVAL_MS: '0',
+    SIIGO_BUDGET_MAX: '100000',
     ORDERS_SWEEP_INTERVAL_MS: '20000',
     ORDERS_SWEEP_AFTER_MS: '15000',
     // worker-whatsapp's input is a file: the demo's sample, synced every 30 s.

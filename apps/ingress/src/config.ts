@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { siigo } from '@cauce/providers';
+import { PROVIDER_LIMITS, siigo } from '@cauce/providers';
 import { baseEnv, bool, csv, optionalString as secret } from '@cauce/runtime';
 import { z } from 'zod';
 import { userName } from './users/accounts.ts';
@@ -93,6 +93,9 @@ export const ingressEnv = baseEnv.extend({
     .string()
     .regex(siigo.PARTNER_ID_RE, '3 to 100 letters or digits, no hyphens')
     .default('cauce'),
+  /** SIIGO requests per window for the company: the budget worker-stock shares (set both alike). */
+  SIIGO_BUDGET_MAX: z.coerce.number().int().min(1).default(PROVIDER_LIMITS.siigo.limit),
+  SIIGO_BUDGET_WINDOW_MS: z.coerce.number().int().min(1).default(PROVIDER_LIMITS.siigo.windowMs),
   /** Public base URL SIIGO calls back; POST /api/webhooks/setup subscribes WEBHOOK_BASE_URL + SIIGO_SUBSCRIPTION_PATH. */
   WEBHOOK_BASE_URL: z.url().optional(),
   /** Path of the SIIGO webhook route, including its secret token segment when one is configured. */

@@ -35,7 +35,7 @@ const stackEnv: Record<string, string> = {
   ...auth.env,
   SIIGO_SUBSCRIPTION_PATH: auth.siigoPath,
   SIIGO_SYNC_SCHEDULE: 'false',
-  SIIGO_REQUEST_INTERVAL_MS: '0',
+  SIIGO_BUDGET_MAX: '100000',
   BEDS24_CREDIT_FLOOR: '0',
   WHATSAPP_CONNECTIONS_FILE: 'packages/provider-sim/fixtures/whatsapp-connections.json',
   WHATSAPP_WATCH: 'false',

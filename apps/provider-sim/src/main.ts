@@ -4,7 +4,10 @@ import { loadConfig } from '@cauce/runtime';
 
 const config = loadConfig(simEnvSchema);
 
-const { app } = await buildSim({ faults: JSON.parse(config.SIM_FAULTS), logger: false });
+const limits = ['off', 'published'].includes(config.SIM_LIMITS)
+  ? config.SIM_LIMITS
+  : JSON.parse(config.SIM_LIMITS);
+const { app } = await buildSim({ faults: JSON.parse(config.SIM_FAULTS), limits, logger: false });
 await app.listen({ port: config.SIM_PORT, host: config.SIM_HOST });
 console.log(`provider-sim listening on http://${config.SIM_HOST}:${config.SIM_PORT}`);
 const stop = () => app.close().then(() => process.exit(0));

@@ -37,7 +37,6 @@ export function bookingsWorkerOptions(
         {
           queue: QUEUES.beds24Sync,
           concurrency: config.BEDS24_SYNC_CONCURRENCY,
-          limiter: { max: config.BEDS24_QUEUE_LIMIT_MAX, duration: config.BEDS24_QUEUE_LIMIT_DURATION_MS },
           jobs: { [JOBS.webhookEvent]: (job) => handleBookingEvent(s, job) },
         },
         {

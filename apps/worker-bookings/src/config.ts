@@ -1,3 +1,4 @@
+import { PROVIDER_LIMITS } from '@cauce/providers';
 import { bool, optionalString as secret, workerEnv } from '@cauce/runtime';
 import { z } from 'zod';
 
@@ -35,17 +36,20 @@ export const bookingsEnv = workerEnv.extend({
   BEDS24_TIMEOUT_MS: ms(30_000),
   /** Retries inside one call; 0 by default so the queue's 5 s / 25 s schedule is the retry policy. */
   BEDS24_HTTP_RETRIES: z.coerce.number().int().min(0).max(5).default(0),
-  /** Longest Retry-After or credit pause waited inside a job; longer ones go back to the queue. */
+  /** Longest wait for credits or a Retry-After inside a job; longer ones go back to the queue. */
   BEDS24_MAX_WAIT_MS: ms(30_000),
-  /** Below this many credits left in the 5-minute window every replica pauses until it resets. */
+  /** The account's API credits per window, shared by every replica (fleet-wide budget in Redis). */
+  BEDS24_CREDIT_BUDGET: z.coerce.number().positive().default(PROVIDER_LIMITS.beds24Credits.limit),
+  /** Beds24's credit window (5 minutes). */
+  BEDS24_CREDIT_WINDOW_MS: z.coerce.number().int().min(1).default(PROVIDER_LIMITS.beds24Credits.windowMs),
+  /** Credits a call is assumed to cost until its X-RequestCost answers (a 100-booking page costs ~1.6). */
+  BEDS24_CREDITS_PER_CALL: z.coerce.number().positive().default(2),
+  /** Below this many credits left (as Beds24 reports them) every replica waits for the window to reset. */
   BEDS24_CREDIT_FLOOR: z.coerce.number().min(0).default(5),
-  /** BullMQ limiter on beds24-sync, shared by every replica: at most MAX jobs per DURATION. */
-  BEDS24_QUEUE_LIMIT_MAX: z.coerce.number().int().min(1).default(30),
-  BEDS24_QUEUE_LIMIT_DURATION_MS: z.coerce.number().int().min(1).default(60_000),
   /**
    * Jobs in flight per replica. Jobs running together are batched (one fetch, one upsert+settle),
-   * so more in flight means bigger batches and fewer Beds24 credits; the queue limiter above still
-   * caps the rate.
+   * so more in flight means bigger batches and fewer Beds24 credits; the credit budget, not a job
+   * count, sets the rate.
    */
   BEDS24_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
   /**

@@ -1,9 +1,11 @@
 import { createWebhookEventBatch, type Db, type PgPool, type WebhookEventStore } from '@cauce/db';
-import { beds24 } from '@cauce/providers';
+import { beds24, beds24CreditBudget } from '@cauce/providers';
 import {
+  accountLabel,
   createBatchLoader,
   duplicateRedis,
   type Logger,
+  type ProviderBudget,
   type RedisConnection,
   type Registry,
 } from '@cauce/runtime';
@@ -22,6 +24,8 @@ export interface BookingsService {
   redis: RedisConnection;
   log: Logger;
   client: beds24.Beds24Client;
+  /** The account's credit budget, shared with every replica (Redis). */
+  budget: ProviderBudget;
   /** Per-job calls that concurrent jobs share: one query, request or statement per batch. */
   batch: {
     events: WebhookEventStore;
@@ -54,9 +58,20 @@ export function createBookingsService(deps: {
     connectionName: 'cauce-beds24-collapse',
   });
   // A duplicate has no listeners: without one a Redis outage would surface as unhandled errors.
-  collapseRedis.on('error', (err) =>
-    log.debug({ err: err.message }, 'collapse RedisConnection connection error'),
-  );
+  collapseRedis.on('error', (err) => log.debug({ err: err.message }, 'collapse Redis connection error'));
+  const credential = config.BEDS24_WRITE_REFRESH_TOKEN ?? config.BEDS24_TOKEN ?? '';
+  const budget = beds24CreditBudget({
+    redis: deps.redis,
+    prefix: config.QUEUE_PREFIX,
+    // One account per deployment; its credential's hash names it without revealing it.
+    account: accountLabel(credential),
+    limit: config.BEDS24_CREDIT_BUDGET,
+    windowMs: config.BEDS24_CREDIT_WINDOW_MS,
+    estimatedCost: config.BEDS24_CREDITS_PER_CALL,
+    floor: config.BEDS24_CREDIT_FLOOR,
+    maxWaitMs: config.BEDS24_MAX_WAIT_MS,
+    registry: deps.registry,
+  });
   const client = new beds24.Beds24Client({
     baseUrl: config.BEDS24_BASE_URL,
     token: config.BEDS24_TOKEN,
@@ -66,7 +81,7 @@ export function createBookingsService(deps: {
     timeoutMs: config.BEDS24_TIMEOUT_MS,
     retries: config.BEDS24_HTTP_RETRIES,
     maxWaitMs: config.BEDS24_MAX_WAIT_MS,
-    creditFloor: config.BEDS24_CREDIT_FLOOR,
+    budget,
     tokenRefreshMarginMs: config.BEDS24_TOKEN_REFRESH_MARGIN_MS,
     onCall: metrics.onCall,
     onCredits: ({ remaining }) => {
@@ -82,14 +97,20 @@ export function createBookingsService(deps: {
     redis: deps.redis,
     log,
     client,
+    budget,
     metrics,
     batch: {
       events: createWebhookEventBatch(pool, maxBatch),
-      fetch: createBatchLoader(async (ids) => {
-        metrics.fetchBatch.observe(ids.length);
-        const found = await client.getBookings(ids, { withMessages: config.BEDS24_FETCH_MESSAGES });
-        return ids.map((id) => found.get(id) ?? null);
-      }, maxBatch),
+      fetch: createBatchLoader(
+        async (ids) => {
+          metrics.fetchBatch.observe(ids.length);
+          const found = await client.getBookings(ids, { withMessages: config.BEDS24_FETCH_MESSAGES });
+          return ids.map((id) => found.get(id) ?? null);
+          // A fetch is one GET /bookings (plus one for messages): wait for room for both.
+        },
+        maxBatch,
+        () => budget.whenAvailable(config.BEDS24_CREDITS_PER_CALL * (config.BEDS24_FETCH_MESSAGES ? 2 : 1)),
+      ),
       upsert: createBatchLoader((writes) => upsertBookings(pool, writes), maxBatch),
     },
     collapser: new FetchCollapser(collapseRedis, config.QUEUE_PREFIX, config.BEDS24_COLLAPSE_MARGIN_MS),

@@ -138,15 +138,15 @@ describe('Beds24 faults', () => {
       // The token (3) and the booking (3) leave 4 credits: below the floor of 5.
       await s.client.getBooking(String(b.id), { withMessages: false });
       expect((await registry.getSingleMetric('beds24_credits_remaining')!.get()).values[0]!.value).toBe(4);
-      const pause = await redis.get(`${env.prefix}:beds24:credits-pause-until`);
-      expect(Number(pause)).toBeGreaterThan(Date.now() + 60_000);
+      // The block is in Redis, where every replica's budget reads it.
+      expect((await s.budget.state()).blockedMs).toBeGreaterThan(60_000);
       // The next call does not spend credits: it goes back to the queue as retryable.
       const err = await s.client.getBooking(String(b.id)).catch((e) => e);
       expect(err).toBeInstanceOf(Error);
       expect(err.retryable).toBe(true);
       expect(err.details.retryAfterMs).toBeGreaterThan(60_000);
     } finally {
-      await redis.del(`${env.prefix}:beds24:credits-pause-until`);
+      await s.budget.reset();
       await sim.config({ headerStyle: 'spec', creditLimit: 1_000_000, requestCost: 1.6, resetCredits: true });
       await s.close();
     }
@@ -191,7 +191,7 @@ describe('Beds24 faults', () => {
         0,
       );
     } finally {
-      await redis.del(`${env.prefix}:beds24:credits-pause-until`);
+      await worker?.bookings?.budget.reset();
       await sim.config({ resetCredits: true });
     }
   }, 240_000);

@@ -39,8 +39,7 @@ export function workerEnvFor(
   return workerTestEnv(env, {
     BEDS24_BASE_URL: sim.beds24Url,
     BEDS24_WRITE_REFRESH_TOKEN: BEDS24_SIM_CREDENTIALS.refreshToken,
-    BEDS24_QUEUE_LIMIT_MAX: '1000',
-    BEDS24_QUEUE_LIMIT_DURATION_MS: '1000',
+    BEDS24_CREDIT_BUDGET: '1000000',
     BEDS24_COLLAPSE_MARGIN_MS: '0',
     ...overrides,
   });

@@ -31,10 +31,11 @@ export const STAGING_PORT = 9104;
  * Bulk writes use a plain pg pool (array-parameter upserts, temp tables for unify).
  */
 export function stagingWorkerOptions(config: StagingConfig): WorkerAppOptions<StagingConfig> {
-  const ghlApi = ghlClient(config);
-  const stripeApi = stripeClient(config);
-  const paypalApi = paypalClient(config);
-  const manychatApi = manychatClient(config);
+  // Built with the app's Redis (their budgets live there) when the handlers are made.
+  let ghlApi: ReturnType<typeof ghlClient> = null;
+  let stripeApi: ReturnType<typeof stripeClient> = null;
+  let paypalApi: ReturnType<typeof paypalClient> = null;
+  let manychatApi: ReturnType<typeof manychatClient> = null;
 
   const wrapRun =
     (fn: (runId: string, ctx: WorkerContext<StagingConfig>) => Promise<unknown>) =>
@@ -75,8 +76,14 @@ export function stagingWorkerOptions(config: StagingConfig): WorkerAppOptions<St
     defaultPort: STAGING_PORT,
     // Four source queues at concurrency 2 and unify (one connection for its whole transaction).
     defaultPoolMax: 6,
-    handlers: ({ pool }): QueueHandler<StagingConfig>[] => {
+    handlers: (ctx): QueueHandler<StagingConfig>[] => {
+      const { pool } = ctx;
       const events = webhookEventStore(pool);
+      const deps = { redis: ctx.redis, registry: ctx.registry };
+      ghlApi = ghlClient(config, deps);
+      stripeApi = stripeClient(config, deps);
+      paypalApi = paypalClient(config, deps);
+      manychatApi = manychatClient(config, deps);
       return [
         {
           queue: QUEUES.stagingGhl,

@@ -1,3 +1,4 @@
+import { PROVIDER_LIMITS } from '@cauce/providers';
 import { csv, workerEnv } from '@cauce/runtime';
 import { z } from 'zod';
 
@@ -11,20 +12,24 @@ export const stagingEnv = workerEnv
     GHL_LOCATION_ID: z.string().optional(),
     /** Contacts per search page (100 is the documented safe size). */
     GHL_PAGE_SIZE: int(100, 1),
-    /** Requests per second to GHL (100 per 10 s allowed); 0 disables pacing. */
-    GHL_RPS: int(10),
+    /** GHL requests per window for the location, shared by every replica (Redis budget). */
+    GHL_BUDGET_MAX: int(PROVIDER_LIMITS.ghl.limit, 1),
+    /** GHL's burst window: 100 requests per 10 s per location. */
+    GHL_BUDGET_WINDOW_MS: int(PROVIDER_LIMITS.ghl.windowMs, 1),
     /** Pause between pages, on top of the rate limit. */
     GHL_PAGE_DELAY_MS: int(0),
     STRIPE_BASE_URL: z.url().default('https://api.stripe.com'),
     STRIPE_SECRET_KEY: z.string().optional(),
     STRIPE_API_VERSION: z.string().default('2024-06-20'),
     STRIPE_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100),
-    /** Stripe allows 100 requests/s live (25/s in sandbox). */
-    STRIPE_RPS: int(100),
+    /** Stripe requests per window for the account; unset: 100 for a live key, 25 for a test key. */
+    STRIPE_BUDGET_MAX: z.coerce.number().int().min(1).optional(),
+    STRIPE_BUDGET_WINDOW_MS: int(PROVIDER_LIMITS.stripeLive.windowMs, 1),
     MANYCHAT_BASE_URL: z.url().default('https://api.manychat.com'),
     MANYCHAT_API_KEY: z.string().optional(),
-    /** findBySystemField is published at 50 requests/s per key; keep a margin. */
-    MANYCHAT_LOOKUP_RPS: int(45),
+    /** findBySystemField calls per window for the API key (published at 50/s), fleet-wide. */
+    MANYCHAT_FIND_BUDGET_MAX: int(PROVIDER_LIMITS.manychatFindBySystemField.limit, 1),
+    MANYCHAT_FIND_BUDGET_WINDOW_MS: int(PROVIDER_LIMITS.manychatFindBySystemField.windowMs, 1),
     /** Identifiers read (and looked up) per checkpointed batch. */
     MANYCHAT_LOOKUP_BATCH: int(200, 1),
     PAYPAL_BASE_URL: z.url().default('https://api-m.paypal.com'),
@@ -35,8 +40,9 @@ export const stagingEnv = workerEnv
     /** How far back a first run reads (PayPal keeps 3 years). */
     PAYPAL_HISTORY_DAYS: int(1095, 1),
     PAYPAL_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(500),
-    /** PayPal publishes no limit; 30/s keeps us clear of its abuse throttling. */
-    PAYPAL_RPS: int(30),
+    /** PayPal requests per window for the app: it publishes no limit; 30/s keeps clear of its abuse throttling. */
+    PAYPAL_BUDGET_MAX: int(PROVIDER_LIMITS.paypal.limit, 1),
+    PAYPAL_BUDGET_WINDOW_MS: int(PROVIDER_LIMITS.paypal.windowMs, 1),
     HTTP_TIMEOUT_MS: int(30_000, 100),
     HTTP_RETRIES: int(3),
     /** Region for phone numbers written without a country code. */

@@ -1,18 +1,19 @@
 import { ghl, toE164 } from '@cauce/providers';
 import type { Logger } from '@cauce/runtime';
 import type pg from 'pg';
+import { type BudgetDeps, stagingBudget } from './budgets.ts';
 import type { StagingConfig } from './config.ts';
 import { customFieldValue, normalizeEmail } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, startRun } from './runs.ts';
 
-export function ghlClient(config: StagingConfig): ghl.GhlClient | null {
+export function ghlClient(config: StagingConfig, deps: BudgetDeps): ghl.GhlClient | null {
   if (!config.GHL_TOKEN || !config.GHL_LOCATION_ID) return null;
   return new ghl.GhlClient({
     baseUrl: config.GHL_BASE_URL,
     token: config.GHL_TOKEN,
     locationId: config.GHL_LOCATION_ID,
-    rps: config.GHL_RPS,
+    budget: stagingBudget(config, deps, 'ghl'),
     timeoutMs: config.HTTP_TIMEOUT_MS,
     retries: config.HTTP_RETRIES,
   });

@@ -1,17 +1,18 @@
 import { manychat, toE164 } from '@cauce/providers';
 import type { Logger, RedisConnection } from '@cauce/runtime';
 import type pg from 'pg';
+import { type BudgetDeps, stagingBudget } from './budgets.ts';
 import type { StagingConfig } from './config.ts';
 import { customFieldValue, normalizeEmail } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, startRun } from './runs.ts';
 
-export function manychatClient(config: StagingConfig): manychat.ManychatClient | null {
+export function manychatClient(config: StagingConfig, deps: BudgetDeps): manychat.ManychatClient | null {
   if (!config.MANYCHAT_API_KEY) return null;
   return new manychat.ManychatClient({
     baseUrl: config.MANYCHAT_BASE_URL,
     apiKey: config.MANYCHAT_API_KEY,
-    rps: config.MANYCHAT_LOOKUP_RPS,
+    budgets: { findBySystemField: stagingBudget(config, deps, 'manychat') },
     timeoutMs: config.HTTP_TIMEOUT_MS,
     retries: config.HTTP_RETRIES,
   });
@@ -61,7 +62,7 @@ interface LookupCheckpoint {
 
 /**
  * ManyChat collection by lookup: every email, then every phone staged from other sources is
- * asked once with findBySystemField (paced by MANYCHAT_LOOKUP_RPS). Identifiers already known
+ * asked once with findBySystemField (paced by the key's fleet-wide budget, MANYCHAT_FIND_BUDGET_MAX). Identifiers already known
  * to ManyChat staging, and pairs asked before (a Redis set, hits and misses), are never asked again.
  */
 export async function runManychatLookup(

@@ -1,18 +1,19 @@
 import { paypal, toE164 } from '@cauce/providers';
 import type { Logger } from '@cauce/runtime';
 import type pg from 'pg';
+import { type BudgetDeps, stagingBudget } from './budgets.ts';
 import type { StagingConfig } from './config.ts';
 import { normalizeEmail, transactionRow } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, lastSucceededCheckpoint, startRun } from './runs.ts';
 
-export function paypalClient(config: StagingConfig): paypal.PaypalClient | null {
+export function paypalClient(config: StagingConfig, deps: BudgetDeps): paypal.PaypalClient | null {
   if (!config.PAYPAL_CLIENT_ID || !config.PAYPAL_CLIENT_SECRET) return null;
   return new paypal.PaypalClient({
     baseUrl: config.PAYPAL_BASE_URL,
     clientId: config.PAYPAL_CLIENT_ID,
     clientSecret: config.PAYPAL_CLIENT_SECRET,
-    rps: config.PAYPAL_RPS,
+    budget: stagingBudget(config, deps, 'paypal'),
     timeoutMs: config.HTTP_TIMEOUT_MS,
     retries: config.HTTP_RETRIES,
   });

@@ -1,18 +1,19 @@
 import { stripe, toE164 } from '@cauce/providers';
 import type { Logger } from '@cauce/runtime';
 import type pg from 'pg';
+import { type BudgetDeps, stagingBudget } from './budgets.ts';
 import type { StagingConfig } from './config.ts';
 import { normalizeEmail, transactionRow } from './normalize.ts';
 import { RAW_TABLES, type RawTable, upsertRaw } from './raw-upsert.ts';
 import { checkpoint, finishRun, inTx, lastSucceededCheckpoint, startRun } from './runs.ts';
 
-export function stripeClient(config: StagingConfig): stripe.StripeClient | null {
+export function stripeClient(config: StagingConfig, deps: BudgetDeps): stripe.StripeClient | null {
   if (!config.STRIPE_SECRET_KEY) return null;
   return new stripe.StripeClient({
     baseUrl: config.STRIPE_BASE_URL,
     secretKey: config.STRIPE_SECRET_KEY,
     apiVersion: config.STRIPE_API_VERSION,
-    rps: config.STRIPE_RPS,
+    budget: stagingBudget(config, deps, 'stripe'),
     timeoutMs: config.HTTP_TIMEOUT_MS,
     retries: config.HTTP_RETRIES,
   });

@@ -1,4 +1,4 @@
-import { siigo } from '@cauce/providers';
+import { PROVIDER_LIMITS, siigo } from '@cauce/providers';
 import { bool, workerEnv } from '@cauce/runtime';
 import { z } from 'zod';
 
@@ -21,8 +21,10 @@ export const stockEnv = workerEnv.extend({
   /** Turn the job scheduler off (runs only on demand). */
   SIIGO_SYNC_SCHEDULE: bool.default(true),
   SIIGO_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(50),
-  /** Minimum gap between SIIGO requests from one process; 0 disables pacing. */
-  SIIGO_REQUEST_INTERVAL_MS: ms(200),
+  /** SIIGO requests per window for the company, shared by every replica and the ingress (Redis). */
+  SIIGO_BUDGET_MAX: z.coerce.number().int().min(1).default(PROVIDER_LIMITS.siigo.limit),
+  /** SIIGO's rate window (100 requests per minute in production; the sandbox allows 10). */
+  SIIGO_BUDGET_WINDOW_MS: z.coerce.number().int().min(1).default(PROVIDER_LIMITS.siigo.windowMs),
   SIIGO_TIMEOUT_MS: ms(30_000),
   SIIGO_HTTP_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   /** Webhook re-fetches per minute across every replica (BullMQ limiter; SIIGO allows 100/min in all). */

@@ -1,5 +1,5 @@
 import type { Db } from '@cauce/db';
-import { siigo } from '@cauce/providers';
+import { siigo, siigoBudget } from '@cauce/providers';
 import type { Logger, RedisConnection, Registry } from '@cauce/runtime';
 import { SiigoBreaker } from './breaker.ts';
 import type { StockConfig } from './config.ts';
@@ -56,7 +56,14 @@ export function createStockService(deps: {
     keyPrefix: config.QUEUE_PREFIX,
     timeoutMs: config.SIIGO_TIMEOUT_MS,
     retries: config.SIIGO_HTTP_RETRIES,
-    requestIntervalMs: config.SIIGO_REQUEST_INTERVAL_MS,
+    budget: siigoBudget({
+      redis: deps.redis,
+      prefix: config.QUEUE_PREFIX,
+      username: config.SIIGO_USERNAME ?? '',
+      limit: config.SIIGO_BUDGET_MAX,
+      windowMs: config.SIIGO_BUDGET_WINDOW_MS,
+      registry: deps.registry,
+    }),
     tokenRefreshMarginMs: config.SIIGO_TOKEN_REFRESH_MARGIN_MS,
     onCall: metrics.onCall,
     onTokenRenew: metrics.onTokenRenew,

@@ -51,7 +51,7 @@ export function stockEnvFor(
 ): Record<string, string> {
   return workerTestEnv(env, {
     ...siigoSimEnv(sim),
-    SIIGO_REQUEST_INTERVAL_MS: '0',
+    SIIGO_BUDGET_MAX: '100000',
     SIIGO_HTTP_RETRIES: '0',
     SIIGO_SYNC_SCHEDULE: 'false',
     ...overrides,

@@ -8,10 +8,22 @@ import DataLoader from 'dataloader';
 export function createBatchLoader<K, V>(
   batch: (keys: readonly K[]) => Promise<ArrayLike<V | Error>>,
   maxBatchSize: number,
+  /**
+   * Held before a batch closes (e.g. until the provider budget has room): calls made meanwhile
+   * join the batch, so a spent budget makes batches bigger rather than a queue longer.
+   */
+  beforeBatch?: () => Promise<void>,
 ): DataLoader<K, V> {
   return new DataLoader<K, V>(batch, {
     cache: false,
     maxBatchSize,
-    batchScheduleFn: (run) => setImmediate(run),
+    batchScheduleFn: beforeBatch
+      ? (run) => {
+          beforeBatch().then(
+            () => setImmediate(run),
+            () => setImmediate(run),
+          );
+        }
+      : (run) => setImmediate(run),
   });
 }

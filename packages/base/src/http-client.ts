@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher, request, errors as undiciErrors } from 'undici';
 import { PermanentError, RetryableError } from './errors.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import type { BudgetTicket, ProviderBudget } from './provider-budget.ts';
 import { redactUrl } from './secrets.ts';
 
 export interface HttpClientOptions {
@@ -14,7 +14,12 @@ export interface HttpClientOptions {
   retryBaseMs?: number;
   /** Longest wait honoured from Retry-After or backoff; longer waits fail as retryable for the queue. */
   maxRetryDelayMs?: number;
-  rateLimit?: { max: number; intervalMs: number };
+  /**
+   * The provider account's fleet-wide budget (Redis): every attempt takes from it and reports its
+   * answer to it (429 + Retry-After, credit headers). A function picks one per request (ManyChat
+   * budgets each operation).
+   */
+  budget?: ProviderBudget | ((req: RequestOptions) => ProviderBudget | undefined);
   /** Headers added to every request (e.g. auth); may be async to fetch a token. */
   headers?: () => Record<string, string> | Promise<Record<string, string>>;
   /**
@@ -82,14 +87,12 @@ export function buildUrl(baseUrl: string, path: string, query?: RequestOptions['
 
 /**
  * The one HTTP client for provider APIs (undici): timeouts, retries with Retry-After,
- * typed errors (RetryableError / PermanentError), a per-client rate limit and a 401 hook.
+ * typed errors (RetryableError / PermanentError), the provider's fleet-wide budget and a 401 hook.
  */
 export class HttpClient {
-  private readonly limiter?: RateLimiter;
   private readonly dispatcher: Dispatcher;
 
   constructor(private readonly opts: HttpClientOptions) {
-    if (opts.rateLimit) this.limiter = new RateLimiter(opts.rateLimit.max, opts.rateLimit.intervalMs);
     this.dispatcher = opts.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 64 });
   }
 
@@ -141,7 +144,6 @@ export class HttpClient {
     const method = req.method ?? 'GET';
     // Error messages name the path, never a token it may carry in a segment or the query.
     const where = `${provider} ${method} ${redactUrl(req.path)}`;
-    await this.limiter?.take();
     const headers: Record<string, string> = {
       accept: 'application/json',
       ...(await this.opts.headers?.()),
@@ -157,6 +159,9 @@ export class HttpClient {
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
     const timeout = req.timeoutMs ?? this.opts.timeoutMs ?? 30_000;
+    // Taken last, once the headers (maybe a token fetch) are ready: admitted means sent now.
+    const budget = typeof this.opts.budget === 'function' ? this.opts.budget(req) : this.opts.budget;
+    const ticket: BudgetTicket | undefined = await budget?.take();
     const started = performance.now();
     let res: Dispatcher.ResponseData;
     try {
@@ -170,6 +175,8 @@ export class HttpClient {
         signal: AbortSignal.timeout(timeout),
       });
     } catch (err) {
+      // No answer: the provider may still have counted the call.
+      if (budget && ticket) await budget.settle(ticket, 0, {}).catch(() => {});
       const timedOut =
         err instanceof undiciErrors.HeadersTimeoutError ||
         err instanceof undiciErrors.BodyTimeoutError ||
@@ -181,6 +188,8 @@ export class HttpClient {
     }
     const text = await res.body.text().catch(() => '');
     const resHeaders = flattenHeaders(res.headers);
+    // Before a 429 is thrown, so the block is in place for every replica before anyone retries.
+    if (budget && ticket) await budget.settle(ticket, res.statusCode, resHeaders);
     this.opts.onResponse?.({
       method,
       path: req.path,

@@ -8,4 +8,6 @@ export const simEnvSchema = z.object({
   SIM_HOST: z.string().default('127.0.0.1'),
   /** JSON array of fault rules applied at start (see packages/provider-sim/src/faults.ts). */
   SIM_FAULTS: z.string().default('[]'),
+  /** Providers' rate limits to enforce (429 + Retry-After beyond them): off, published, or a JSON object (apps/provider-sim/src/limits.ts). */
+  SIM_LIMITS: z.string().default('off'),
 });

@@ -1,5 +1,6 @@
 export * as beds24 from './beds24/index.ts';
 export * as bigin from './bigin/index.ts';
+export * from './budgets.ts';
 export * as callbell from './callbell/index.ts';
 export * as ghl from './ghl/index.ts';
 export * as manychat from './manychat/index.ts';

@@ -44,7 +44,6 @@ function client(keyPrefix = env.prefix, extra: Partial<siigo.SiigoClientOptions>
     partnerId: 'CauceTest',
     redis,
     keyPrefix,
-    requestIntervalMs: 0,
     retries: 0,
     ...extra,
   });

@@ -1,3 +1,4 @@
+import { registered } from '@cauce/base';
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
 
@@ -88,14 +89,6 @@ export function createJobMetrics(registry: Registry) {
 export type JobMetrics = ReturnType<typeof createJobMetrics>;
 
 export { Counter, Gauge, Histogram, Registry };
-
-/**
- * The metric of that name already in the registry, else a new one: an app built twice on one
- * registry (tests, a rebuilt server) shares its series instead of failing to register.
- */
-export function registered<M>(registry: Registry, name: string, create: () => M): M {
-  return (registry.getSingleMetric(name) as M | undefined) ?? create();
-}
 
 /** Name alerts use (prometheus/alerts.yml): Unix time of a sync's last success, by `sync` label. */
 export const LAST_SYNC_METRIC = 'last_successful_sync_timestamp_seconds';

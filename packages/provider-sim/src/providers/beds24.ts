@@ -38,6 +38,8 @@ interface Beds24State {
   config: {
     tokenTtlSeconds: number;
     creditLimit: number;
+    /** The credit window (Beds24: 5 minutes); small in tests and benches. */
+    creditWindowMs: number;
     headerStyle: 'spec' | 'live';
     requestCost: number;
   };
@@ -91,7 +93,13 @@ function initialState(): Beds24State {
     seq: 70_000_000,
     itemSeq: 1,
     lastModified: 0,
-    config: { tokenTtlSeconds: 86_400, creditLimit: 1_000_000, headerStyle: 'spec', requestCost: 1.6 },
+    config: {
+      tokenTtlSeconds: 86_400,
+      creditLimit: 1_000_000,
+      creditWindowMs: 300_000,
+      headerStyle: 'spec',
+      requestCost: 1.6,
+    },
     creditsUsed: 0,
     windowStart: Date.now(),
   };
@@ -270,20 +278,41 @@ function webhookBody(
 const beds24: SimProvider = (app, ctx: SimContext) => {
   const state = initialState();
   ctx.state.beds24 = state;
-  ctx.resetters.push(() => Object.assign(state, initialState()));
+  // The enforcer's `beds24` pool (SIM_LIMITS, PUT /__sim/limits) sets the credit budget.
+  let pool: { limit: number; windowMs: number } | null = null;
+  const applyPool = () => {
+    if (!pool) return;
+    state.config.creditLimit = pool.limit;
+    state.config.creditWindowMs = pool.windowMs;
+  };
+  ctx.limits.onCreditPool('beds24', (rule) => {
+    const defaults = initialState().config;
+    if (!rule && pool) {
+      state.config.creditLimit = defaults.creditLimit;
+      state.config.creditWindowMs = defaults.creditWindowMs;
+    }
+    pool = rule ? { limit: rule.limit, windowMs: rule.windowMs } : null;
+    applyPool();
+  });
+  ctx.resetters.push(() => {
+    Object.assign(state, initialState());
+    applyPool();
+  });
 
   /** Credit accounting for the 5-minute window, and the headers Beds24 answers with. */
   const charge = (reply: FastifyReply) => {
     const now = Date.now();
-    if (now - state.windowStart > 300_000) {
+    const windowMs = state.config.creditWindowMs;
+    if (now - state.windowStart > windowMs) {
       state.windowStart = now;
       state.creditsUsed = 0;
     }
     const cost = state.config.requestCost;
-    const exhausted = state.creditsUsed + cost > state.config.creditLimit;
+    const exhausted = state.creditsUsed + cost > state.config.creditLimit + 1e-9;
     if (!exhausted) state.creditsUsed += cost;
+    ctx.limits.recordCredits('beds24', exhausted ? null : cost, state.creditsUsed, now);
     const remaining = Math.max(0, state.config.creditLimit - state.creditsUsed);
-    const resetsIn = Math.ceil((state.windowStart + 300_000 - now) / 1000);
+    const resetsIn = Math.ceil((state.windowStart + windowMs - now) / 1000);
     const h =
       state.config.headerStyle === 'spec'
         ? [
@@ -417,6 +446,7 @@ const beds24: SimProvider = (app, ctx: SimContext) => {
       .object({
         tokenTtlSeconds: z.number().int().min(1).optional(),
         creditLimit: z.number().min(0).optional(),
+        creditWindowMs: z.number().int().min(1).optional(),
         headerStyle: z.enum(['spec', 'live']).optional(),
         requestCost: z.number().min(0).optional(),
         /** Expire every issued access token now (the next call gets 401). */
@@ -431,7 +461,7 @@ const beds24: SimProvider = (app, ctx: SimContext) => {
     if (expireTokens) for (const k of state.tokens.keys()) state.tokens.set(k, 0);
     if (resetCredits) state.creditsUsed = 0;
     if (exhaustCreditsForSeconds) {
-      state.windowStart = Date.now() + exhaustCreditsForSeconds * 1000 - 300_000;
+      state.windowStart = Date.now() + exhaustCreditsForSeconds * 1000 - state.config.creditWindowMs;
       state.creditsUsed = state.config.creditLimit;
     }
     return { config: state.config, creditsUsed: state.creditsUsed };

@@ -1,4 +1,4 @@
-import { HttpClient, PermanentError, type RedisConnection, RetryableError } from '@cauce/base';
+import { HttpClient, PermanentError, type ProviderBudget, type RedisConnection } from '@cauce/base';
 import type { Dispatcher } from 'undici';
 import { BEDS24_STATUSES, beds24Envelope, beds24Message } from './mapper.ts';
 import { type Beds24TokenSource, RefreshTokenSource, StaticTokenSource } from './token.ts';
@@ -44,15 +44,15 @@ export interface Beds24ClientOptions {
   /** …or a refresh token exchanged for access tokens (BEDS24_WRITE_REFRESH_TOKEN). */
   refreshToken?: string;
   redis: RedisConnection;
-  /** Namespace for the shared token and the credit pause in Redis. */
+  /** Namespace for the shared token in Redis. */
   keyPrefix: string;
   timeoutMs?: number;
   retries?: number;
   retryBaseMs?: number;
-  /** Longest Retry-After / credit pause waited inside a call; longer ones go back to the queue. */
+  /** Longest Retry-After waited inside a call; longer ones go back to the queue. */
   maxWaitMs?: number;
-  /** Below this many credits left, every replica pauses until the window resets. */
-  creditFloor?: number;
+  /** The account's fleet-wide credit budget (`beds24CreditBudget`), fed by the credit headers. */
+  budget?: ProviderBudget;
   tokenRefreshMarginMs?: number;
   onCall?: (call: Beds24Call) => void;
   onCredits?: (credits: Beds24Credits) => void;
@@ -79,25 +79,20 @@ export interface BookingPage {
 }
 
 const endpointOf = (path: string) => `GET ${path.split('?')[0]}`;
-const PAUSE_POLL_MS = 500;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Beds24 API V2 client on the shared HttpClient. Always asks for every status (Beds24 leaves
- * cancelled bookings out otherwise), shares tokens and the credit budget across replicas in Redis.
+ * cancelled bookings out otherwise), shares tokens and the credit budget across replicas in Redis
+ * (the budget waits before a call when the fleet has spent the account's credits).
  */
 export class Beds24Client {
   readonly tokens: Beds24TokenSource;
   private readonly http: HttpClient;
   private readonly authHttp: HttpClient;
-  private readonly pauseKey: string;
-  private pauseUntil = 0;
-  private pauseReadAt = 0;
 
-  constructor(private readonly opts: Beds24ClientOptions) {
+  constructor(opts: Beds24ClientOptions) {
     const baseUrl = opts.baseUrl ?? BEDS24_BASE_URL;
     const maxWait = opts.maxWaitMs ?? 30_000;
-    this.pauseKey = `${opts.keyPrefix}:beds24:credits-pause-until`;
     const onResponse = (r: {
       path: string;
       status: number;
@@ -106,13 +101,7 @@ export class Beds24Client {
     }) => {
       opts.onCall?.({ endpoint: endpointOf(r.path), status: r.status, durationMs: r.durationMs });
       const credits = readCreditHeaders(r.headers);
-      if (credits.remaining === null) return;
-      opts.onCredits?.(credits);
-      if (credits.remaining < (opts.creditFloor ?? 5)) {
-        const ms = Math.max(1000, (credits.resetsInSeconds ?? 60) * 1000);
-        this.pauseUntil = Date.now() + ms;
-        opts.redis.set(this.pauseKey, String(this.pauseUntil), 'PX', ms).catch(() => {});
-      }
+      if (credits.remaining !== null) opts.onCredits?.(credits);
     };
     const common = {
       provider: 'beds24',
@@ -123,6 +112,8 @@ export class Beds24Client {
       maxRetryDelayMs: maxWait,
       onResponse,
       dispatcher: opts.dispatcher,
+      // Token exchanges cost credits too.
+      budget: opts.budget,
     };
     this.authHttp = new HttpClient({ ...common, retries: 1 });
     if (opts.refreshToken) {
@@ -144,33 +135,9 @@ export class Beds24Client {
     }
     this.http = new HttpClient({
       ...common,
-      headers: async () => {
-        await this.waitForCredits(maxWait);
-        return { token: await this.tokens.get() };
-      },
+      headers: async () => ({ token: await this.tokens.get() }),
       onUnauthorized: (sent) => this.tokens.invalidate(sent.token ?? ''),
     });
-  }
-
-  /** Honours a credit pause set by any replica: waits when short, else lets the queue retry later. */
-  private async waitForCredits(maxWait: number) {
-    const now = Date.now();
-    // Re-read the shared pause at most every PAUSE_POLL_MS: a Redis round trip per request is
-    // measurable at thousands of jobs per second, and a pause lasts seconds to minutes.
-    if (now - this.pauseReadAt >= PAUSE_POLL_MS) {
-      this.pauseReadAt = now;
-      this.pauseUntil = Number((await this.opts.redis.get(this.pauseKey)) ?? 0);
-    }
-    const until = this.pauseUntil;
-    const wait = until - Date.now();
-    if (wait <= 0) return;
-    if (wait > maxWait)
-      throw new RetryableError('Beds24 credits exhausted; waiting for the 5-minute window', {
-        provider: 'beds24',
-        status: 429,
-        retryAfterMs: wait,
-      });
-    await sleep(wait);
   }
 
   private async exchange(refreshToken: string) {

@@ -1,4 +1,4 @@
-import { HttpClient, type HttpClientOptions, PermanentError } from '@cauce/base';
+import { HttpClient, type HttpClientOptions, PermanentError, type ProviderBudget } from '@cauce/base';
 import type { GhlContact } from './mapper.ts';
 
 export interface GhlClientOptions {
@@ -7,8 +7,8 @@ export interface GhlClientOptions {
   locationId: string;
   timeoutMs?: number;
   retries?: number;
-  /** Requests per second (GHL allows 100 per 10 s per location); 0 disables pacing. */
-  rps?: number;
+  /** The location's fleet-wide budget (GHL allows 100 requests per 10 s per location). */
+  budget?: ProviderBudget;
   onResponse?: HttpClientOptions['onResponse'];
 }
 
@@ -29,7 +29,7 @@ export class GhlClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       retries: opts.retries,
-      rateLimit: opts.rps ? { max: opts.rps, intervalMs: 1000 } : undefined,
+      budget: opts.budget,
       headers: () => ({ authorization: `Bearer ${opts.token}`, version: '2021-07-28' }),
       onResponse: opts.onResponse,
     });

@@ -1,4 +1,4 @@
-import { HttpClient, type HttpClientOptions, PermanentError } from '@cauce/base';
+import { HttpClient, type HttpClientOptions, PermanentError, type ProviderBudget } from '@cauce/base';
 import type { ManychatSubscriber } from './mapper.ts';
 
 export interface ManychatClientOptions {
@@ -6,8 +6,8 @@ export interface ManychatClientOptions {
   apiKey: string;
   timeoutMs?: number;
   retries?: number;
-  /** findBySystemField is published at 50 rps per key; stay under it. 0 disables pacing. */
-  rps?: number;
+  /** Fleet-wide budget per operation (ManyChat publishes its limits per operation and key). */
+  budgets?: { findBySystemField?: ProviderBudget };
   onResponse?: HttpClientOptions['onResponse'];
 }
 
@@ -24,7 +24,8 @@ export class ManychatClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       retries: opts.retries,
-      rateLimit: opts.rps ? { max: opts.rps, intervalMs: 1000 } : undefined,
+      budget: (req) =>
+        req.path.endsWith('/findBySystemField') ? opts.budgets?.findBySystemField : undefined,
       headers: () => ({ authorization: `Bearer ${opts.apiKey}` }),
       onResponse: opts.onResponse,
     });

@@ -1,4 +1,4 @@
-import { HttpClient, type HttpClientOptions, PermanentError } from '@cauce/base';
+import { HttpClient, type HttpClientOptions, PermanentError, type ProviderBudget } from '@cauce/base';
 
 export interface PaypalClientOptions {
   baseUrl: string;
@@ -6,7 +6,8 @@ export interface PaypalClientOptions {
   clientSecret: string;
   timeoutMs?: number;
   retries?: number;
-  rps?: number;
+  /** The app's fleet-wide budget (PayPal publishes none; it answers 429 to what looks abusive). */
+  budget?: ProviderBudget;
   onResponse?: HttpClientOptions['onResponse'];
 }
 
@@ -33,6 +34,7 @@ export class PaypalClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       retries: opts.retries,
+      budget: opts.budget,
       headers: () => ({ authorization: `Basic ${basic}` }),
     });
     this.http = new HttpClient({
@@ -40,7 +42,7 @@ export class PaypalClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       retries: opts.retries,
-      rateLimit: opts.rps ? { max: opts.rps, intervalMs: 1000 } : undefined,
+      budget: opts.budget,
       headers: async () => ({ authorization: `Bearer ${await this.accessToken()}` }),
       onUnauthorized: async () => {
         this.token = null;

@@ -1,4 +1,4 @@
-import { HttpClient, PermanentError, type RedisConnection } from '@cauce/base';
+import { HttpClient, PermanentError, type ProviderBudget, type RedisConnection } from '@cauce/base';
 import type { Dispatcher } from 'undici';
 import {
   type SiigoProduct,
@@ -34,8 +34,8 @@ export interface SiigoClientOptions {
   /** Extra attempts on 429/5xx/network errors inside one call. */
   retries?: number;
   retryBaseMs?: number;
-  /** Minimum gap between requests from this process (SIIGO allows 100/min); 0 disables pacing. */
-  requestIntervalMs?: number;
+  /** The company's fleet-wide budget (SIIGO allows 100 requests/min per company), auth included. */
+  budget?: ProviderBudget;
   tokenRefreshMarginMs?: number;
   onCall?: (call: SiigoCall) => void;
   onTokenRenew?: (reason: 'missing' | 'expiring') => void;
@@ -77,6 +77,7 @@ export class SiigoClient {
       retryBaseMs: opts.retryBaseMs ?? 250,
       onResponse,
       dispatcher: opts.dispatcher,
+      budget: opts.budget,
     };
     this.authHttp = new HttpClient({ ...common, headers: () => ({ 'Partner-Id': opts.partnerId }) });
     this.tokens = new SiigoTokenStore({
@@ -88,10 +89,8 @@ export class SiigoClient {
       onRenew: opts.onTokenRenew,
       fetchToken: () => this.authenticate(),
     });
-    const interval = opts.requestIntervalMs ?? 200;
     this.http = new HttpClient({
       ...common,
-      rateLimit: interval > 0 ? { max: 1, intervalMs: interval } : undefined,
       headers: async () => {
         const token = await this.tokens.get();
         return { Authorization: `Bearer ${token}`, 'Partner-Id': opts.partnerId };

@@ -1,4 +1,4 @@
-import { HttpClient, type HttpClientOptions, PermanentError } from '@cauce/base';
+import { HttpClient, type HttpClientOptions, PermanentError, type ProviderBudget } from '@cauce/base';
 
 export interface StripeClientOptions {
   baseUrl: string;
@@ -7,8 +7,8 @@ export interface StripeClientOptions {
   apiVersion?: string;
   timeoutMs?: number;
   retries?: number;
-  /** Requests per second (live accounts: 100/s globally, 25/s per endpoint); 0 disables pacing. */
-  rps?: number;
+  /** The account's fleet-wide budget (100 requests/s live, 25/s in test mode). */
+  budget?: ProviderBudget;
   onResponse?: HttpClientOptions['onResponse'];
 }
 
@@ -36,7 +36,7 @@ export class StripeClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       retries: opts.retries,
-      rateLimit: opts.rps ? { max: opts.rps, intervalMs: 1000 } : undefined,
+      budget: opts.budget,
       headers: () => ({
         authorization: `Bearer ${opts.secretKey}`,
         'stripe-version': opts.apiVersion ?? '2024-06-20',

@@ -1,4 +1,4 @@
-import { siigo } from '@cauce/providers';
+import { siigo, siigoBudget } from '@cauce/providers';
 import { bool, createScrubber, ProviderError, RedisLease, secretValues } from '@cauce/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -70,7 +70,7 @@ const subscriptionsSchema = {
 
 export async function siigoSubscriptionRoutes(scope: FastifyInstance, deps: IngressDeps) {
   const app = scope.withTypeProvider<ZodTypeProvider>();
-  const { config, db, redis } = deps;
+  const { config, db, redis, registry } = deps;
   /** Subscription URLs carry SIIGO_WEBHOOK_TOKEN: shown and logged masked (secrets.ts). */
   const mask = createScrubber(secretValues(config));
 
@@ -84,7 +84,14 @@ export async function siigoSubscriptionRoutes(scope: FastifyInstance, deps: Ingr
       partnerId: config.SIIGO_PARTNER_ID,
       redis,
       keyPrefix: config.QUEUE_PREFIX,
-      requestIntervalMs: 0,
+      budget: siigoBudget({
+        redis,
+        prefix: config.QUEUE_PREFIX,
+        username: config.SIIGO_USERNAME,
+        limit: config.SIIGO_BUDGET_MAX,
+        windowMs: config.SIIGO_BUDGET_WINDOW_MS,
+        registry,
+      }),
     });
     return client;
   };
