@@ -36,6 +36,9 @@ export default defineConfig({
           sequence: { groupOrder: 2 },
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // A page refreshes on its own polling interval: waiting for what it shows takes seconds
+          // on a loaded machine, not vitest's default 1 s.
+          expect: { poll: { timeout: 30_000, interval: 100 } },
         },
       },
     ],

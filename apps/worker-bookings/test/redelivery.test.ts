@@ -2,6 +2,7 @@ import { createDb } from '@cauce/db';
 import { QUEUES } from '@cauce/queues';
 import { parseConfig } from '@cauce/runtime';
 import { type PrivateServices, setupTestEnv, startPrivateServices, type TestEnv } from '@cauce/testkit';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIngress } from '../../ingress/src/app.ts';
 import { ingressEnv } from '../../ingress/src/config.ts';
@@ -86,8 +87,17 @@ describe('Redis comes back empty', () => {
       .toBe(ids.length);
     expect(await syncQueue().getWaitingCount()).toBe(ids.length);
 
-    await services.restartRedis(100, { empty: true });
-    expect(await syncQueue().getJobCountByTypes('waiting', 'active', 'delayed')).toBe(0);
+    // A marker proves the wipe; the job count cannot, since the redrive may re-add the lost jobs
+    // the moment Redis answers again (which is what this test is about).
+    const marker = `${env.prefix}:redelivery:marker`;
+    const probe = new Redis(services.redisUrl, { maxRetriesPerRequest: null });
+    try {
+      await probe.set(marker, '1');
+      await services.restartRedis(100, { empty: true });
+      await expect.poll(async () => probe.exists(marker).catch(() => -1), { timeout: 20_000 }).toBe(0);
+    } finally {
+      probe.disconnect();
+    }
     worker.workers[0]!.resume();
 
     await expect

@@ -39,7 +39,7 @@ describe('GHL staging: full pagination, checkpoint, kill -9 resume', () => {
 
     await waitFor(
       async () => (await db.syncRun.findUnique({ where: { id: BigInt(runId) } }))!.processed >= 3_000,
-      { timeoutMs: 20_000, message: 'first pages' },
+      { timeoutMs: 60_000, message: 'first pages' },
     );
     await worker.stop('SIGKILL');
     const atKill = await db.syncRun.findUnique({ where: { id: BigInt(runId) } });
@@ -61,7 +61,7 @@ describe('GHL staging: full pagination, checkpoint, kill -9 resume', () => {
           const r = await db.syncRun.findUnique({ where: { id: BigInt(runId) } });
           return r?.status === 'succeeded' ? r : null;
         },
-        { timeoutMs: 30_000, message: 'run succeeded after restart' },
+        { timeoutMs: 90_000, message: 'run succeeded after restart' },
       );
       expect(done.processed).toBe(CONTACTS);
       expect(done.total).toBe(CONTACTS);
@@ -82,7 +82,7 @@ describe('GHL staging: full pagination, checkpoint, kill -9 resume', () => {
           const r = await db.syncRun.findUnique({ where: { id: BigInt(id2) } });
           return r?.status === 'succeeded' ? r : null;
         },
-        { timeoutMs: 30_000, message: 'second run' },
+        { timeoutMs: 90_000, message: 'second run' },
       );
       expect(r2.counters).toMatchObject({ fetched: CONTACTS, inserted: 0, updated: 0, unchanged: CONTACTS });
       const runs = await ingress.api('GET', '/api/sync/runs?source=ghl');
@@ -90,5 +90,5 @@ describe('GHL staging: full pagination, checkpoint, kill -9 resume', () => {
     } finally {
       await worker.stop('SIGTERM');
     }
-  }, 90_000);
+  }, 240_000);
 });

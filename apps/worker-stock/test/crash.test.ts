@@ -60,6 +60,9 @@ describe('a worker killed mid-run', () => {
   it('SIGTERM during a run stops it between pages, records it cancelled and frees the lock', async () => {
     await worker?.close();
     worker = undefined;
+    // The test above killed a worker holding a siigo-sync job; the queue runs one job at a time in
+    // the fleet, so clear it rather than wait for that job's lock to expire.
+    await producer.queue(QUEUES.siigoSync).obliterate({ force: true });
     await sim.faults([{ route: '^GET /siigo/v1/products$', latencyMs: 500 }]);
     const port = await freePort();
     const child = await startApp(

@@ -61,7 +61,7 @@ if (values.help) {
 const args = argsSchema.safeParse(values);
 if (!args.success) fail(args.error.issues.map((i) => i.message).join('; '));
 
-const { JWT_SECRET } = loadConfig(ingressEnv.pick({ JWT_SECRET: true }), withLocalSettings());
+const { JWT_SECRET } = loadConfig(z.object({ JWT_SECRET: ingressEnv.shape.JWT_SECRET }), withLocalSettings());
 const app = Fastify({ logger: false });
 await app.register(authPlugin, { secret: JWT_SECRET });
 await app.ready();

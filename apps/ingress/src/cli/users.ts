@@ -94,7 +94,7 @@ async function passwordFor(): Promise<{ password: string; generated: boolean }> 
 // Loaded only once the arguments are good: a usage error answers without them.
 const { baseEnv, loadConfig, withLocalSettings } = await import('@cauce/runtime');
 const { createDb } = await import('@cauce/db');
-const config = loadConfig(baseEnv.pick({ DATABASE_URL: true }), withLocalSettings());
+const config = loadConfig(z.object({ DATABASE_URL: baseEnv.shape.DATABASE_URL }), withLocalSettings());
 const db = createDb(config.DATABASE_URL, { max: 1 });
 // Audit lines go to stderr, so stdout holds only what a script may capture.
 const log = {
