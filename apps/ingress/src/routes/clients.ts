@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
 import { doc, errors, storedTime, VIEWER_AUTH } from '../http/schemas.ts';
+import { clientSchema } from './sync-identity.ts';
 
 /**
  * Unified clients for the console (docs/staging.md, "Clients"): search, the raw rows a client
@@ -21,19 +22,8 @@ const searchQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-const clientSummary = z.object({
-  id: z.string(),
-  name: z.string().nullable(),
-  email: z.string().nullable(),
-  phoneE164: z.string().nullable(),
-  stripeCustomerId: z.string().nullable(),
-  ghlContactId: z.string().nullable(),
-  manychatSubscriberId: z.string().nullable(),
-  createdAt: storedTime,
-  updatedAt: storedTime,
-  retiredAt: storedTime.nullable(),
-  mergedInto: z.string().nullable(),
-});
+/** A client as the identity routes show it, without which source gave its email and phone. */
+const clientSummary = clientSchema.omit({ emailSource: true, phoneSource: true });
 const sourceRow = z.object({
   source: z.string().describe('stripe | paypal | ghl | manychat | csv'),
   sourceId: z.string(),

@@ -78,7 +78,7 @@ const decisionSchema = z.object({
   createdAt: storedTime,
 });
 const decided = z.object({ decision: decisionSchema, unify: startedRun });
-const clientSchema = z.object({
+export const clientSchema = z.object({
   id: z.string(),
   stripeCustomerId: z.string().nullable(),
   email: z.string().nullable(),
