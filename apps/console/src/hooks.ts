@@ -46,3 +46,28 @@ export function useApi<T>(path: string | null, opts: RequestOptions = {}, everyM
   }, [load, everyMs]);
   return { data, error, loading, reload: load };
 }
+
+export interface Action {
+  /** What the last action said it did (empty: nothing yet). */
+  notice: string;
+  /** Why the last action failed (null: it did not). */
+  failure: unknown;
+  /** Runs `work`, shows its message or its error, then reloads what `after` names. */
+  act(work: () => Promise<string>): Promise<void>;
+}
+
+/** One place for a page's write buttons: a notice on success, a banner on failure, a reload after. */
+export function useAction(after?: () => Promise<unknown>): Action {
+  const [notice, setNotice] = useState('');
+  const [failure, setFailure] = useState<unknown>(null);
+  const act = async (work: () => Promise<string>) => {
+    setFailure(null);
+    try {
+      setNotice(await work());
+    } catch (err) {
+      setFailure(err);
+    }
+    if (after) await after();
+  };
+  return { notice, failure, act };
+}

@@ -3,10 +3,12 @@ import { api } from '../api.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { Notice } from '../components/notice.tsx';
 import { Page } from '../components/page.tsx';
+import { SelectFilter } from '../components/select-filter.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useFormat } from '../format-context.ts';
-import { useApi } from '../hooks.ts';
+import { useAction, useApi } from '../hooks.ts';
 import { useI18n } from '../i18n/index.ts';
 import { useIsAdmin } from '../session.ts';
 
@@ -58,84 +60,113 @@ function Inspect({ value }: { value: unknown }) {
   );
 }
 
+/** Replays one stored row (dead letter or webhook event) and says where it went. */
+function ReplayButton({ path, act }: { path: string; act: (work: () => Promise<string>) => Promise<void> }) {
+  const { t } = useI18n();
+  return (
+    <ConfirmButton
+      class="replay"
+      onConfirm={() =>
+        act(async () => {
+          const out = await api<{ jobId: string; queue: string }>(path, { method: 'POST' });
+          return t('failures.replayed', { jobId: out.jobId, queue: out.queue });
+        })
+      }
+    >
+      {t('failures.replay')}
+    </ConfirmButton>
+  );
+}
+
+/** Replays every row matching the filters since T; refused until T is chosen. */
+function ReplayAllButton({
+  id,
+  since,
+  path,
+  body,
+  act,
+}: {
+  id: string;
+  since: string;
+  path: string;
+  body: Record<string, string>;
+  act: (work: () => Promise<string>) => Promise<void>;
+}) {
+  const { t } = useI18n();
+  return (
+    <ConfirmButton
+      id={id}
+      confirm
+      disabled={!since}
+      onConfirm={() =>
+        act(async () => {
+          const r = await api<{ matched: number; replayed: number }>(path, {
+            method: 'POST',
+            body: { since, ...body },
+          });
+          return t('failures.replayedMany', { replayed: r.replayed, matched: r.matched });
+        })
+      }
+    >
+      {t('failures.replayAll')}
+    </ConfirmButton>
+  );
+}
+
+/** The rows of `list` received at or after `since` (empty: all). */
+function sinceFilter<T>(rows: T[] | undefined, since: string, at: (row: T) => string): T[] | undefined {
+  const sinceMs = since ? Date.parse(since) : 0;
+  return rows?.filter((r) => !sinceMs || Date.parse(at(r)) >= sinceMs);
+}
+
 function DeadLetters({ since }: { since: string }) {
   const { t } = useI18n();
   const f = useFormat();
   const [queue, setQueue] = useState('');
   const [replayed, setReplayed] = useState('false');
-  const [done, setDone] = useState('');
-  const [failed, setFailed] = useState<unknown>(null);
   const queues = useApi<QueueList>('/api/admin/queues/stats');
   const list = useApi<{ failures: Failure[] }>(
     '/api/admin/failures',
     { query: { queue, replayed, limit: 200 } },
     POLL_MS,
   );
-  const sinceMs = since ? Date.parse(since) : 0;
-  const rows = list.data?.failures.filter((r) => !sinceMs || Date.parse(r.failedAt) >= sinceMs);
-  const act = async (work: () => Promise<string>) => {
-    setFailed(null);
-    try {
-      setDone(await work());
-    } catch (err) {
-      setFailed(err);
-    }
-    await list.reload();
-  };
+  const rows = sinceFilter(list.data?.failures, since, (r) => r.failedAt);
+  const { notice, failure, act } = useAction(list.reload);
   return (
     <section id="dead-letters">
       <h2>{t('failures.deadLetters')}</h2>
       <div class="filters">
-        <label>
-          {t('failures.queue')}
-          <select
-            id="filter-queue"
-            value={queue}
-            onChange={(e) => setQueue((e.target as HTMLSelectElement).value)}
-          >
-            <option value="">{t('failures.anyQueue')}</option>
-            {queues.data?.queues.map((q) => (
-              <option key={q.name} value={q.name}>
-                {q.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('failures.replayedFilter')}
-          <select
-            id="filter-replayed"
-            value={replayed}
-            onChange={(e) => setReplayed((e.target as HTMLSelectElement).value)}
-          >
-            <option value="false">{t('failures.notReplayed')}</option>
-            <option value="true">{t('failures.replayedOnly')}</option>
-            <option value="">{t('failures.anyStatus')}</option>
-          </select>
-        </label>
-        <ConfirmButton
+        <SelectFilter
+          id="filter-queue"
+          label={t('failures.queue')}
+          value={queue}
+          onChange={setQueue}
+          options={[
+            ['', t('failures.anyQueue')],
+            ...(queues.data?.queues.map((q): [string, string] => [q.name, q.name]) ?? []),
+          ]}
+        />
+        <SelectFilter
+          id="filter-replayed"
+          label={t('failures.replayedFilter')}
+          value={replayed}
+          onChange={setReplayed}
+          options={[
+            ['false', t('failures.notReplayed')],
+            ['true', t('failures.replayedOnly')],
+            ['', t('failures.anyStatus')],
+          ]}
+        />
+        <ReplayAllButton
           id="replay-all-failures"
-          confirm
-          disabled={!since}
-          onConfirm={() =>
-            act(async () => {
-              const r = await api<{ matched: number; replayed: number }>('/api/admin/failures/replay', {
-                method: 'POST',
-                body: { since, ...(queue ? { queue } : {}) },
-              });
-              return t('failures.replayedMany', { replayed: r.replayed, matched: r.matched });
-            })
-          }
-        >
-          {t('failures.replayAll')}
-        </ConfirmButton>
+          since={since}
+          path="/api/admin/failures/replay"
+          body={queue ? { queue } : {}}
+          act={act}
+        />
       </div>
-      <ErrorBanner error={failed ?? list.error} />
-      {done && (
-        <p class="notice" id="failures-result" role="status">
-          {done}
-        </p>
-      )}
+      <ErrorBanner error={failure ?? list.error} />
+      <Notice id="failures-result" text={notice} />
       <DataTable
         id="failures"
         rows={rows}
@@ -164,20 +195,7 @@ function DeadLetters({ since }: { since: string }) {
               r.replayedAt ? (
                 <StatusBadge status="replayed" />
               ) : (
-                <ConfirmButton
-                  class="replay"
-                  onConfirm={() =>
-                    act(async () => {
-                      const out = await api<{ jobId: string; queue: string }>(
-                        `/api/admin/failures/${r.id}/replay`,
-                        { method: 'POST' },
-                      );
-                      return t('failures.replayed', { jobId: out.jobId, queue: out.queue });
-                    })
-                  }
-                >
-                  {t('failures.replay')}
-                </ConfirmButton>
+                <ReplayButton path={`/api/admin/failures/${r.id}/replay`} act={act} />
               ),
           },
         ]}
@@ -191,85 +209,45 @@ function WebhookLog({ since }: { since: string }) {
   const f = useFormat();
   const [provider, setProvider] = useState('');
   const [status, setStatus] = useState('');
-  const [done, setDone] = useState('');
-  const [failed, setFailed] = useState<unknown>(null);
   const list = useApi<{ events: WebhookEvent[] }>(
     '/api/admin/webhooks/logs',
     { query: { provider, status, limit: 200 } },
     POLL_MS,
   );
-  const sinceMs = since ? Date.parse(since) : 0;
-  const rows = list.data?.events.filter((r) => !sinceMs || Date.parse(r.receivedAt) >= sinceMs);
-  const act = async (work: () => Promise<string>) => {
-    setFailed(null);
-    try {
-      setDone(await work());
-    } catch (err) {
-      setFailed(err);
-    }
-    await list.reload();
-  };
+  const rows = sinceFilter(list.data?.events, since, (r) => r.receivedAt);
+  const { notice, failure, act } = useAction(list.reload);
   return (
     <section id="webhook-log">
       <h2>{t('failures.webhookLog')}</h2>
       <div class="filters">
-        <label>
-          {t('failures.provider')}
-          <select
-            id="filter-provider"
-            value={provider}
-            onChange={(e) => setProvider((e.target as HTMLSelectElement).value)}
-          >
-            <option value="">{t('failures.anyProvider')}</option>
-            {PROVIDERS.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('failures.status')}
-          <select
-            id="filter-status"
-            value={status}
-            onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}
-          >
-            <option value="">{t('failures.anyStatus')}</option>
-            {WEBHOOK_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <ConfirmButton
+        <SelectFilter
+          id="filter-provider"
+          label={t('failures.provider')}
+          value={provider}
+          onChange={setProvider}
+          options={[['', t('failures.anyProvider')], ...PROVIDERS.map((p): [string, string] => [p, p])]}
+        />
+        <SelectFilter
+          id="filter-status"
+          label={t('failures.status')}
+          value={status}
+          onChange={setStatus}
+          options={[['', t('failures.anyStatus')], ...WEBHOOK_STATUSES.map((s): [string, string] => [s, s])]}
+        />
+        <ReplayAllButton
           id="replay-all-webhooks"
-          confirm
-          disabled={!since}
-          onConfirm={() =>
-            act(async () => {
-              const r = await api<{ matched: number; replayed: number }>('/api/admin/webhooks/replay', {
-                method: 'POST',
-                body: {
-                  since,
-                  ...(provider ? { provider } : {}),
-                  ...(status && status !== 'rejected' ? { status } : {}),
-                },
-              });
-              return t('failures.replayedMany', { replayed: r.replayed, matched: r.matched });
-            })
-          }
-        >
-          {t('failures.replayAll')}
-        </ConfirmButton>
+          since={since}
+          path="/api/admin/webhooks/replay"
+          body={{
+            ...(provider ? { provider } : {}),
+            // rejected rows are refused by the replay API, so they are not a replay filter
+            ...(status && status !== 'rejected' ? { status } : {}),
+          }}
+          act={act}
+        />
       </div>
-      <ErrorBanner error={failed ?? list.error} />
-      {done && (
-        <p class="notice" id="webhooks-result" role="status">
-          {done}
-        </p>
-      )}
+      <ErrorBanner error={failure ?? list.error} />
+      <Notice id="webhooks-result" text={notice} />
       <DataTable
         id="webhook-events"
         rows={rows}
@@ -296,22 +274,7 @@ function WebhookLog({ since }: { since: string }) {
             header: '',
             cell: (r) =>
               r.status === 'rejected' ? null : (
-                <ConfirmButton
-                  class="replay"
-                  onConfirm={() =>
-                    act(async () => {
-                      const out = await api<{ jobId: string; queue: string }>(
-                        `/api/admin/webhooks/${r.id}/replay`,
-                        {
-                          method: 'POST',
-                        },
-                      );
-                      return t('failures.replayed', { jobId: out.jobId, queue: out.queue });
-                    })
-                  }
-                >
-                  {t('failures.replay')}
-                </ConfirmButton>
+                <ReplayButton path={`/api/admin/webhooks/${r.id}/replay`} act={act} />
               ),
           },
         ]}

@@ -3,11 +3,12 @@ import { api } from '../api.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { type Column, DataTable } from '../components/data-table.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { Notice } from '../components/notice.tsx';
 import { Page } from '../components/page.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useFormat } from '../format-context.ts';
 import './domain-pages.css';
-import { useApi } from '../hooks.ts';
+import { useAction, useApi } from '../hooks.ts';
 import { type MessageKey, useI18n } from '../i18n/index.ts';
 
 /**
@@ -67,23 +68,13 @@ export function OrdersPage() {
   const [q, setQ] = useState('');
   const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<number | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [failure, setFailure] = useState<unknown>(null);
   const list = useApi<{ total: number; orders: Order[] }>(
     '/api/orders',
     { query: { ...TABS[tab].query, q: search, limit: 100 } },
     10_000,
   );
 
-  const act = async (run: () => Promise<string>) => {
-    setFailure(null);
-    try {
-      setNotice(await run());
-    } catch (err) {
-      setFailure(err);
-    }
-    await list.reload();
-  };
+  const { notice, failure, act } = useAction(list.reload);
   const retry = (id: number) =>
     act(async () => {
       await api(`/api/orders/${id}/retry`, { method: 'POST' });
@@ -160,11 +151,7 @@ export function OrdersPage() {
           {t('orders.retryAll')}
         </ConfirmButton>
       </div>
-      {notice && (
-        <p class="notice" role="status" id="orders-notice">
-          {notice}
-        </p>
-      )}
+      <Notice id="orders-notice" text={notice} />
       <ErrorBanner error={failure ?? list.error} onRetry={list.reload} />
       {list.data && (
         <p class="muted">{t('orders.count', { shown: list.data.orders.length, total: list.data.total })}</p>

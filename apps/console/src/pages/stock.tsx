@@ -3,11 +3,12 @@ import { api } from '../api.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { Notice } from '../components/notice.tsx';
 import { Page } from '../components/page.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useFormat } from '../format-context.ts';
-import { useApi } from '../hooks.ts';
+import { useAction, useApi } from '../hooks.ts';
 import { type MessageKey, useI18n } from '../i18n/index.ts';
 import { useLiveStock } from '../live-stock.ts';
 import { useIsAdmin } from '../session.ts';
@@ -102,27 +103,14 @@ export function StockPage() {
     void stats.reload();
   });
   const [selected, setSelected] = useState<Product | null>(null);
-  const [notice, setNotice] = useState('');
-  const [failed, setFailed] = useState<unknown>(null);
   const [testProduct, setTestProduct] = useState('');
   const [testStock, setTestStock] = useState('');
-  const act = async (work: () => Promise<string>) => {
-    setFailed(null);
-    try {
-      setNotice(await work());
-    } catch (err) {
-      setFailed(err);
-    }
-  };
+  const { notice, failure: failed, act } = useAction();
   const s = stats.data;
   return (
     <Page id="stock" title="stock.title" intro="stock.intro">
       <ErrorBanner error={failed ?? stats.error} onRetry={stats.reload} />
-      {notice && (
-        <p class="notice" id="stock-notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice id="stock-notice" text={notice} />
       <h2>{t('stock.dashboard')}</h2>
       <div class="cards" id="stock-stats">
         <Card id="stat-total" label={t('stock.totalProducts')} value={f.number(s?.products.total_products)} />

@@ -3,12 +3,13 @@ import { api } from '../api.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { Notice } from '../components/notice.tsx';
 import { Page } from '../components/page.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useFormat } from '../format-context.ts';
 import './domain-pages.css';
-import { useApi } from '../hooks.ts';
+import { useAction, useApi } from '../hooks.ts';
 import { type MessageKey, useI18n } from '../i18n/index.ts';
 import { useIsAdmin } from '../session.ts';
 
@@ -72,8 +73,6 @@ export function WhatsappPage() {
   const f = useFormat();
   const admin = useIsAdmin();
   const [name, setName] = useState('');
-  const [notice, setNotice] = useState<string | null>(null);
-  const [failure, setFailure] = useState<unknown>(null);
   const numbers = useApi<{ numbers: WaNumber[] }>('/api/whatsapp/numbers');
   const queues = useApi<{ queues: Queue[] }>('/api/whatsapp/queues');
   const syncs = useApi<{ syncs: Sync[] }>('/api/whatsapp/numbers/syncs', { query: { limit: 10 } }, 1_500);
@@ -86,15 +85,9 @@ export function WhatsappPage() {
     wasRunning.current = running;
   }, [running]);
 
-  const act = async (run: () => Promise<string>) => {
-    setFailure(null);
-    try {
-      setNotice(await run());
-    } catch (err) {
-      setFailure(err);
-    }
+  const { notice, failure, act } = useAction(async () => {
     await Promise.all([numbers.reload(), queues.reload(), syncs.reload()]);
-  };
+  });
   const createQueue = () =>
     act(async () => {
       const q = await api<Queue>('/api/whatsapp/queues', { method: 'POST', body: { name: name.trim() } });
@@ -117,11 +110,7 @@ export function WhatsappPage() {
 
   return (
     <Page id="whatsapp" title="whatsapp.title" intro="whatsapp.intro">
-      {notice && (
-        <p class="notice" role="status" id="whatsapp-notice">
-          {notice}
-        </p>
-      )}
+      <Notice id="whatsapp-notice" text={notice} />
       <ErrorBanner error={failure ?? numbers.error ?? queues.error ?? syncs.error} />
       <h2>{t('whatsapp.numbers')}</h2>
       <DataTable
