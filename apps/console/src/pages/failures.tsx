@@ -113,7 +113,7 @@ function ReplayAllButton({
   );
 }
 
-/** The rows of `list` received at or after `since` (empty: all). */
+/** The `rows` stamped at or after `since` (empty: all of them). */
 function sinceFilter<T>(rows: T[] | undefined, since: string, at: (row: T) => string): T[] | undefined {
   const sinceMs = since ? Date.parse(since) : 0;
   return rows?.filter((r) => !sinceMs || Date.parse(at(r)) >= sinceMs);

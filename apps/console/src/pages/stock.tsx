@@ -105,11 +105,11 @@ export function StockPage() {
   const [selected, setSelected] = useState<Product | null>(null);
   const [testProduct, setTestProduct] = useState('');
   const [testStock, setTestStock] = useState('');
-  const { notice, failure: failed, act } = useAction();
+  const { notice, failure, act } = useAction();
   const s = stats.data;
   return (
     <Page id="stock" title="stock.title" intro="stock.intro">
-      <ErrorBanner error={failed ?? stats.error} onRetry={stats.reload} />
+      <ErrorBanner error={failure ?? stats.error} onRetry={stats.reload} />
       <Notice id="stock-notice" text={notice} />
       <h2>{t('stock.dashboard')}</h2>
       <div class="cards" id="stock-stats">
