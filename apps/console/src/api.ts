@@ -62,21 +62,53 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiError(0, 'network', (err as Error).message);
   }
-  const text = await res.text();
+  return settle<T>(res.status, res.statusText, await res.text());
+}
+
+/** An answer's JSON, or its failure as ApiError (401: to the login form). */
+function settle<T>(status: number, statusText: string, text: string): T {
   let body: unknown = null;
   try {
     body = text ? JSON.parse(text) : null;
   } catch {
     body = text;
   }
-  if (res.status === 401) {
+  if (status === 401) {
     location.assign(loginUrl());
     throw new ApiError(401, 'unauthorized', 'the session ended', body);
   }
   // Several routes answer 409 with a useful body (the run already under way): callers read it.
-  if (!res.ok) {
+  if (status < 200 || status >= 300) {
     const b = (body ?? {}) as { error?: string; message?: string };
-    throw new ApiError(res.status, b.error ?? `http_${res.status}`, b.message ?? res.statusText, body);
+    throw new ApiError(status, b.error ?? `http_${status}`, b.message ?? statusText, body);
   }
   return body as T;
+}
+
+/**
+ * POSTs a form with a file and reports the bytes sent as they go (fetch cannot report an
+ * upload's progress; XMLHttpRequest can). Same answers and failures as `api`.
+ */
+export function upload<T>(
+  path: string,
+  form: FormData,
+  opts: { query?: Query; onProgress?: (sent: number, total: number) => void } = {},
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', withQuery(path, opts.query));
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) opts.onProgress?.(e.loaded, e.total);
+    };
+    xhr.onload = () => {
+      try {
+        resolve(settle<T>(xhr.status, xhr.statusText, xhr.responseText));
+      } catch (err) {
+        reject(err);
+      }
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'the upload broke off'));
+    xhr.send(form);
+  });
 }

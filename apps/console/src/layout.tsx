@@ -27,13 +27,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
         <ul>
           {PAGES.map((p) => (
             <li key={p.path}>
-              {p.component ? (
-                <NavLink path={p.path}>{t(p.label)}</NavLink>
-              ) : (
-                <a href={`/admin${p.path}`} id={`nav-${p.path.slice(1)}`}>
-                  {t(p.label)}
-                </a>
-              )}
+              <NavLink path={p.path}>{t(p.label)}</NavLink>
             </li>
           ))}
           <li class="sep">

@@ -39,9 +39,9 @@ function App({ me }: { me: Me }) {
           <Router base="/admin">
             <Layout>
               <Switch>
-                {PAGES.flatMap((p) =>
-                  p.component ? [<Route key={p.path} path={p.path} component={p.component} />] : [],
-                )}
+                {PAGES.map((p) => (
+                  <Route key={p.path} path={p.path} component={p.component} />
+                ))}
                 <Route component={NotFound} />
               </Switch>
             </Layout>

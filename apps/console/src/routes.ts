@@ -6,14 +6,14 @@ import { FailuresPage } from './pages/failures.tsx';
 import { OrdersPage } from './pages/orders.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { StockPage } from './pages/stock.tsx';
+import { SyncPage } from './pages/sync.tsx';
 import { WhatsappPage } from './pages/whatsapp.tsx';
 
 /** The console's pages, in menu order; paths are under /admin. One list: the menu and the router read it. */
 export interface PageRoute {
   path: string;
   label: MessageKey;
-  /** A console page; absent for a page the server renders (opened by a plain link). */
-  component?: FunctionComponent;
+  component: FunctionComponent;
 }
 export const PAGES: readonly PageRoute[] = [
   { path: '/', label: 'nav.overview', component: OverviewPage },
@@ -23,6 +23,5 @@ export const PAGES: readonly PageRoute[] = [
   { path: '/clients', label: 'nav.clients', component: ClientsPage },
   { path: '/whatsapp', label: 'nav.whatsapp', component: WhatsappPage },
   { path: '/failures', label: 'nav.failures', component: FailuresPage },
-  // Today's server page (apps/ingress/src/pages/sync/index.html), same session; not yet a console page.
-  { path: '/sync', label: 'nav.sync' },
+  { path: '/sync', label: 'nav.sync', component: SyncPage },
 ];

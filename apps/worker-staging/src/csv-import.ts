@@ -1,5 +1,5 @@
 import { toE164 } from '@cauce/providers';
-import { JOBS, type Producer, QUEUES } from '@cauce/queues';
+import { type CsvField, csvColumn, csvImportOptions, JOBS, type Producer, QUEUES } from '@cauce/queues';
 import { type Logger, PermanentError } from '@cauce/runtime';
 import { parse } from 'csv-parse';
 import type pg from 'pg';
@@ -25,21 +25,6 @@ const PROGRESS_MS = 1_000;
 /** A queued or running import not updated for this long has lost its job (Redis lost it). */
 const STALE_RUN_MS = 10 * 60_000;
 
-type Field = 'email' | 'phone' | 'name' | 'id';
-const DEFAULTS: Record<Field, string[]> = {
-  email: ['email', 'e-mail', 'correo', 'email address'],
-  phone: ['phone', 'telefono', 'teléfono', 'phone number', 'whatsapp phone', 'mobile'],
-  name: ['name', 'full name', 'nombre'],
-  id: ['id', 'subscriber id', 'user id', 'contact id', 'external id'],
-};
-
-interface Options {
-  email?: string;
-  phone?: string;
-  name?: string;
-  id?: string;
-  region: string;
-}
 type RowError = { row: number; error: string };
 interface Progress {
   /** Byte offset just after the last record consumed. */
@@ -62,7 +47,7 @@ interface Upload {
   upload_id: string;
   import_id: string;
   target: 'csv' | 'manychat';
-  options: Options;
+  options: unknown;
   byte_size: string;
   completed_at: Date | null;
   status: string;
@@ -172,11 +157,15 @@ export async function runCsvImport(pool: pg.Pool, runId: string, log: Logger) {
     if (p.rowErrors.length < MAX_REPORTED) p.rowErrors.push({ row, error });
   };
 
-  const o = up.options;
-  let cols: Record<Field, string | undefined> | null = null;
+  // Uploads stored before an option existed get its default.
+  const parsed = csvImportOptions.safeParse(up.options ?? {});
+  if (!parsed.success)
+    throw new PermanentError(`run ${runId}: unreadable import options (${parsed.error.message})`);
+  const o = parsed.data;
+  let cols: Record<CsvField, string | undefined> | null = null;
   const parser = parse({
     columns: (header: string[]) => {
-      const find = (k: Field) => o[k] ?? header.find((h) => DEFAULTS[k].includes(h.trim().toLowerCase()));
+      const find = (k: CsvField) => csvColumn(header, k, o);
       cols = { email: find('email'), phone: find('phone'), name: find('name'), id: find('id') };
       if (!resume) {
         p.headerEnd = parser.info.bytes;
@@ -185,6 +174,7 @@ export async function runCsvImport(pool: pg.Pool, runId: string, log: Logger) {
       return header;
     },
     bom: true,
+    delimiter: o.delimiter,
     skip_empty_lines: true,
     relax_column_count: true,
     skip_records_with_error: true,
@@ -252,7 +242,7 @@ export async function runCsvImport(pool: pg.Pool, runId: string, log: Logger) {
     p.offset = end + base;
     p.lines = lines + lineShift;
     const rowNumber = ++p.rows;
-    const c = cols as unknown as Record<Field, string | undefined>;
+    const c = cols as unknown as Record<CsvField, string | undefined>;
     const rawEmail = c.email ? rec[c.email]?.trim() : undefined;
     const rawPhone = c.phone ? rec[c.phone]?.trim() : undefined;
     const e = normalizeEmail(rawEmail);

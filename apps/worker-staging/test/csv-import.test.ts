@@ -126,6 +126,29 @@ describe('CSV import: stored by the ingress, staged by worker-staging', () => {
     ]);
   });
 
+  it('reads a `;` file from a Spanish spreadsheet; an empty column name means the file has none', async () => {
+    const cols = await ingress.api('GET', '/api/sync/csv/columns');
+    expect(cols.status).toBe(200);
+    expect(cols.body.fields).toEqual(['email', 'phone', 'name', 'id']);
+    expect(cols.body.guesses.email).toContain('correo electrónico');
+    expect(cols.body.delimiters).toContain(';');
+    // "Teléfono" would be guessed as the phone; the operator said the file has no phone column.
+    const csv =
+      '\uFEFFNombre;Correo electrónico;Teléfono\r\n"Ruiz; Ana";ana@x.co;3001112233\r\nLeo;;3001112244\r\n';
+    const res = await upload(ingress.base, ingress.token, 'delimiter=%3B&phone=&region=co', csv);
+    expect(res.status).toBe(202);
+    const run = await waitRun(res.body.runId, 'succeeded');
+    expect(counters(run)).toMatchObject({ rows: 2, stored: 1, errors: 1 });
+    expect(counters(run).rowErrors).toEqual([{ row: 2, error: 'no usable email or phone' }]);
+    const rows = await db.csvImportRaw.findMany({ where: { importId: res.body.importId } });
+    expect(rows.map((r) => [r.name, r.email, r.phoneE164])).toEqual([['Ruiz; Ana', 'ana@x.co', null]]);
+    // Options that cannot be honoured are refused before anything is stored.
+    const before = await db.csvUpload.count();
+    for (const bad of ['delimiter=%23', 'region=Colombia'])
+      expect((await upload(ingress.base, ingress.token, bad, csv)).status, bad).toBe(400);
+    expect(await db.csvUpload.count()).toBe(before);
+  });
+
   it('an import PostgreSQL refuses part-way ends failed with the error; the batches before it stay', async () => {
     // PostgreSQL itself refuses a row of the second batch: a real failure mid-import, on every retry.
     const poison = CSV_BATCH + 1_001;

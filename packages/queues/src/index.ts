@@ -1,3 +1,4 @@
+export * from './csv-import.ts';
 export * from './jobs.ts';
 export * from './names.ts';
 export * from './options.ts';

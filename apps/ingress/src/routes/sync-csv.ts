@@ -1,11 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { JOBS, QUEUES } from '@cauce/queues';
+import {
+  CSV_COLUMN_GUESSES,
+  CSV_DELIMITERS,
+  CSV_FIELDS,
+  csvImportOptions,
+  JOBS,
+  QUEUES,
+} from '@cauce/queues';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
-import { AUTH, doc, errors } from '../http/schemas.ts';
+import { AUTH, doc, errors, VIEWER_AUTH } from '../http/schemas.ts';
 import { withTimeout } from '../with-timeout.ts';
 
 /**
@@ -22,14 +29,8 @@ const PROGRESS_MS = 1_000;
 /** Multipart framing around the file: a Content-Length beyond limit + this is refused at once. */
 const MULTIPART_OVERHEAD = 64 * 1024;
 
-export const csvImportQuery = z.object({
+export const csvImportQuery = csvImportOptions.extend({
   target: z.enum(['csv', 'manychat']).default('csv'),
-  /** Column mapping: the CSV header that holds each field (defaults: common header names). */
-  email: z.string().max(200).optional(),
-  phone: z.string().max(200).optional(),
-  name: z.string().max(200).optional(),
-  id: z.string().max(200).optional(),
-  region: z.string().length(2).default('CO'),
 });
 
 const accepted = z.object({
@@ -49,7 +50,8 @@ const csvSchema = {
       'The file is stored in PostgreSQL as it arrives, then imported by worker-staging: ' +
       'csv_imports_raw (target=csv) or manychat_contacts_raw (target=manychat, ManyChat’s ' +
       'dashboard export). The column of each field is named by its query parameter, or found ' +
-      'among common header names. Progress, counters and the first 200 row errors are in the run ' +
+      'among common header names (`GET /api/sync/csv/columns`); `delimiter` is the field separator ' +
+      '(`;` for spreadsheets set to Spanish). Progress, counters and the first 200 row errors are in the run ' +
       '(`GET /api/sync/runs?source=csv`); bad rows are reported, never fatal.',
     tags: ['sync'],
     auth: 'admin',
@@ -75,6 +77,38 @@ export async function csvImportRoutes(scope: FastifyInstance, { db, pool, produc
     // A file over the limit is reported by file.truncated and answered 413 here.
     throwFileSizeLimit: false,
   });
+
+  const columnsSchema = {
+    ...doc({
+      summary: "A CSV import's mappable fields and the header names guessed for each",
+      description:
+        'What the console offers before an upload: a column left unmapped is found among these names (trimmed, lower case).',
+      tags: ['sync'],
+      auth: 'viewer',
+    }),
+    response: {
+      200: z
+        .object({
+          fields: z.array(z.enum(CSV_FIELDS)),
+          guesses: z.record(z.enum(CSV_FIELDS), z.array(z.string())),
+          delimiters: z.array(z.enum(CSV_DELIMITERS)),
+        })
+        .describe('the fields, their guesses and the accepted separators'),
+      ...VIEWER_AUTH,
+    },
+  };
+  app.get(
+    '/api/sync/csv/columns',
+    { preValidation: app.requireRole('viewer'), schema: columnsSchema },
+    async () => ({
+      fields: [...CSV_FIELDS],
+      guesses: Object.fromEntries(CSV_FIELDS.map((f) => [f, [...CSV_COLUMN_GUESSES[f]]])) as Record<
+        (typeof CSV_FIELDS)[number],
+        string[]
+      >,
+      delimiters: [...CSV_DELIMITERS],
+    }),
+  );
 
   const tooLarge = { error: 'body_too_large', message: `CSV uploads are limited to ${maxBytes} bytes` };
 

@@ -1,19 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { type Db, isUniqueViolation, type Prisma } from '@cauce/db';
 import { JOBS, type JobQueue, type JobSpec, QUEUES } from '@cauce/queues';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { IngressDeps } from '../context.ts';
-import { AUTH, doc, errors, noBody, numericId, storedTime, textBody, VIEWER_AUTH } from '../http/schemas.ts';
-import { authenticate } from '../plugins/auth.ts';
-import { FORM_PAGE_REFERRER_POLICY, pageCsp } from '../plugins/security-headers.ts';
-import { LOGIN_PATH } from './admin/login.ts';
+import { AUTH, doc, errors, numericId, storedTime, VIEWER_AUTH } from '../http/schemas.ts';
 import { csvImportRoutes } from './sync-csv.ts';
 import { identityRoutes, runSchema, startedRun } from './sync-identity.ts';
 
 /**
- * Staging admin (docs/staging.md): start syncs per source, unify, follow runs, count what waits
+ * Staging admin API (docs/staging.md; the console's Sync page, apps/console/src/pages/sync.tsx, drives it): start syncs per source, unify, follow runs, count what waits
  * to be unified, and resolve merge conflicts. worker-staging does the work; this writes the
  * sync_runs row, enqueues the job and reads results from PostgreSQL.
  */
@@ -116,34 +112,9 @@ async function totals(db: Db): Promise<Record<string, number>> {
   return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([k, v]) => [k, Number(v)]));
 }
 
-/** The Sync Command Center page: static, no data inside (it calls the API with the session cookie). */
-const PAGE = readFileSync(new URL('../pages/sync/index.html', import.meta.url), 'utf8');
-/** Only 'self' plus this page's own inline script and style, by hash. */
-const PAGE_CSP = pageCsp(PAGE);
-
 export async function syncRoutes(scope: FastifyInstance, deps: IngressDeps) {
   const { db, producer } = deps;
   const app = scope.withTypeProvider<ZodTypeProvider>();
-  const pageSchema = {
-    ...doc({
-      summary: 'The Sync Command Center page (HTML; not logged in: a redirect to the login form)',
-      tags,
-      auth: 'public',
-    }),
-    response: { 200: textBody('the page', 'text/html'), 302: noBody('to the login form, then back') },
-  };
-  // Not logged in: to the login form, back here afterwards.
-  app.get('/admin/sync', { schema: pageSchema }, async (req, reply) =>
-    !(await authenticate(req))
-      ? reply.redirect(`${LOGIN_PATH}?next=${encodeURIComponent('/admin/sync')}`, 302)
-      : reply
-          .type('text/html; charset=utf-8')
-          .header('content-security-policy', PAGE_CSP)
-          .header('cache-control', 'no-store')
-          .header('referrer-policy', FORM_PAGE_REFERRER_POLICY)
-          .send(PAGE),
-  );
-
   const admin = app.requireRole('admin');
   const viewer = app.requireRole('viewer');
   await csvImportRoutes(app, deps);
