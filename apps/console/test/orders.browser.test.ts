@@ -110,4 +110,23 @@ describe('Orders page', () => {
     expect(refused.status).toBe(403);
     await stack.shot(viewer, 'orders');
   });
+
+  it('an admin retries every failed order at once; the last one reaches Bigin too', async () => {
+    const admin = await stack.as('admin');
+    await admin.open('/admin/orders');
+    const page = admin.page;
+    await page.click('#orders-tab-errors');
+    await page.locator(`#orders-table tr:has([data-open-order="${stillFailed}"])`).waitFor();
+    await page.click('#orders-retry-all');
+    await page.click('#orders-retry-all'); // every order at once asks for a second press
+    await page.locator('#orders-notice', { hasText: 'en cola para sincronizar' }).waitFor();
+    const order = await waitFor(async () => {
+      const o = await stack.db.order.findUniqueOrThrow({ where: { id: stillFailed } });
+      return o.syncedToBigin ? o : null;
+    });
+    expect(order.syncError).toBeNull();
+    const robot = (await stack.sim.call('GET', '/__sim/bigin-robot/state')).orders as unknown[];
+    expect(JSON.stringify(robot)).toContain('Pedro Gómez');
+    await page.locator('#orders-table-empty').waitFor();
+  });
 });
