@@ -55,6 +55,8 @@ export function whatsappWorkerOptions(config: WhatsappConfig): WorkerAppOptions<
                   defaultCountry: config.WHATSAPP_DEFAULT_COUNTRY,
                   log,
                   dryRun,
+                  // The console draws the bar from it (GET /api/whatsapp/numbers/syncs).
+                  onProgress: (done, total) => job.updateProgress({ done, total }),
                 });
                 // A dry run changed nothing: it is no sync for the metrics or the last-sync time.
                 if (dryRun) return report;

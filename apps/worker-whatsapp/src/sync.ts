@@ -59,6 +59,8 @@ export interface SyncOptions {
   log: Logger;
   /** Compute the report, then roll everything back. */
   dryRun?: boolean;
+  /** Told how many of the file's entries are applied, as they are (at most every PROGRESS_EVERY). */
+  onProgress?: (done: number, total: number) => Promise<unknown> | unknown;
   /**
    * Deactivate only these numbers: a run that would deactivate any other is rolled back with
    * DeactivationNotConfirmed (the CLI confirms a dry run's list, then applies exactly that).
@@ -84,6 +86,8 @@ class DryRunRollback<T> extends Error {
 }
 
 const FIELDS = ['phoneNumber', 'displayName', 'wabaId', 'isActive'] as const;
+/** Entries applied between two progress reports (and one at the end). */
+const PROGRESS_EVERY = 100;
 
 /**
  * Brings crm_whatsapp_numbers in line with the connections file, in ONE transaction: an
@@ -98,7 +102,7 @@ export async function syncWhatsappNumbers(opts: SyncOptions): Promise<SyncReport
     opts.db.$transaction(
       async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SYNC_LOCK_KEY})`;
-        const applied = await applyConnections(tx, parsed, opts.defaultCountry);
+        const applied = await applyConnections(tx, parsed, opts.defaultCountry, opts.onProgress);
         const confirmed = opts.confirmedDeactivations;
         const unconfirmed = confirmed ? applied.deactivated.filter((n) => !confirmed.has(n.numberId)) : [];
         if (unconfirmed.length) throw new DeactivationNotConfirmed(unconfirmed);
@@ -170,7 +174,12 @@ function logReport(log: Logger, r: SyncReport) {
 }
 
 /** The changes one parsed file makes to the table (inside the caller's transaction). */
-async function applyConnections(tx: Tx, parsed: ParsedConnections, defaultCountry: CountryCode) {
+async function applyConnections(
+  tx: Tx,
+  parsed: ParsedConnections,
+  defaultCountry: CountryCode,
+  onProgress: SyncOptions['onProgress'],
+) {
   const rows = await tx.crmWhatsappNumber.findMany({ orderBy: { id: 'asc' } });
   const byNumberId = new Map(rows.map((r) => [r.numberId, r]));
   // Generated-id rows by phone: stored phones predate normalisation, so normalise them the same way.
@@ -200,7 +209,11 @@ async function applyConnections(tx: Tx, parsed: ParsedConnections, defaultCountr
     return candidates[0];
   };
 
+  const total = parsed.entries.length;
+  let done = 0;
+  await onProgress?.(0, total);
   for (const e of parsed.entries) {
+    if (++done % PROGRESS_EVERY === 0) await onProgress?.(done, total);
     const data = {
       phoneNumber: e.phoneNumber,
       displayName: e.displayName,
@@ -263,6 +276,7 @@ async function applyConnections(tx: Tx, parsed: ParsedConnections, defaultCountr
     out.added.push(ref);
   }
 
+  await onProgress?.(total, total);
   // Gone from the file: deactivate, never delete (the queue assignment is history).
   const gone = rows.filter(
     (r: CrmWhatsappNumber) => r.isActive && !consumed.has(r.id) && !parsed.untouchable.has(r.numberId),

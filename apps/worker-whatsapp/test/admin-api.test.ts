@@ -205,8 +205,15 @@ describe('WhatsApp numbers admin API', () => {
     const list = await call('GET', '/api/whatsapp/numbers/syncs?limit=5', viewer);
     expect(list.status).toBe(200);
     expect(list.body.syncs.slice(0, 2)).toMatchObject([
-      { jobId: real.body.jobId, dryRun: false, state: 'completed' },
-      { jobId: dry.body.jobId, dryRun: true, state: 'completed', report: { counts: { added: 1 } } },
+      // Progress: the file's five entries, all applied.
+      { jobId: real.body.jobId, dryRun: false, state: 'completed', progress: { done: 5, total: 5 } },
+      {
+        jobId: dry.body.jobId,
+        dryRun: true,
+        state: 'completed',
+        progress: { done: 5, total: 5 },
+        report: { counts: { added: 1 } },
+      },
     ]);
     expect(JSON.stringify(list.body)).not.toContain(SECRET_TOKEN);
     expect((await call('GET', '/api/whatsapp/numbers/syncs?limit=0', viewer)).status).toBe(400);

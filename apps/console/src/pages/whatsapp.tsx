@@ -39,6 +39,8 @@ interface Sync {
   state: string;
   trigger?: string;
   dryRun: boolean;
+  /** Entries of the connections file applied so far. */
+  progress: { done: number; total: number } | null;
   report: { counts: Record<string, number> } | null;
   error: string | null;
   requestedAt: string;
@@ -232,7 +234,13 @@ export function WhatsappPage() {
             header: t('whatsapp.syncState'),
             cell: (s) => (
               <>
-                {!FINISHED.has(s.state) && <ProgressBar value={0} />}
+                {!FINISHED.has(s.state) && (
+                  <ProgressBar
+                    value={s.progress?.done ?? 0}
+                    total={s.progress?.total}
+                    label={t('whatsapp.syncs')}
+                  />
+                )}
                 <StatusBadge status={s.state === 'completed' ? 'succeeded' : s.state} />
               </>
             ),

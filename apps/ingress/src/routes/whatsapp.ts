@@ -79,6 +79,10 @@ const syncView = z.object({
   trigger: z.string().optional(),
   dryRun: z.boolean(),
   attemptsMade: z.number().int(),
+  progress: z
+    .object({ done: z.number().int(), total: z.number().int() })
+    .nullable()
+    .describe('entries of the connections file applied so far (null until the worker starts it)'),
   report: z.unknown().describe('added, updated, repaired, … (null until completed)'),
   error: z.string().nullable(),
   requestedAt: z.string(),
@@ -89,10 +93,18 @@ type SyncJob = {
   data: unknown;
   attemptsMade: number;
   returnvalue: unknown;
+  progress: unknown;
   failedReason?: string;
   timestamp: number;
   finishedOn?: number;
 };
+/** The worker's {done, total} (job.updateProgress); anything else, or nothing yet, is null. */
+function progressOf(p: unknown): { done: number; total: number } | null {
+  const v = p as { done?: unknown; total?: unknown } | null;
+  return v && Number.isInteger(v.done) && Number.isInteger(v.total)
+    ? { done: v.done as number, total: v.total as number }
+    : null;
+}
 const syncJobView = (job: SyncJob, state: string): z.output<typeof syncView> => {
   const data = job.data as { trigger?: string; dryRun?: boolean };
   return {
@@ -101,6 +113,7 @@ const syncJobView = (job: SyncJob, state: string): z.output<typeof syncView> => 
     trigger: data.trigger,
     dryRun: data.dryRun === true,
     attemptsMade: job.attemptsMade,
+    progress: progressOf(job.progress),
     report: job.returnvalue ?? null,
     error: job.failedReason || null,
     requestedAt: new Date(job.timestamp).toISOString(),
