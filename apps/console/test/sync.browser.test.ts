@@ -131,7 +131,9 @@ describe('Sync Command Center page', () => {
     expect(await run.textContent()).toContain('clientes-feria.csv');
     expect(await run.textContent()).toContain('5 filas leídas · 3 guardadas · 3 errores');
     await run.locator('button.show-errors').click();
-    expect(await run.locator('.row-errors').textContent()).toContain('Fila 3: invalid email');
+    expect(await run.locator('.row-errors').textContent()).toContain(
+      'Fila 3: invalid email «no-es-un-correo»',
+    );
     expect(await run.locator('.row-errors').textContent()).toContain('Fila 4: no usable email or phone');
     await expect.poll(() => count(page, 'pending-csv_imports_raw')).toBe(3);
     await stack.shot(admin, 'sync');
@@ -142,7 +144,11 @@ describe('Sync Command Center page', () => {
     await viewer.open('/admin/sync');
     const page = viewer.page;
     await expect.poll(() => count(page, 'clients-count')).toBe(1_501);
-    await page.locator('#csv-runs tr.csv-run').first().waitFor();
+    const run = page.locator('#csv-runs tr.csv-run').first();
+    await run.locator('button.show-errors').click();
+    // The refused value is contact data: masked for a viewer like every other one.
+    expect(await run.locator('.row-errors').textContent()).toContain('Fila 3: invalid email «[redacted]»');
+    expect(await run.textContent()).not.toContain('no-es-un-correo');
     for (const control of ['#sync-ghl', '#sync-all', '#unify-all', '#csv-file', '#csv-upload'])
       expect(await page.locator(control).count(), control).toBe(0);
     expect((await stack.api('POST', '/api/sync/ghl', undefined, stack.viewerToken)).status).toBe(403);

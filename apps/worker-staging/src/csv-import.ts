@@ -25,7 +25,11 @@ const PROGRESS_MS = 1_000;
 /** A queued or running import not updated for this long has lost its job (Redis lost it). */
 const STALE_RUN_MS = 10 * 60_000;
 
-type RowError = { row: number; error: string };
+/**
+ * A refused row. The value that was refused is kept apart from the message, under the field it
+ * was read for, so the viewers' redaction masks it like any other contact value.
+ */
+type RowError = { row: number; error: string; field?: 'email' | 'phone'; value?: string };
 interface Progress {
   /** Byte offset just after the last record consumed. */
   offset: number;
@@ -152,9 +156,9 @@ export async function runCsvImport(pool: pg.Pool, runId: string, log: Logger) {
         rowErrors: [],
       };
   if (resume) log.info({ runId, offset: resume.offset, row: resume.rows }, 'CSV import resumes');
-  const fail = (row: number, error: string) => {
+  const fail = (row: number, error: string, refused?: Pick<RowError, 'field' | 'value'>) => {
     p.errors++;
-    if (p.rowErrors.length < MAX_REPORTED) p.rowErrors.push({ row, error });
+    if (p.rowErrors.length < MAX_REPORTED) p.rowErrors.push({ row, error, ...refused });
   };
 
   // Uploads stored before an option existed get its default.
@@ -247,8 +251,8 @@ export async function runCsvImport(pool: pg.Pool, runId: string, log: Logger) {
     const rawPhone = c.phone ? rec[c.phone]?.trim() : undefined;
     const e = normalizeEmail(rawEmail);
     const ph = rawPhone ? toE164(rawPhone, [o.region]) : null;
-    if (rawEmail && !e) fail(rowNumber, `invalid email "${rawEmail.slice(0, 100)}"`);
-    if (rawPhone && !ph) fail(rowNumber, `invalid phone "${rawPhone.slice(0, 40)}"`);
+    if (rawEmail && !e) fail(rowNumber, 'invalid email', { field: 'email', value: rawEmail.slice(0, 100) });
+    if (rawPhone && !ph) fail(rowNumber, 'invalid phone', { field: 'phone', value: rawPhone.slice(0, 40) });
     const externalId = c.id ? rec[c.id]?.trim() || null : null;
     if (up.target === 'manychat' && !externalId) {
       fail(rowNumber, 'no subscriber id');

@@ -87,7 +87,7 @@ describe('CSV import: stored by the ingress, staged by worker-staging', () => {
     expect(run).toMatchObject({ source: 'csv', kind: 'import', processed: ROWS, total: ROWS });
     expect(counters(run)).toMatchObject({ rows: ROWS, stored: ROWS - 2, errors: 3, percent: 100 });
     expect(counters(run).rowErrors).toEqual([
-      { row: 11, error: 'invalid email "not-an-email"' },
+      { row: 11, error: 'invalid email', field: 'email', value: 'not-an-email' },
       { row: 11, error: 'no usable email or phone' },
       { row: 21, error: 'no usable email or phone' },
     ]);
@@ -311,8 +311,8 @@ describe('a worker killed with SIGKILL mid-import', () => {
       expect(Number(counters(done).resumedFrom)).toBeGreaterThanOrEqual(atKill);
       expect(counters(done).rowErrors).toEqual(
         [...bad].flatMap((i) => [
-          { row: i, error: `invalid email "bad-${i}"` },
-          { row: i, error: 'invalid phone "not a phone"' },
+          { row: i, error: 'invalid email', field: 'email', value: `bad-${i}` },
+          { row: i, error: 'invalid phone', field: 'phone', value: 'not a phone' },
           { row: i, error: 'no usable email or phone' },
         ]),
       );

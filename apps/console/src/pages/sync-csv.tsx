@@ -275,7 +275,11 @@ export function CsvImport() {
             key: 'errors',
             header: t('csv.rowErrors'),
             cell: (r) => {
-              const errors = (r.counters?.rowErrors ?? []) as Array<{ row: number; error: string }>;
+              const errors = (r.counters?.rowErrors ?? []) as Array<{
+                row: number;
+                error: string;
+                value?: string;
+              }>;
               if (errors.length === 0) return r.error ?? '';
               return (
                 <>
@@ -289,7 +293,10 @@ export function CsvImport() {
                   {openErrors === r.id && (
                     <ul class="row-errors">
                       {errors.map((e) => (
-                        <li key={e.row}>{t('csv.rowError', { row: e.row, error: e.error })}</li>
+                        <li key={`${e.row}-${e.error}`}>
+                          {t('csv.rowError', { row: e.row, error: e.error })}
+                          {e.value !== undefined && <code> «{e.value}»</code>}
+                        </li>
                       ))}
                     </ul>
                   )}
