@@ -57,6 +57,19 @@ const TABLES = [
 const FIELD: Record<string, MessageKey> = { email: 'sync.field.email', phone_e164: 'sync.field.phone' };
 const sourceLabel = (source: string) => `sync.source.${source}` as MessageKey;
 
+/** A counter card; the figure's element carries the id and the raw count (data-count). */
+function Count(props: { id: string; label: string; n: number | undefined; title?: string }) {
+  const f = useFormat();
+  return (
+    <div class="card" title={props.title}>
+      <div class="label">{props.label}</div>
+      <div class="value" id={props.id} data-count={props.n ?? 0}>
+        {f.number(props.n ?? 0)}
+      </div>
+    </div>
+  );
+}
+
 export function SyncPage() {
   const { t } = useI18n();
   const f = useFormat();
@@ -182,25 +195,16 @@ export function SyncPage() {
       <p class="muted">{t('sync.pendingHint')}</p>
       <div class="cards" id="pending">
         {TABLES.map((table) => (
-          <div class="card" key={table} title={table}>
-            <div class="label">{t(`sync.table.${table}` as MessageKey)}</div>
-            <div class="value" id={`pending-${table}`} data-count={s?.pending[table] ?? 0}>
-              {f.number(s?.pending[table] ?? 0)}
-            </div>
-          </div>
+          <Count
+            key={table}
+            id={`pending-${table}`}
+            title={table}
+            label={t(`sync.table.${table}` as MessageKey)}
+            n={s?.pending[table]}
+          />
         ))}
-        <div class="card">
-          <div class="label">{t('sync.clients')}</div>
-          <div class="value" id="clients-count" data-count={s?.totals.clients ?? 0}>
-            {f.number(s?.totals.clients ?? 0)}
-          </div>
-        </div>
-        <div class="card">
-          <div class="label">{t('sync.openConflicts')}</div>
-          <div class="value" id="conflicts-count" data-count={s?.totals.open_conflicts ?? 0}>
-            {f.number(s?.totals.open_conflicts ?? 0)}
-          </div>
-        </div>
+        <Count id="clients-count" label={t('sync.clients')} n={s?.totals.clients} />
+        <Count id="conflicts-count" label={t('sync.openConflicts')} n={s?.totals.open_conflicts} />
       </div>
       <div class="actions" id="unify">
         <ConfirmButton
