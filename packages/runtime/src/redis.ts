@@ -25,9 +25,9 @@ export async function warnIfEvicting(redis: RedisConnection, log: Logger): Promi
 const LEGACY_PREFIX = 'cauce';
 
 /**
- * Says so when queues still hold jobs under the old default prefix `cauce:` while this process
- * uses another: those jobs would wait for ever. Set QUEUE_PREFIX=cauce to keep running them, or
- * drain them first (docs/operations.md, "Scaling out").
+ * Says so when queues still hold jobs waiting or running under the old default prefix `cauce:`
+ * while this process uses another: those jobs would wait for ever. `pnpm queues:move-prefix` moves
+ * them (docs/operations.md, "Changed default prefix"); QUEUE_PREFIX=cauce keeps running them there.
  */
 export async function warnIfLegacyPrefix(
   redis: RedisConnection,
@@ -37,14 +37,24 @@ export async function warnIfLegacyPrefix(
 ): Promise<void> {
   if (prefix === LEGACY_PREFIX || isCluster(redis)) return;
   try {
-    const found: string[] = [];
-    for (const q of queues) if (await redis.exists(`${LEGACY_PREFIX}:${q}:meta`)) found.push(q);
-    if (found.length)
+    const found: Record<string, number> = {};
+    for (const q of queues) {
+      const key = (part: string) => `${LEGACY_PREFIX}:${q}:${part}`;
+      const [wait, active, delayed, prioritized] = await Promise.all([
+        redis.llen(key('wait')),
+        redis.llen(key('active')),
+        redis.zcard(key('delayed')),
+        redis.zcard(key('prioritized')),
+      ]);
+      const n = wait + active + delayed + prioritized;
+      if (n) found[q] = n;
+    }
+    if (Object.keys(found).length)
       log.warn(
-        { queues: found, prefix },
-        `queues exist under the old prefix "${LEGACY_PREFIX}": set QUEUE_PREFIX=${LEGACY_PREFIX} to keep running their jobs, or drain them first`,
+        { jobs: found, prefix },
+        `jobs are waiting under the old prefix "${LEGACY_PREFIX}": move them with \`pnpm queues:move-prefix\` (or set QUEUE_PREFIX=${LEGACY_PREFIX} to keep running them there)`,
       );
   } catch (err) {
-    log.debug({ err }, 'could not look for queues under the old prefix');
+    log.debug({ err }, 'could not look for jobs under the old prefix');
   }
 }
