@@ -90,8 +90,7 @@ async function moveQueue(from: Queue, to: Queue, dryRun: boolean): Promise<Queue
     left: { flow: 0, failed: await from.getFailedCount() },
   };
   // Schedulers first: BullMQ refuses to remove a run that still belongs to one.
-  if (!dryRun)
-    for (const s of await from.getJobSchedulers(0, -1)) await from.removeJobScheduler(s.key);
+  if (!dryRun) for (const s of await from.getJobSchedulers(0, -1)) await from.removeJobScheduler(s.key);
   const jobs = (await from.getJobs([...WAITING, 'waiting-children'], 0, -1, true)).filter(
     (j): j is Job => !!j,
   );
