@@ -1,14 +1,14 @@
 import { createDb } from '@cauce/db';
+import { buildIngress } from '@cauce/ingress/app';
+import { ingressEnv } from '@cauce/ingress/config';
+import { createDeps } from '@cauce/ingress/deps';
+import { mintToken } from '@cauce/ingress/plugins/auth';
 import { parseConfig, type WorkerApp } from '@cauce/runtime';
 import { setupTestEnv, waitFor } from '@cauce/testkit';
+import { startWhatsappWorker } from '@cauce/worker-whatsapp/app';
+import type { WhatsappConfig } from '@cauce/worker-whatsapp/config';
+import { connection, connectionsDir, SECRET_TOKEN, whatsappConfig } from '@cauce/worker-whatsapp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIngress } from '../../ingress/src/app.ts';
-import { ingressEnv } from '../../ingress/src/config.ts';
-import { createDeps } from '../../ingress/src/deps.ts';
-import { mintToken } from '../../ingress/src/plugins/auth.ts';
-import { startWhatsappWorker } from '../src/app.ts';
-import type { WhatsappConfig } from '../src/config.ts';
-import { connection, connectionsDir, SECRET_TOKEN, whatsappConfig } from './support.ts';
 
 /** The ingress endpoints that replace the source document's manual SQL, against a running worker. */
 const env = await setupTestEnv();

@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createDb } from '@cauce/db';
 import { REPO_ROOT, setupTestEnv } from '@cauce/testkit';
+import { startStagingWorker } from '@cauce/worker-staging';
+import { type Sim, stagingConfig, startSim } from '@cauce/worker-staging/testing';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStagingWorker } from '../src/index.ts';
-import { ADMIN_PASSWORD, type Sim, stagingConfig, startIngress, startSim } from './support.ts';
+import { ADMIN_PASSWORD, startIngress } from '../ingress.ts';
 
 const env = await setupTestEnv();
 const SHOTS = resolve(REPO_ROOT, 'test-output/screenshots/sync');

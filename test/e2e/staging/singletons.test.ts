@@ -2,11 +2,12 @@ import { createDb } from '@cauce/db';
 import { QUEUES } from '@cauce/queues';
 import { createLogger } from '@cauce/runtime';
 import { setupTestEnv } from '@cauce/testkit';
+import { startStagingWorker } from '@cauce/worker-staging';
+import { type Sim, stagingConfig, startSim } from '@cauce/worker-staging/testing';
+import { runUnify, UNIFY_LOCK } from '@cauce/worker-staging/unify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStagingWorker } from '../src/index.ts';
-import { runUnify, UNIFY_LOCK } from '../src/unify.ts';
-import { type Sim, stagingConfig, startIngress, startSim } from './support.ts';
+import { startIngress } from '../ingress.ts';
 
 /**
  * Singletons are fleet properties: one live run per source is a database constraint (whatever

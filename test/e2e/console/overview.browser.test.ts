@@ -1,8 +1,8 @@
 import { setupTestEnv } from '@cauce/testkit';
+import { type StockWorker, startStockWorker } from '@cauce/worker-stock/app';
+import { runScheduledSync } from '@cauce/worker-stock/sync';
+import { type Sim, siigoSimEnv, startSim, stockConfig } from '@cauce/worker-stock/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StockWorker, startStockWorker } from '../../worker-stock/src/app.ts';
-import { runScheduledSync } from '../../worker-stock/src/sync.ts';
-import { type Sim, siigoSimEnv, startSim, stockConfig } from '../../worker-stock/test/support.ts';
 import { type ConsoleStack, startConsoleStack } from './harness.ts';
 
 /**

@@ -9,11 +9,12 @@ import {
   waitFor,
   workerTestEnv,
 } from '@cauce/testkit';
+import { startBookingsWorker } from '@cauce/worker-bookings/app';
+import { bookingsEnv } from '@cauce/worker-bookings/config';
+import { startStagingWorker } from '@cauce/worker-staging';
+import { type Sim, stagingConfig, startSim } from '@cauce/worker-staging/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBookingsWorker } from '../../worker-bookings/src/app.ts';
-import { bookingsEnv } from '../../worker-bookings/src/config.ts';
-import { startStagingWorker } from '../src/index.ts';
-import { type Sim, stagingConfig, startIngress, startSim } from './support.ts';
+import { startIngress } from '../ingress.ts';
 
 /**
  * Behind PgBouncer in TRANSACTION mode (how hosted PostgreSQL, e.g. Supabase's pooler, is

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createDb } from '@cauce/db';
+import { authPlugin, mintToken } from '@cauce/ingress/plugins/auth';
 import { BEDS24_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/beds24';
 import { simEnv } from '@cauce/provider-sim/sim-env';
 import { listenSim } from '@cauce/provider-sim/testing';
@@ -8,7 +9,6 @@ import { Traffic } from '@cauce/provider-sim/traffic/traffic';
 import { type ChildApp, freePort, setupTestEnv, startApp } from '@cauce/testkit';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authPlugin, mintToken } from '../src/plugins/auth.ts';
 
 /**
  * Secrets never leave the process (docs/operations-admin.md, "Security model"). The whole stack

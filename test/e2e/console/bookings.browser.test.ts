@@ -1,9 +1,9 @@
 import { BEDS24_SIM_CREDENTIALS } from '@cauce/provider-sim/providers/beds24';
 import { parseConfig } from '@cauce/runtime';
 import { setupTestEnv, workerTestEnv } from '@cauce/testkit';
+import { startBookingsWorker } from '@cauce/worker-bookings/app';
+import { bookingsEnv } from '@cauce/worker-bookings/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBookingsWorker } from '../../worker-bookings/src/app.ts';
-import { bookingsEnv } from '../../worker-bookings/src/config.ts';
 import { type ConsoleStack, startConsoleStack } from './harness.ts';
 
 /**

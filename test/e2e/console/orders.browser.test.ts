@@ -1,7 +1,7 @@
 import { setupTestEnv, waitFor } from '@cauce/testkit';
+import { startOrdersWorker } from '@cauce/worker-orders/app';
+import { ordersConfig } from '@cauce/worker-orders/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOrdersWorker } from '../../worker-orders/src/app.ts';
-import { ordersConfig } from '../../worker-orders/test/support.ts';
 import { type ConsoleStack, startConsoleStack } from './harness.ts';
 
 /**

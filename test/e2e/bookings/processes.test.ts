@@ -1,6 +1,6 @@
 import { freePort, scrape, startApp, waitFor } from '@cauce/testkit';
+import { BOOKINGS_ENDPOINT, setupBookingsTest, workerEnvFor } from '@cauce/worker-bookings/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOOKINGS_ENDPOINT, setupBookingsTest, workerEnvFor } from './support.ts';
 
 const WEBHOOK_TOKEN = 'e2e-beds24-webhook-token-0123456789';
 

@@ -1,15 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createDb, type Db } from '@cauce/db';
+import { buildIngress } from '@cauce/ingress/app';
+import { ingressEnv } from '@cauce/ingress/config';
+import { createDeps } from '@cauce/ingress/deps';
+import { mintToken } from '@cauce/ingress/plugins/auth';
 import { listenSim } from '@cauce/provider-sim/testing';
 import { parseConfig } from '@cauce/runtime';
 import { freePort, REPO_ROOT, type TestEnv } from '@cauce/testkit';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { buildIngress } from '../../ingress/src/app.ts';
-import { ingressEnv } from '../../ingress/src/config.ts';
-import { createDeps } from '../../ingress/src/deps.ts';
-import { mintToken } from '../../ingress/src/plugins/auth.ts';
 
 /**
  * The console's browser-test harness: one file starts the stack (provider-sim, the real ingress

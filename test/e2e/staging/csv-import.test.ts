@@ -4,11 +4,11 @@ import { createDb } from '@cauce/db';
 import { QUEUES } from '@cauce/queues';
 import { parseConfig, type WorkerApp } from '@cauce/runtime';
 import { freePort, setupTestEnv, startApp, waitFor, workerTestEnv } from '@cauce/testkit';
+import { startStagingWorker } from '@cauce/worker-staging';
+import { stagingEnv } from '@cauce/worker-staging/config';
+import { CSV_BATCH } from '@cauce/worker-staging/csv-import';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stagingEnv } from '../src/config.ts';
-import { CSV_BATCH } from '../src/csv-import.ts';
-import { startStagingWorker } from '../src/index.ts';
-import { startIngress } from './support.ts';
+import { startIngress } from '../ingress.ts';
 
 const env = await setupTestEnv();
 const ROWS = 20_000;

@@ -1,21 +1,21 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { buildIngress } from '@cauce/ingress/app';
+import { ingressEnv } from '@cauce/ingress/config';
+import { mintToken } from '@cauce/ingress/plugins/auth';
 import { QUEUES } from '@cauce/queues';
 import { createLogger, parseConfig } from '@cauce/runtime';
 import { REPO_ROOT, waitFor } from '@cauce/testkit';
-import { Job } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIngress } from '../../ingress/src/app.ts';
-import { ingressEnv } from '../../ingress/src/config.ts';
-import { mintToken } from '../../ingress/src/plugins/auth.ts';
-import { type BookingsWorker, startBookingsWorker } from '../src/app.ts';
+import { type BookingsWorker, startBookingsWorker } from '@cauce/worker-bookings/app';
 import {
   BOOKINGS_ENDPOINT,
   bookingsConfig,
   MESSAGES_ENDPOINT,
   setupBookingsTest,
   workerEnvFor,
-} from './support.ts';
+} from '@cauce/worker-bookings/testing';
+import { Job } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** The backfill CLI as a real child process (what `pnpm --filter @cauce/worker-bookings backfill` runs). */
 function startCli(e: Record<string, string>, args: string[]) {

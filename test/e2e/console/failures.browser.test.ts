@@ -1,15 +1,15 @@
 import { parseConfig } from '@cauce/runtime';
 import { setupTestEnv, waitFor } from '@cauce/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BookingsWorker, startBookingsWorker } from '../../worker-bookings/src/app.ts';
-import { bookingsEnv } from '../../worker-bookings/src/config.ts';
+import { type BookingsWorker, startBookingsWorker } from '@cauce/worker-bookings/app';
+import { bookingsEnv } from '@cauce/worker-bookings/config';
 import {
   bookingsConfig,
   type Sim,
   startSim,
   storeAndEnqueue,
   workerEnvFor,
-} from '../../worker-bookings/test/support.ts';
+} from '@cauce/worker-bookings/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsoleStack, startConsoleStack } from './harness.ts';
 
 /**

@@ -1,15 +1,15 @@
 import { createDb } from '@cauce/db';
+import { buildIngress } from '@cauce/ingress/app';
+import { ingressEnv } from '@cauce/ingress/config';
+import { createDeps } from '@cauce/ingress/deps';
+import { mintToken } from '@cauce/ingress/plugins/auth';
 import { QUEUES } from '@cauce/queues';
 import { parseConfig } from '@cauce/runtime';
 import { type PrivateServices, setupTestEnv, startPrivateServices, type TestEnv } from '@cauce/testkit';
+import { type BookingsWorker, startBookingsWorker } from '@cauce/worker-bookings/app';
+import { BOOKINGS_ENDPOINT, bookingsConfig, type Sim, startSim } from '@cauce/worker-bookings/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIngress } from '../../ingress/src/app.ts';
-import { ingressEnv } from '../../ingress/src/config.ts';
-import { createDeps } from '../../ingress/src/deps.ts';
-import { mintToken } from '../../ingress/src/plugins/auth.ts';
-import { type BookingsWorker, startBookingsWorker } from '../src/app.ts';
-import { BOOKINGS_ENDPOINT, bookingsConfig, type Sim, startSim } from './support.ts';
 
 /**
  * Every acknowledged event reaches a final state exactly once, under real faults: Redis restarted

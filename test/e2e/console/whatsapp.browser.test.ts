@@ -1,7 +1,7 @@
 import { setupTestEnv, waitFor } from '@cauce/testkit';
+import { startWhatsappWorker } from '@cauce/worker-whatsapp/app';
+import { connection, connectionsDir, whatsappConfig } from '@cauce/worker-whatsapp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWhatsappWorker } from '../../worker-whatsapp/src/app.ts';
-import { connection, connectionsDir, whatsappConfig } from '../../worker-whatsapp/test/support.ts';
 import { type ConsoleStack, startConsoleStack } from './harness.ts';
 
 /**

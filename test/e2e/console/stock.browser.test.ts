@@ -1,7 +1,7 @@
 import { setupTestEnv, waitFor } from '@cauce/testkit';
+import { startStockWorker } from '@cauce/worker-stock/app';
+import { type Sim, siigoSimEnv, startSim, stockConfig } from '@cauce/worker-stock/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStockWorker } from '../../worker-stock/src/app.ts';
-import { type Sim, siigoSimEnv, startSim, stockConfig } from '../../worker-stock/test/support.ts';
 import { type ConsoleStack, startConsoleStack } from './harness.ts';
 
 /**

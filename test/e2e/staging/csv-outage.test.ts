@@ -1,10 +1,10 @@
 import { createDb, migrate } from '@cauce/db';
 import { parseConfig, type WorkerApp } from '@cauce/runtime';
 import { type PrivateServices, startPrivateServices, waitFor, workerTestEnv } from '@cauce/testkit';
+import { startStagingWorker } from '@cauce/worker-staging';
+import { stagingEnv } from '@cauce/worker-staging/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stagingEnv } from '../src/config.ts';
-import { startStagingWorker } from '../src/index.ts';
-import { startIngress } from './support.ts';
+import { startIngress } from '../ingress.ts';
 
 /**
  * Redis away when an upload commits: the run must not be lost. A private Redis (and PostgreSQL)

@@ -1,16 +1,23 @@
 import { createDb } from '@cauce/db';
+import { buildIngress } from '@cauce/ingress/app';
+import { ingressEnv } from '@cauce/ingress/config';
+import { createDeps } from '@cauce/ingress/deps';
+import { mintToken } from '@cauce/ingress/plugins/auth';
+import { SSE_CONNECTION_NAME } from '@cauce/ingress/routes/stock/events';
 import { parseConfig } from '@cauce/runtime';
 import { freePort, scrape, setupTestEnv, waitFor } from '@cauce/testkit';
+import { type StockWorker, startStockWorker } from '@cauce/worker-stock/app';
+import { publishStockEvents } from '@cauce/worker-stock/events';
+import { runScheduledSync } from '@cauce/worker-stock/sync';
+import {
+  openEventStream,
+  type Sim,
+  type SimProduct,
+  siigoSimEnv,
+  startSim,
+  stockConfig,
+} from '@cauce/worker-stock/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIngress } from '../../ingress/src/app.ts';
-import { ingressEnv } from '../../ingress/src/config.ts';
-import { createDeps } from '../../ingress/src/deps.ts';
-import { mintToken } from '../../ingress/src/plugins/auth.ts';
-import { SSE_CONNECTION_NAME } from '../../ingress/src/routes/stock/events.ts';
-import { type StockWorker, startStockWorker } from '../src/app.ts';
-import { publishStockEvents } from '../src/events.ts';
-import { runScheduledSync } from '../src/sync.ts';
-import { openEventStream, type Sim, type SimProduct, siigoSimEnv, startSim, stockConfig } from './support.ts';
 
 /**
  * The whole live path through real HTTP, Redis and PostgreSQL: SIIGO (provider-sim) ->

@@ -1,7 +1,8 @@
 import { createDb } from '@cauce/db';
 import { setupTestEnv, startApp, waitFor } from '@cauce/testkit';
+import { type Sim, stagingVars, startSim } from '@cauce/worker-staging/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sim, stagingVars, startIngress, startSim } from './support.ts';
+import { startIngress } from '../ingress.ts';
 
 const env = await setupTestEnv();
 const CONTACTS = 25_000;

@@ -1,15 +1,15 @@
 import { createDb } from '@cauce/db';
+import { buildIngress } from '@cauce/ingress/app';
+import { ingressEnv } from '@cauce/ingress/config';
+import { createDeps } from '@cauce/ingress/deps';
+import { AUTH_COOKIE, mintToken } from '@cauce/ingress/plugins/auth';
 import { parseConfig } from '@cauce/runtime';
 import { freePort, setupTestEnv, waitFor } from '@cauce/testkit';
+import { type StockWorker, startStockWorker } from '@cauce/worker-stock/app';
+import { runScheduledSync } from '@cauce/worker-stock/sync';
+import { type Sim, type SimProduct, siigoSimEnv, startSim, stockConfig } from '@cauce/worker-stock/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { buildIngress } from '../../ingress/src/app.ts';
-import { ingressEnv } from '../../ingress/src/config.ts';
-import { createDeps } from '../../ingress/src/deps.ts';
-import { AUTH_COOKIE, mintToken } from '../../ingress/src/plugins/auth.ts';
-import { type StockWorker, startStockWorker } from '../src/app.ts';
-import { runScheduledSync } from '../src/sync.ts';
-import { type Sim, type SimProduct, siigoSimEnv, startSim, stockConfig } from './support.ts';
 
 /**
  * The source system's interfaces, served by Cauce: the WebSocket of live stock changes (its

@@ -1,15 +1,15 @@
 import { createDb } from '@cauce/db';
+import { buildIngress } from '@cauce/ingress/app';
+import { ingressEnv } from '@cauce/ingress/config';
+import { createDeps } from '@cauce/ingress/deps';
+import { mintToken } from '@cauce/ingress/plugins/auth';
 import { JOBS, Producer, QUEUES } from '@cauce/queues';
 import { createRedis, createRegistry, parseConfig, type WorkerApp } from '@cauce/runtime';
 import { freePort, setupTestEnv, waitFor } from '@cauce/testkit';
+import { startOrdersWorker } from '@cauce/worker-orders/app';
+import type { OrdersConfig } from '@cauce/worker-orders/config';
+import { API_KEY, orderPayload, ordersConfig, startSim } from '@cauce/worker-orders/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIngress } from '../../ingress/src/app.ts';
-import { ingressEnv } from '../../ingress/src/config.ts';
-import { createDeps } from '../../ingress/src/deps.ts';
-import { mintToken } from '../../ingress/src/plugins/auth.ts';
-import { startOrdersWorker } from '../src/app.ts';
-import type { OrdersConfig } from '../src/config.ts';
-import { API_KEY, orderPayload, ordersConfig, startSim } from './support.ts';
 
 /**
  * End to end through real HTTP (ingress + provider-sim), Redis and PostgreSQL: intake, the

@@ -1,3 +1,6 @@
+import { buildIngress } from '@cauce/ingress/app';
+import { ingressEnv } from '@cauce/ingress/config';
+import { createDeps } from '@cauce/ingress/deps';
 import { QUEUES } from '@cauce/queues';
 import { parseConfig } from '@cauce/runtime';
 import {
@@ -8,14 +11,11 @@ import {
   startRedisCluster,
   waitFor,
 } from '@cauce/testkit';
+import { type BookingsWorker, startBookingsWorker } from '@cauce/worker-bookings/app';
+import { bookingsConfig, type Sim, startSim } from '@cauce/worker-bookings/testing';
+import { startOrdersWorker } from '@cauce/worker-orders/app';
+import { ordersConfig } from '@cauce/worker-orders/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIngress } from '../../ingress/src/app.ts';
-import { ingressEnv } from '../../ingress/src/config.ts';
-import { createDeps } from '../../ingress/src/deps.ts';
-import { startOrdersWorker } from '../../worker-orders/src/app.ts';
-import { ordersConfig } from '../../worker-orders/test/support.ts';
-import { type BookingsWorker, startBookingsWorker } from '../src/app.ts';
-import { bookingsConfig, type Sim, startSim } from './support.ts';
 
 /**
  * Cauce on a Redis Cluster of three masters (started here, on loopback ports): the ingress takes

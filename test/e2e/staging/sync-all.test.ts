@@ -1,9 +1,10 @@
 import { createDb } from '@cauce/db';
 import { QUEUES, toJobId } from '@cauce/queues';
 import { setupTestEnv, waitFor } from '@cauce/testkit';
+import { startStagingWorker } from '@cauce/worker-staging';
+import { type Sim, stagingConfig, startSim } from '@cauce/worker-staging/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStagingWorker } from '../src/index.ts';
-import { type Sim, stagingConfig, startIngress, startSim } from './support.ts';
+import { startIngress } from '../ingress.ts';
 
 const env = await setupTestEnv();
 

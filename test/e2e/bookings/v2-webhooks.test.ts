@@ -1,12 +1,12 @@
+import { buildIngress } from '@cauce/ingress/app';
+import { ingressEnv } from '@cauce/ingress/config';
+import { createDeps } from '@cauce/ingress/deps';
 import { sendWebhook } from '@cauce/provider-sim/send';
 import { parseConfig } from '@cauce/runtime';
 import { metricValue, waitFor } from '@cauce/testkit';
+import { type BookingsWorker, startBookingsWorker } from '@cauce/worker-bookings/app';
+import { bookingsConfig, setupBookingsTest } from '@cauce/worker-bookings/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIngress } from '../../ingress/src/app.ts';
-import { ingressEnv } from '../../ingress/src/config.ts';
-import { createDeps } from '../../ingress/src/deps.ts';
-import { type BookingsWorker, startBookingsWorker } from '../src/app.ts';
-import { bookingsConfig, setupBookingsTest } from './support.ts';
 
 /**
  * Beds24 webhooks as the platform sends them (V2 with personal data: no top-level action), from

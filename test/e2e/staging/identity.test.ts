@@ -1,15 +1,15 @@
 import { toE164 } from '@cauce/providers';
 import { createLogger, parseConfig } from '@cauce/runtime';
 import { setupTestEnv, workerTestEnv } from '@cauce/testkit';
+import { stagingEnv } from '@cauce/worker-staging/config';
+import { manychatRow } from '@cauce/worker-staging/manychat-sync';
+import { normalizeEmail } from '@cauce/worker-staging/normalize';
+import { paypalPayerRows } from '@cauce/worker-staging/paypal-sync';
+import { RAW_TABLES, upsertRaw } from '@cauce/worker-staging/raw-upsert';
+import { runUnify } from '@cauce/worker-staging/unify';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { stagingEnv } from '../src/config.ts';
-import { manychatRow } from '../src/manychat-sync.ts';
-import { normalizeEmail } from '../src/normalize.ts';
-import { paypalPayerRows } from '../src/paypal-sync.ts';
-import { RAW_TABLES, upsertRaw } from '../src/raw-upsert.ts';
-import { runUnify } from '../src/unify.ts';
-import { startIngress } from './support.ts';
+import { startIngress } from '../ingress.ts';
 
 /**
  * The merge rules of docs/staging.md, one case each (issue 18), on the real unify against
