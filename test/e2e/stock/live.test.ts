@@ -1,67 +1,21 @@
-import { createDb } from '@cauce/db';
-import { buildIngress } from '@cauce/ingress/app';
-import { ingressEnv } from '@cauce/ingress/config';
-import { createDeps } from '@cauce/ingress/deps';
 import { mintToken } from '@cauce/ingress/plugins/auth';
 import { SSE_CONNECTION_NAME } from '@cauce/ingress/routes/stock/events';
-import { parseConfig } from '@cauce/runtime';
-import { freePort, scrape, setupTestEnv, waitFor } from '@cauce/testkit';
-import { type StockWorker, startStockWorker } from '@cauce/worker-stock/app';
+import { scrape, waitFor } from '@cauce/testkit';
 import { publishStockEvents } from '@cauce/worker-stock/events';
-import { runScheduledSync } from '@cauce/worker-stock/sync';
-import {
-  openEventStream,
-  type Sim,
-  type SimProduct,
-  siigoSimEnv,
-  startSim,
-  stockConfig,
-} from '@cauce/worker-stock/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimProduct } from '@cauce/worker-stock/testing';
+import { describe, expect, it } from 'vitest';
+import { openEventStream, startLiveStock } from './stack.ts';
 
 /**
  * The whole live path through real HTTP, Redis and PostgreSQL: SIIGO (provider-sim) ->
  * webhook_events + siigo-stock job (the ingress contract) -> worker-stock -> products /
  * stock_changes -> Redis stream -> the ingress's /api/stock/events -> an SSE reader.
  */
-const env = await setupTestEnv();
-const db = createDb(env.databaseUrl);
-let sim: Sim;
-let worker: StockWorker;
-let ingress: Awaited<ReturnType<typeof buildIngress>>;
-let deps: Awaited<ReturnType<typeof createDeps>>;
-let base: string;
-let admin: string;
-let products: SimProduct[];
-
-beforeAll(async () => {
-  sim = await startSim();
-  await sim.seed(60);
-  products = await sim.products();
-  worker = await startStockWorker(stockConfig(env, sim));
-  expect((await runScheduledSync(worker.stock!)).outcome).toBe('succeeded');
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  deps = await createDeps(
-    parseConfig(ingressEnv, {
-      ...env.env,
-      JWT_SECRET: 'x'.repeat(40),
-      ...siigoSimEnv(sim),
-      WEBHOOK_BASE_URL: base,
-      SIIGO_WEBHOOK_TOKEN,
-    }),
-  );
-  ingress = await buildIngress(deps);
-  await ingress.listen({ port, host: '127.0.0.1' });
-  admin = mintToken(ingress, 'test-admin', 'admin');
+const { env, db, sim, products, worker, deps, ingress, base, webhookUrl } = await startLiveStock({
+  products: 60,
+  webhookToken: 'live-test-siigo-path-token-0123456789',
 });
-afterAll(async () => {
-  await ingress?.close();
-  await deps?.close();
-  await worker?.close();
-  await sim?.close();
-  await db.$disconnect();
-});
+const admin = mintToken(ingress, 'test-admin', 'admin');
 
 const auth = () => ({ authorization: `Bearer ${admin}` });
 const api = async (method: string, path: string, body?: unknown) => {
@@ -74,11 +28,9 @@ const api = async (method: string, path: string, body?: unknown) => {
   return { status: res.status, body: (await res.json()) as any };
 };
 
-const SIIGO_WEBHOOK_TOKEN = 'live-test-siigo-path-token-0123456789';
-
 /** Delivers a SIIGO webhook through the ingress route, as SIIGO does; returns the stored event id. */
 async function viaIngress(topic: string, body: Record<string, unknown>): Promise<bigint> {
-  const res = await fetch(`${base}/api/webhooks/siigo/${SIIGO_WEBHOOK_TOKEN}`, {
+  const res = await fetch(webhookUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ company_key: 'CauceSimCompany', ...body, topic }),

@@ -1,15 +1,9 @@
-import { createDb } from '@cauce/db';
-import { buildIngress } from '@cauce/ingress/app';
-import { ingressEnv } from '@cauce/ingress/config';
-import { createDeps } from '@cauce/ingress/deps';
 import { AUTH_COOKIE, mintToken } from '@cauce/ingress/plugins/auth';
-import { parseConfig } from '@cauce/runtime';
-import { freePort, setupTestEnv, waitFor } from '@cauce/testkit';
-import { type StockWorker, startStockWorker } from '@cauce/worker-stock/app';
-import { runScheduledSync } from '@cauce/worker-stock/sync';
-import { type Sim, type SimProduct, siigoSimEnv, startSim, stockConfig } from '@cauce/worker-stock/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@cauce/testkit';
+import type { SimProduct } from '@cauce/worker-stock/testing';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startLiveStock } from './stack.ts';
 
 /**
  * The source system's interfaces, served by Cauce: the WebSocket of live stock changes (its
@@ -17,45 +11,11 @@ import WebSocket from 'ws';
  * stats under the source system's keys. SIIGO is provider-sim: its webhooks reach the ingress
  * over HTTP, worker-stock applies them, the socket gets the change.
  */
-const env = await setupTestEnv();
-const db = createDb(env.databaseUrl);
-const SIIGO_WEBHOOK_TOKEN = 'ws-test-siigo-path-token-0123456789abc';
-let sim: Sim;
-let worker: StockWorker;
-let ingress: Awaited<ReturnType<typeof buildIngress>>;
-let deps: Awaited<ReturnType<typeof createDeps>>;
-let base: string;
-let viewer: string;
-let products: SimProduct[];
-
-beforeAll(async () => {
-  sim = await startSim();
-  await sim.seed(12);
-  products = await sim.products();
-  worker = await startStockWorker(stockConfig(env, sim));
-  expect((await runScheduledSync(worker.stock!)).outcome).toBe('succeeded');
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  deps = await createDeps(
-    parseConfig(ingressEnv, {
-      ...env.env,
-      JWT_SECRET: 'x'.repeat(40),
-      ...siigoSimEnv(sim),
-      WEBHOOK_BASE_URL: base,
-      SIIGO_WEBHOOK_TOKEN,
-    }),
-  );
-  ingress = await buildIngress(deps);
-  await ingress.listen({ port, host: '127.0.0.1' });
-  viewer = mintToken(ingress, 'test-viewer', 'viewer');
+const { db, sim, products, ingress, base, webhookUrl } = await startLiveStock({
+  products: 12,
+  webhookToken: 'ws-test-siigo-path-token-0123456789abc',
 });
-afterAll(async () => {
-  await ingress?.close();
-  await deps?.close();
-  await worker?.close();
-  await sim?.close();
-  await db.$disconnect();
-});
+const viewer = mintToken(ingress, 'test-viewer', 'viewer');
 
 const wsUrl = (query = '') => `${base.replace('http', 'ws')}/api/stock/ws${query}`;
 
@@ -75,7 +35,7 @@ function connect(query: string, headers: Record<string, string>) {
 /** SIIGO changes a product's stock and sends its webhook (provider-sim, over HTTP to the ingress). */
 async function siigoChanges(product: SimProduct, quantity: number): Promise<number> {
   const { product: changed } = await sim.setStock(product.id, quantity);
-  await sim.emit(`${base}/api/webhooks/siigo/${SIIGO_WEBHOOK_TOKEN}`, product.id);
+  await sim.emit(webhookUrl, product.id);
   return changed.available_quantity; // the sum over its warehouses
 }
 
