@@ -11,22 +11,12 @@ import { openEventStream, startLiveStock } from './stack.ts';
  * webhook_events + siigo-stock job (the ingress contract) -> worker-stock -> products /
  * stock_changes -> Redis stream -> the ingress's /api/stock/events -> an SSE reader.
  */
-const { env, db, sim, products, worker, deps, ingress, base, webhookUrl } = await startLiveStock({
-  products: 60,
-  webhookToken: 'live-test-siigo-path-token-0123456789',
-});
-const admin = mintToken(ingress, 'test-admin', 'admin');
-
-const auth = () => ({ authorization: `Bearer ${admin}` });
-const api = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...auth(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+const { env, db, sim, products, worker, deps, ingress, base, api, adminToken, webhookUrl } =
+  await startLiveStock({
+    products: 60,
+    webhookToken: 'live-test-siigo-path-token-0123456789',
   });
-  // biome-ignore lint/suspicious/noExplicitAny: API JSON, asserted field by field below
-  return { status: res.status, body: (await res.json()) as any };
-};
+const auth = () => ({ authorization: `Bearer ${adminToken}` });
 
 /** Delivers a SIIGO webhook through the ingress route, as SIIGO does; returns the stored event id. */
 async function viaIngress(topic: string, body: Record<string, unknown>): Promise<bigint> {

@@ -1,13 +1,10 @@
 import { createDb } from '@cauce/db';
-import { buildIngress } from '@cauce/ingress/app';
-import { ingressEnv } from '@cauce/ingress/config';
-import { createDeps } from '@cauce/ingress/deps';
-import { parseConfig } from '@cauce/runtime';
-import { freePort, setupTestEnv } from '@cauce/testkit';
+import { setupTestEnv } from '@cauce/testkit';
 import { startStockWorker } from '@cauce/worker-stock/app';
 import { runScheduledSync } from '@cauce/worker-stock/sync';
 import { siigoSimEnv, startSim, stockConfig } from '@cauce/worker-stock/testing';
 import { afterAll, expect } from 'vitest';
+import { startIngress } from '../ingress.ts';
 
 /**
  * The live stock path of a test file: SIIGO (provider-sim) seeded with `products` products,
@@ -23,22 +20,13 @@ export async function startLiveStock(opts: { products: number; webhookToken: str
   const products = await sim.products();
   const worker = await startStockWorker(stockConfig(env, sim));
   expect((await runScheduledSync(worker.stock!)).outcome).toBe('succeeded');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const deps = await createDeps(
-    parseConfig(ingressEnv, {
-      ...env.env,
-      JWT_SECRET: 'x'.repeat(40),
-      ...siigoSimEnv(sim),
-      WEBHOOK_BASE_URL: base,
-      SIIGO_WEBHOOK_TOKEN: opts.webhookToken,
-    }),
-  );
-  const ingress = await buildIngress(deps);
-  await ingress.listen({ port, host: '127.0.0.1' });
+  const ingress = await startIngress(env, (base) => ({
+    ...siigoSimEnv(sim),
+    WEBHOOK_BASE_URL: base,
+    SIIGO_WEBHOOK_TOKEN: opts.webhookToken,
+  }));
   afterAll(async () => {
     await ingress.close();
-    await deps.close();
     await worker.close();
     await sim.close();
     await db.$disconnect();
@@ -49,10 +37,13 @@ export async function startLiveStock(opts: { products: number; webhookToken: str
     sim,
     products,
     worker,
-    deps,
-    ingress,
-    base,
-    webhookUrl: `${base}/api/webhooks/siigo/${opts.webhookToken}`,
+    /** The in-process ingress app, its dependencies, base URL, admin API caller and token. */
+    ingress: ingress.app,
+    deps: ingress.deps,
+    base: ingress.base,
+    api: ingress.api,
+    adminToken: ingress.token,
+    webhookUrl: `${ingress.base}/api/webhooks/siigo/${opts.webhookToken}`,
   };
 }
 
