@@ -1,12 +1,9 @@
-import { buildIngress } from '@cauce/ingress/app';
-import { ingressEnv } from '@cauce/ingress/config';
-import { createDeps } from '@cauce/ingress/deps';
 import { sendWebhook } from '@cauce/provider-sim/send';
-import { parseConfig } from '@cauce/runtime';
 import { metricValue, waitFor } from '@cauce/testkit';
 import { type BookingsWorker, startBookingsWorker } from '@cauce/worker-bookings/app';
 import { bookingsConfig, setupBookingsTest } from '@cauce/worker-bookings/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIngress } from '../ingress.ts';
 
 /**
  * Beds24 webhooks as the platform sends them (V2 with personal data: no top-level action), from
@@ -16,28 +13,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const { env, db, sim } = await setupBookingsTest();
 const TOKEN = 'v2-beds24-webhook-token-0123456789';
 let worker: BookingsWorker;
-let deps: Awaited<ReturnType<typeof createDeps>>;
-let ingress: Awaited<ReturnType<typeof buildIngress>>;
+let ingress: Awaited<ReturnType<typeof startIngress>>;
 let hook: string;
 
 beforeAll(async () => {
   worker = await startBookingsWorker(bookingsConfig(env, sim));
-  deps = await createDeps(
-    parseConfig(ingressEnv, { ...env.env, JWT_SECRET: 'v'.repeat(40), BEDS24_WEBHOOK_TOKEN: TOKEN }),
-  );
-  ingress = await buildIngress(deps);
-  await ingress.listen({ port: 0, host: '127.0.0.1' });
-  const addr = ingress.server.address();
-  hook = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/api/webhooks/beds24`;
+  ingress = await startIngress(env, { BEDS24_WEBHOOK_TOKEN: TOKEN });
+  hook = `${ingress.base}/api/webhooks/beds24`;
 });
 afterAll(async () => {
   await ingress?.close();
-  await deps?.close();
   await worker?.close();
 });
 
 const received = async (action: string) =>
-  metricValue(await deps.registry.metrics(), 'beds24_webhooks_received_total', { action }) ?? 0;
+  metricValue(await ingress.deps.registry.metrics(), 'beds24_webhooks_received_total', { action }) ?? 0;
 const emit = (bookingId: number, extra: Record<string, unknown> = {}) =>
   sim.emit({ bookingId, target: hook, token: TOKEN, ...extra });
 const processed = (bookingId: number, count: number) =>

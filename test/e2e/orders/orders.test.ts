@@ -1,15 +1,14 @@
 import { createDb } from '@cauce/db';
 import { buildIngress } from '@cauce/ingress/app';
-import { ingressEnv } from '@cauce/ingress/config';
-import { createDeps } from '@cauce/ingress/deps';
 import { mintToken } from '@cauce/ingress/plugins/auth';
 import { JOBS, Producer, QUEUES } from '@cauce/queues';
-import { createRedis, createRegistry, parseConfig, type WorkerApp } from '@cauce/runtime';
+import { createRedis, createRegistry, type WorkerApp } from '@cauce/runtime';
 import { freePort, setupTestEnv, waitFor } from '@cauce/testkit';
 import { startOrdersWorker } from '@cauce/worker-orders/app';
 import type { OrdersConfig } from '@cauce/worker-orders/config';
 import { API_KEY, orderPayload, ordersConfig, startSim } from '@cauce/worker-orders/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIngress } from '../ingress.ts';
 
 /**
  * End to end through real HTTP (ingress + provider-sim), Redis and PostgreSQL: intake, the
@@ -20,8 +19,8 @@ const db = createDb(env.databaseUrl, { max: 2 });
 const simPort = await freePort();
 let sim: Awaited<ReturnType<typeof startSim>>;
 let worker: WorkerApp<OrdersConfig>;
-let ingress: Awaited<ReturnType<typeof buildIngress>>;
-let deps: Awaited<ReturnType<typeof createDeps>>;
+let ingress: Awaited<ReturnType<typeof startIngress>>;
+let deps: Awaited<ReturnType<typeof startIngress>>['deps'];
 let base: string;
 let admin: string;
 let viewer: string;
@@ -29,24 +28,16 @@ let viewer: string;
 beforeAll(async () => {
   sim = await startSim(simPort);
   worker = await startOrdersWorker(ordersConfig(env, sim.base));
-  deps = await createDeps(
-    parseConfig(ingressEnv, {
-      ...env.env,
-      JWT_SECRET: 'x'.repeat(40),
-      ORDERS_API_KEYS: `other-key, ${API_KEY}`,
-      ORDERS_ENQUEUE_TIMEOUT_MS: '500',
-    }),
-  );
-  ingress = await buildIngress(deps);
-  await ingress.listen({ port: 0, host: '127.0.0.1' });
-  const addr = ingress.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  admin = mintToken(ingress, 'ana', 'admin');
-  viewer = mintToken(ingress, 'victor', 'viewer');
+  ingress = await startIngress(env, {
+    ORDERS_API_KEYS: `other-key, ${API_KEY}`,
+    ORDERS_ENQUEUE_TIMEOUT_MS: '500',
+  });
+  ({ deps, base } = ingress);
+  admin = mintToken(ingress.app, 'ana', 'admin');
+  viewer = mintToken(ingress.app, 'victor', 'viewer');
 });
 afterAll(async () => {
   await ingress?.close();
-  await deps?.close();
   await worker?.close();
   await sim?.close();
   await db.$disconnect();

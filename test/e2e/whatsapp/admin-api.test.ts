@@ -1,21 +1,18 @@
 import { createDb } from '@cauce/db';
-import { buildIngress } from '@cauce/ingress/app';
-import { ingressEnv } from '@cauce/ingress/config';
-import { createDeps } from '@cauce/ingress/deps';
 import { mintToken } from '@cauce/ingress/plugins/auth';
-import { parseConfig, type WorkerApp } from '@cauce/runtime';
+import type { WorkerApp } from '@cauce/runtime';
 import { setupTestEnv, waitFor } from '@cauce/testkit';
 import { startWhatsappWorker } from '@cauce/worker-whatsapp/app';
 import type { WhatsappConfig } from '@cauce/worker-whatsapp/config';
 import { connection, connectionsDir, SECRET_TOKEN, whatsappConfig } from '@cauce/worker-whatsapp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIngress } from '../ingress.ts';
 
 /** The ingress endpoints that replace the source document's manual SQL, against a running worker. */
 const env = await setupTestEnv();
 const db = createDb(env.databaseUrl, { max: 2 });
 const files = await connectionsDir();
-let ingress: Awaited<ReturnType<typeof buildIngress>>;
-let deps: Awaited<ReturnType<typeof createDeps>>;
+let ingress: Awaited<ReturnType<typeof startIngress>>;
 let worker: WorkerApp<WhatsappConfig>;
 let admin: string;
 let viewer: string;
@@ -27,20 +24,18 @@ const viejo = connection('506540352242903', '316 333 3333', 'Viejo', { isActive:
 beforeAll(async () => {
   await files.write([ventas, soporte, viejo]);
   worker = await startWhatsappWorker(whatsappConfig(env, files.file, { WHATSAPP_WATCH: 'false' }));
-  deps = await createDeps(parseConfig(ingressEnv, { ...env.env, JWT_SECRET: 'x'.repeat(40) }));
-  ingress = await buildIngress(deps);
-  admin = mintToken(ingress, 'ana', 'admin');
-  viewer = mintToken(ingress, 'victor', 'viewer');
+  ingress = await startIngress(env);
+  admin = mintToken(ingress.app, 'ana', 'admin');
+  viewer = mintToken(ingress.app, 'victor', 'viewer');
 });
 afterAll(async () => {
   await ingress?.close();
-  await deps?.close();
   await worker?.close();
   await db.$disconnect();
 });
 
 const call = async (method: 'GET' | 'PUT' | 'POST', url: string, token: string | null, payload?: unknown) => {
-  const res = await ingress.inject({
+  const res = await ingress.app.inject({
     method,
     url,
     headers: token ? { authorization: `Bearer ${token}` } : {},
