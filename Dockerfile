@@ -30,6 +30,7 @@ COPY packages/queues/package.json packages/queues/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/testkit/package.json packages/testkit/
 COPY bench/package.json bench/
+COPY test/e2e/package.json test/e2e/
 # The db postinstall generates the Prisma client offline from the schema.
 COPY prisma prisma
 RUN pnpm install --frozen-lockfile

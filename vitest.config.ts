@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (pure logic, no services) and `integration` (real PostgreSQL and Redis;
-// each file gets its own database from a migrated template and its own BullMQ prefix).
+// Three projects: `unit` (pure logic, no services), `integration` (real PostgreSQL and Redis;
+// each file gets its own database from a migrated template and its own BullMQ prefix) and
+// `browser` (Chromium). Each takes its files from every workspace: apps/*, packages/* and the
+// cross-app tests in test/e2e.
 export default defineConfig({
   test: {
     projects: [
@@ -29,7 +31,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
-          include: ['{apps,packages}/*/test/**/*.browser.test.ts'],
+          include: ['{apps,packages}/*/test/**/*.browser.test.ts', 'test/**/*.browser.test.ts'],
           globalSetup: ['packages/testkit/src/global-setup.ts'],
           pool: 'forks',
           maxWorkers: 1,

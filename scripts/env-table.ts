@@ -29,8 +29,17 @@ interface EnvObject {
   shape: Record<string, EnvField>;
 }
 
+/** Variables two apps read alike, declared (and commented) once in a package. */
+const SIIGO_ACCOUNT = 'packages/providers/src/siigo/env.ts';
+
 /** Groups in table order; a group lists only the keys its parent group does not already have. */
-const GROUPS: Array<{ name: string; schema: EnvObject; parent?: EnvObject; source: string }> = [
+const GROUPS: Array<{
+  name: string;
+  schema: EnvObject;
+  parent?: EnvObject;
+  source: string;
+  shared?: string[];
+}> = [
   { name: 'every process', schema: baseEnv, source: 'packages/runtime/src/config.ts' },
   {
     name: 'every worker',
@@ -38,7 +47,13 @@ const GROUPS: Array<{ name: string; schema: EnvObject; parent?: EnvObject; sourc
     parent: baseEnv,
     source: 'packages/runtime/src/worker-config.ts',
   },
-  { name: 'ingress', schema: ingressEnv, parent: baseEnv, source: 'apps/ingress/src/config.ts' },
+  {
+    name: 'ingress',
+    schema: ingressEnv,
+    parent: baseEnv,
+    source: 'apps/ingress/src/config.ts',
+    shared: [SIIGO_ACCOUNT],
+  },
   {
     name: 'worker-bookings',
     schema: bookingsEnv,
@@ -51,7 +66,13 @@ const GROUPS: Array<{ name: string; schema: EnvObject; parent?: EnvObject; sourc
     parent: workerEnv,
     source: 'apps/worker-orders/src/config.ts',
   },
-  { name: 'worker-stock', schema: stockEnv, parent: workerEnv, source: 'apps/worker-stock/src/config.ts' },
+  {
+    name: 'worker-stock',
+    schema: stockEnv,
+    parent: workerEnv,
+    source: 'apps/worker-stock/src/config.ts',
+    shared: [SIIGO_ACCOUNT],
+  },
   {
     name: 'worker-staging',
     schema: stagingEnv,
@@ -96,7 +117,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function envTable(): string {
   const lines: string[] = [];
   for (const g of GROUPS) {
-    const docs = comments(g.source);
+    const docs = new Map([...(g.shared ?? []), g.source].flatMap((f) => [...comments(f)]));
     const keys = Object.keys(g.schema.shape).filter((k) => !g.parent || !(k in g.parent.shape));
     // Keys an app inherits but documents in its own file (e.g. a worker-specific default) are skipped here.
     if (!keys.length) continue;

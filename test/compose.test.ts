@@ -212,10 +212,16 @@ describe('Dockerfile', () => {
   });
 
   it('copies every workspace manifest before installing, so the lockfile install is complete', () => {
-    const manifests = ['apps', 'packages']
-      .flatMap((dir) => readdirSync(resolve(REPO_ROOT, dir)).map((d) => `${dir}/${d}/package.json`))
-      .concat('bench/package.json')
+    // Every workspace pnpm-workspace.yaml names (a `dir/*` glob or one directory).
+    const globs = (parse(file('pnpm-workspace.yaml')) as { packages: string[] }).packages;
+    const manifests = globs
+      .flatMap((g) =>
+        g.endsWith('/*')
+          ? readdirSync(resolve(REPO_ROOT, g.slice(0, -2))).map((d) => `${g.slice(0, -2)}/${d}/package.json`)
+          : [`${g}/package.json`],
+      )
       .filter((p) => existsSync(resolve(REPO_ROOT, p)));
+    expect(manifests).toEqual(expect.arrayContaining(['bench/package.json', 'test/e2e/package.json']));
     for (const m of manifests) {
       // A manifest, or its whole workspace (the console builds at install, so its source comes first).
       const dir = m.slice(0, -'/package.json'.length);

@@ -5,7 +5,7 @@ import { ROOT } from '../scripts/build.ts';
 
 /**
  * The README's "Layout" table tells the truth: every path it names exists, and every workspace
- * under apps/ and packages/ is named (directly or by a `prefix-*` pattern).
+ * under apps/ and packages/, and test/e2e, is named (directly or by a `prefix-*` pattern).
  */
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const section = readme.slice(readme.indexOf('### Layout'));
@@ -31,7 +31,7 @@ describe('README layout table', () => {
     }
   });
 
-  it('names every workspace under apps/ and packages/', () => {
+  it('names every workspace under apps/ and packages/, and test/e2e', () => {
     const workspaces = ['apps', 'packages'].flatMap((g) =>
       readdirSync(join(ROOT, g))
         .filter(
@@ -39,6 +39,7 @@ describe('README layout table', () => {
         )
         .map((d) => `${g}/${d}`),
     );
+    workspaces.push('test/e2e');
     const missing = workspaces.filter((w) => !named.some((p) => matches(p, w)));
     expect(missing, 'workspaces the README layout table does not name').toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { PROVIDER_LIMITS, siigo } from '@cauce/providers';
+import { siigo } from '@cauce/providers';
 import { baseEnv, bool, csv, optionalString as secret } from '@cauce/runtime';
 import { z } from 'zod';
 import { userName } from './users/accounts.ts';
@@ -85,17 +85,8 @@ export const ingressEnv = baseEnv.extend({
     .default(12),
   /** Proxies in front of the ingress whose X-Forwarded-* is trusted: a hop count (1 behind one load balancer), proxy IPs/CIDRs, true or false. */
   TRUST_PROXY: trustProxy.default(false),
-  /** SIIGO API, for the stock subscriptions (docs/stock.md). Credentials shared with worker-stock. */
-  SIIGO_BASE_URL: z.url().default('https://api.siigo.com'),
-  SIIGO_USERNAME: z.string().optional(),
-  SIIGO_ACCESS_KEY: z.string().optional(),
-  SIIGO_PARTNER_ID: z
-    .string()
-    .regex(siigo.PARTNER_ID_RE, '3 to 100 letters or digits, no hyphens')
-    .default('cauce'),
-  /** SIIGO requests per window for the company: the budget worker-stock shares (set both alike). */
-  SIIGO_BUDGET_MAX: z.coerce.number().int().min(1).default(PROVIDER_LIMITS.siigo.limit),
-  SIIGO_BUDGET_WINDOW_MS: z.coerce.number().int().min(1).default(PROVIDER_LIMITS.siigo.windowMs),
+  // SIIGO API, for the stock subscriptions (docs/stock.md): the account worker-stock uses.
+  ...siigo.accountEnv,
   /** Public base URL SIIGO calls back; POST /api/webhooks/setup subscribes WEBHOOK_BASE_URL + SIIGO_SUBSCRIPTION_PATH. */
   WEBHOOK_BASE_URL: z.url().optional(),
   /** Path of the SIIGO webhook route, including its secret token segment when one is configured. */

@@ -5,7 +5,7 @@ import { type BudgetDeps, stagingBudget } from './budgets.ts';
 import type { StagingConfig } from './config.ts';
 import { customFieldValue, normalizeEmail } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
-import { checkpoint, finishRun, inTx, startRun } from './runs.ts';
+import { checkpoint, countPage, finishRun, inTx, type PageCounters, pageCounters, startRun } from './runs.ts';
 
 export function ghlClient(config: StagingConfig, deps: BudgetDeps): ghl.GhlClient | null {
   if (!config.GHL_TOKEN || !config.GHL_LOCATION_ID) return null;
@@ -40,15 +40,6 @@ export function ghlRow(
   };
 }
 
-interface GhlCounters {
-  pages: number;
-  fetched: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  [k: string]: number;
-}
-
 /**
  * Full GHL contact download, page after page, with no page cap. Each page's rows and the
  * cursor that follows them commit in one transaction, so a run killed at any point resumes
@@ -60,17 +51,10 @@ export async function runGhlSync(
   config: StagingConfig,
   runId: string,
   log: Logger,
-): Promise<GhlCounters | null> {
+): Promise<PageCounters | null> {
   const run = await startRun(pool, runId);
   if (!run) return null; // finished or cancelled already
-  const counters: GhlCounters = {
-    pages: 0,
-    fetched: 0,
-    inserted: 0,
-    updated: 0,
-    unchanged: 0,
-    ...(run.counters as Partial<GhlCounters>),
-  };
+  const counters = pageCounters(run);
   let processed = run.processed;
   const cursor = (run.checkpoint?.searchAfter as Array<string | number> | null | undefined) ?? null;
   if (cursor) log.info({ runId, cursor }, 'resuming GHL sync from checkpoint');
@@ -92,11 +76,7 @@ export async function runGhlSync(
     const lastCursor = page.contacts.at(-1)?.searchAfter ?? cursor;
     await inTx(pool, async (tx) => {
       const n = await upsertRaw(tx, RAW_TABLES.ghl, rows);
-      counters.pages++;
-      counters.fetched += rows.length;
-      counters.inserted += n.inserted;
-      counters.updated += n.updated;
-      counters.unchanged += n.unchanged;
+      countPage(counters, rows.length, n);
       processed += rows.length;
       await checkpoint(tx, runId, { searchAfter: lastCursor }, counters, processed, page.total);
     });

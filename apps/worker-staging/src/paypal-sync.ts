@@ -5,7 +5,15 @@ import { type BudgetDeps, stagingBudget } from './budgets.ts';
 import type { StagingConfig } from './config.ts';
 import { normalizeEmail, transactionRow } from './normalize.ts';
 import { RAW_TABLES, upsertRaw } from './raw-upsert.ts';
-import { checkpoint, finishRun, inTx, lastSucceededCheckpoint, startRun } from './runs.ts';
+import {
+  checkpoint,
+  countPage,
+  finishRun,
+  inTx,
+  lastSucceededCheckpoint,
+  pageCounters,
+  startRun,
+} from './runs.ts';
 
 export function paypalClient(config: StagingConfig, deps: BudgetDeps): paypal.PaypalClient | null {
   if (!config.PAYPAL_CLIENT_ID || !config.PAYPAL_CLIENT_SECRET) return null;
@@ -84,15 +92,7 @@ export async function runPaypalSync(
     cp = { windowStart: from, page: 1, until: now };
   }
   const windowMs = Math.min(config.PAYPAL_WINDOW_DAYS * 86_400_000, paypal.PAYPAL_MAX_WINDOW_MS);
-  const counters: Record<string, number> = {
-    pages: 0,
-    fetched: 0,
-    inserted: 0,
-    updated: 0,
-    unchanged: 0,
-    windows: 0,
-    ...run.counters,
-  };
+  const counters = pageCounters(run, { windows: 0 });
   let processed = run.processed;
   while (cp.windowStart < cp.until) {
     const end = Math.min(cp.windowStart + windowMs, cp.until);
@@ -110,11 +110,7 @@ export async function runPaypalSync(
       const n = await upsertRaw(tx, RAW_TABLES.transactions, rows);
       const np = await upsertRaw(tx, RAW_TABLES.paypalPayers, payers);
       counters.payers = (counters.payers ?? 0) + np.inserted + np.updated;
-      counters.pages = (counters.pages ?? 0) + 1;
-      counters.fetched = (counters.fetched ?? 0) + rows.length;
-      counters.inserted = (counters.inserted ?? 0) + n.inserted;
-      counters.updated = (counters.updated ?? 0) + n.updated;
-      counters.unchanged = (counters.unchanged ?? 0) + n.unchanged;
+      countPage(counters, rows.length, n);
       if (last) counters.windows = (counters.windows ?? 0) + 1;
       processed += rows.length;
       await checkpoint(tx, runId, next, counters, processed);

@@ -53,112 +53,77 @@ export async function upsertRaw(
   return { inserted, updated: res.rows.length - inserted, unchanged: unique.length - res.rows.length };
 }
 
+/**
+ * A table's spec from its columns, `name` (text) or `[name, type]`; every raw table ends with the
+ * whole `payload` (jsonb), which decides whether an upsert changed the row.
+ */
+function raw(
+  table: string,
+  conflict: string[],
+  columns: Array<string | [string, RawColumn['type']]>,
+): RawTable {
+  return {
+    table,
+    conflict,
+    columns: [
+      ...columns.map(
+        (c): RawColumn => (typeof c === 'string' ? { name: c, type: 'text' } : { name: c[0], type: c[1] }),
+      ),
+      { name: 'payload', type: 'jsonb' },
+    ],
+  };
+}
+
+/** The keys unify matches contacts on (normalised by the sync that stages the row). */
+const CONTACT = ['email', 'phone_e164', 'name'];
+/** When the source created the object (Stripe and PayPal). */
+const CREATED: [string, RawColumn['type']] = ['source_created_at', 'timestamptz'];
+
 export const RAW_TABLES = {
-  ghl: {
-    table: 'ghl_contacts_raw',
-    conflict: ['ghl_contact_id'],
-    columns: [
-      { name: 'ghl_contact_id', type: 'text' },
-      { name: 'location_id', type: 'text' },
-      { name: 'email', type: 'text' },
-      { name: 'phone_e164', type: 'text' },
-      { name: 'name', type: 'text' },
-      { name: 'stripe_customer_ref', type: 'text' },
-      { name: 'payload', type: 'jsonb' },
+  ghl: raw(
+    'ghl_contacts_raw',
+    ['ghl_contact_id'],
+    ['ghl_contact_id', 'location_id', ...CONTACT, 'stripe_customer_ref'],
+  ),
+  manychat: raw(
+    'manychat_contacts_raw',
+    ['subscriber_id'],
+    ['subscriber_id', ...CONTACT, 'via', 'stripe_customer_ref', 'ghl_contact_ref'],
+  ),
+  paypalPayers: raw('paypal_payers_raw', ['payer_id'], ['payer_id', ...CONTACT]),
+  stripeCustomers: raw(
+    'stripe_customers_raw',
+    ['stripe_customer_id'],
+    ['stripe_customer_id', ...CONTACT, CREATED],
+  ),
+  csv: raw(
+    'csv_imports_raw',
+    ['import_id', 'row_number'],
+    ['import_id', ['row_number', 'int4'], ...CONTACT, 'external_id'],
+  ),
+  transactions: raw(
+    'transactions',
+    ['source', 'source_id'],
+    [
+      'source',
+      'source_id',
+      'kind',
+      'customer_ref',
+      'email',
+      ['amount', 'numeric'],
+      'currency',
+      'status',
+      CREATED,
     ],
-  },
-  manychat: {
-    table: 'manychat_contacts_raw',
-    conflict: ['subscriber_id'],
-    columns: [
-      { name: 'subscriber_id', type: 'text' },
-      { name: 'email', type: 'text' },
-      { name: 'phone_e164', type: 'text' },
-      { name: 'name', type: 'text' },
-      { name: 'via', type: 'text' },
-      { name: 'stripe_customer_ref', type: 'text' },
-      { name: 'ghl_contact_ref', type: 'text' },
-      { name: 'payload', type: 'jsonb' },
-    ],
-  },
-  paypalPayers: {
-    table: 'paypal_payers_raw',
-    conflict: ['payer_id'],
-    columns: [
-      { name: 'payer_id', type: 'text' },
-      { name: 'email', type: 'text' },
-      { name: 'phone_e164', type: 'text' },
-      { name: 'name', type: 'text' },
-      { name: 'payload', type: 'jsonb' },
-    ],
-  },
-  stripeCustomers: {
-    table: 'stripe_customers_raw',
-    conflict: ['stripe_customer_id'],
-    columns: [
-      { name: 'stripe_customer_id', type: 'text' },
-      { name: 'email', type: 'text' },
-      { name: 'phone_e164', type: 'text' },
-      { name: 'name', type: 'text' },
-      { name: 'source_created_at', type: 'timestamptz' },
-      { name: 'payload', type: 'jsonb' },
-    ],
-  },
-  csv: {
-    table: 'csv_imports_raw',
-    conflict: ['import_id', 'row_number'],
-    columns: [
-      { name: 'import_id', type: 'text' },
-      { name: 'row_number', type: 'int4' },
-      { name: 'email', type: 'text' },
-      { name: 'phone_e164', type: 'text' },
-      { name: 'name', type: 'text' },
-      { name: 'external_id', type: 'text' },
-      { name: 'payload', type: 'jsonb' },
-    ],
-  },
-  transactions: {
-    table: 'transactions',
-    conflict: ['source', 'source_id'],
-    columns: [
-      { name: 'source', type: 'text' },
-      { name: 'source_id', type: 'text' },
-      { name: 'kind', type: 'text' },
-      { name: 'customer_ref', type: 'text' },
-      { name: 'email', type: 'text' },
-      { name: 'amount', type: 'numeric' },
-      { name: 'currency', type: 'text' },
-      { name: 'status', type: 'text' },
-      { name: 'source_created_at', type: 'timestamptz' },
-      { name: 'payload', type: 'jsonb' },
-    ],
-  },
-  invoices: {
-    table: 'invoices',
-    conflict: ['source', 'source_id'],
-    columns: [
-      { name: 'source', type: 'text' },
-      { name: 'source_id', type: 'text' },
-      { name: 'customer_ref', type: 'text' },
-      { name: 'email', type: 'text' },
-      { name: 'status', type: 'text' },
-      { name: 'currency', type: 'text' },
-      { name: 'total', type: 'numeric' },
-      { name: 'source_created_at', type: 'timestamptz' },
-      { name: 'payload', type: 'jsonb' },
-    ],
-  },
-  subscriptions: {
-    table: 'subscriptions',
-    conflict: ['source', 'source_id'],
-    columns: [
-      { name: 'source', type: 'text' },
-      { name: 'source_id', type: 'text' },
-      { name: 'customer_ref', type: 'text' },
-      { name: 'email', type: 'text' },
-      { name: 'status', type: 'text' },
-      { name: 'source_created_at', type: 'timestamptz' },
-      { name: 'payload', type: 'jsonb' },
-    ],
-  },
+  ),
+  invoices: raw(
+    'invoices',
+    ['source', 'source_id'],
+    ['source', 'source_id', 'customer_ref', 'email', 'status', 'currency', ['total', 'numeric'], CREATED],
+  ),
+  subscriptions: raw(
+    'subscriptions',
+    ['source', 'source_id'],
+    ['source', 'source_id', 'customer_ref', 'email', 'status', CREATED],
+  ),
 } satisfies Record<string, RawTable>;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { UpsertCounts } from './raw-upsert.ts';
 
 /** sync_runs helpers on the worker's pg pool (the checkpoint commits with the page it describes). */
 export async function startRun(pool: pg.Pool, runId: string) {
@@ -77,4 +78,28 @@ export async function inTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T
   } finally {
     c.release();
   }
+}
+
+/** A paged sync's counters: pages, rows fetched and what the pages' upserts did. */
+export interface PageCounters extends UpsertCounts {
+  pages: number;
+  fetched: number;
+  [k: string]: number;
+}
+
+/** The run's counters so far (a resumed run goes on counting), each page counter present. */
+export function pageCounters(
+  run: { counters: Record<string, number> },
+  extra: Record<string, number> = {},
+): PageCounters {
+  return { pages: 0, fetched: 0, inserted: 0, updated: 0, unchanged: 0, ...extra, ...run.counters };
+}
+
+/** Counts one page: its rows and its upsert's counts. */
+export function countPage(c: PageCounters, fetched: number, n: UpsertCounts): void {
+  c.pages++;
+  c.fetched += fetched;
+  c.inserted += n.inserted;
+  c.updated += n.updated;
+  c.unchanged += n.unchanged;
 }

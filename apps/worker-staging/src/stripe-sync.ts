@@ -5,7 +5,15 @@ import { type BudgetDeps, stagingBudget } from './budgets.ts';
 import type { StagingConfig } from './config.ts';
 import { normalizeEmail, transactionRow } from './normalize.ts';
 import { RAW_TABLES, type RawTable, upsertRaw } from './raw-upsert.ts';
-import { checkpoint, finishRun, inTx, lastSucceededCheckpoint, startRun } from './runs.ts';
+import {
+  checkpoint,
+  countPage,
+  finishRun,
+  inTx,
+  lastSucceededCheckpoint,
+  pageCounters,
+  startRun,
+} from './runs.ts';
 
 export function stripeClient(config: StagingConfig, deps: BudgetDeps): stripe.StripeClient | null {
   if (!config.STRIPE_SECRET_KEY) return null;
@@ -107,14 +115,7 @@ export async function runStripeSync(
     const prev = (await lastSucceededCheckpoint<StripeCheckpoint>(pool, 'stripe', runId))?.maxCreated ?? {};
     cp = { list: 0, startingAfter: null, since: { ...prev }, maxCreated: { ...prev } };
   }
-  const counters: Record<string, number> = {
-    pages: 0,
-    fetched: 0,
-    inserted: 0,
-    updated: 0,
-    unchanged: 0,
-    ...run.counters,
-  };
+  const counters = pageCounters(run);
   let processed = run.processed;
   for (; cp.list < stripe.STRIPE_LISTS.length; cp.list++, cp.startingAfter = null) {
     const list = stripe.STRIPE_LISTS[cp.list] as stripe.StripeList;
@@ -130,12 +131,8 @@ export async function runStripeSync(
       const state = cp;
       await inTx(pool, async (tx) => {
         const n = await upsertRaw(tx, STRIPE_TABLE[list], rows);
-        counters.pages = (counters.pages ?? 0) + 1;
-        counters.fetched = (counters.fetched ?? 0) + rows.length;
+        countPage(counters, rows.length, n);
         counters[list] = (counters[list] ?? 0) + rows.length;
-        counters.inserted = (counters.inserted ?? 0) + n.inserted;
-        counters.updated = (counters.updated ?? 0) + n.updated;
-        counters.unchanged = (counters.unchanged ?? 0) + n.unchanged;
         processed += rows.length;
         await checkpoint(tx, runId, state, counters, processed);
       });

@@ -1,7 +1,7 @@
 import { JOBS, QUEUES } from '@cauce/queues';
 import {
   type QueueHandler,
-  setSyncInterval,
+  scheduleSync,
   startWorkerApp,
   type WorkerApp,
   type WorkerAppOptions,
@@ -13,7 +13,6 @@ import { runScheduledSync, SYNC_SOURCE } from './sync.ts';
 import { handleWebhookEvent } from './webhook-event.ts';
 
 export const STOCK_WORKER_PORT = 9103;
-/** Fixed id: however many replicas upsert it, one schedule exists. */
 export const SYNC_SCHEDULER_ID = 'siigo-stock-sync';
 
 export interface StockWorker extends WorkerApp<StockConfig> {
@@ -63,14 +62,14 @@ export function stockWorkerOptions(
         return;
       }
       if (config.SIIGO_SYNC_SCHEDULE) {
-        await ctx.producer
-          .queue(QUEUES.siigoSync)
-          .upsertJobScheduler(
-            SYNC_SCHEDULER_ID,
-            { every: config.SIIGO_SYNC_INTERVAL_MS },
-            { name: JOBS.siigoScheduledSync, data: { trigger: 'schedule' } },
-          );
-        setSyncInterval(ctx.registry, SYNC_LABEL, config.SIIGO_SYNC_INTERVAL_MS);
+        await scheduleSync(ctx, {
+          queue: QUEUES.siigoSync,
+          job: JOBS.siigoScheduledSync,
+          data: { trigger: 'schedule' },
+          schedulerId: SYNC_SCHEDULER_ID,
+          everyMs: config.SIIGO_SYNC_INTERVAL_MS,
+          label: SYNC_LABEL,
+        });
         ctx.log.info({ everyMs: config.SIIGO_SYNC_INTERVAL_MS }, 'SIIGO scheduled sync registered');
       }
     },

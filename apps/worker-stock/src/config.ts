@@ -1,4 +1,4 @@
-import { PROVIDER_LIMITS, siigo } from '@cauce/providers';
+import { siigo } from '@cauce/providers';
 import { bool, workerEnv } from '@cauce/runtime';
 import { z } from 'zod';
 
@@ -8,23 +8,12 @@ const ms = (dflt: number) => z.coerce.number().int().min(0).default(dflt);
 export const stockEnv = workerEnv.extend({
   /** The source document's switch; SIIGO also stays off while credentials are missing. */
   SIIGO_ENABLED: bool.default(true),
-  SIIGO_BASE_URL: z.url().default('https://api.siigo.com'),
-  SIIGO_USERNAME: z.string().optional(),
-  SIIGO_ACCESS_KEY: z.string().optional(),
-  /** App name sent as Partner-Id: letters and digits only (SIIGO rejects hyphens). */
-  SIIGO_PARTNER_ID: z
-    .string()
-    .regex(siigo.PARTNER_ID_RE, '3 to 100 letters or digits, no hyphens')
-    .default('cauce'),
+  ...siigo.accountEnv,
   /** Scheduled sync period. */
   SIIGO_SYNC_INTERVAL_MS: ms(5 * 60_000),
   /** Turn the job scheduler off (runs only on demand). */
   SIIGO_SYNC_SCHEDULE: bool.default(true),
   SIIGO_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(50),
-  /** SIIGO requests per window for the company, shared by every replica and the ingress (Redis). */
-  SIIGO_BUDGET_MAX: z.coerce.number().int().min(1).default(PROVIDER_LIMITS.siigo.limit),
-  /** SIIGO's rate window (100 requests per minute in production; the sandbox allows 10). */
-  SIIGO_BUDGET_WINDOW_MS: z.coerce.number().int().min(1).default(PROVIDER_LIMITS.siigo.windowMs),
   SIIGO_TIMEOUT_MS: ms(30_000),
   SIIGO_HTTP_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   /** Webhook re-fetches per minute across every replica (BullMQ limiter; SIIGO allows 100/min in all). */

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { JOBS, QUEUES } from '@cauce/queues';
 import {
   type QueueHandler,
-  setSyncInterval,
+  scheduleSync,
   startWorkerApp,
   type WorkerApp,
   type WorkerAppOptions,
@@ -14,7 +14,6 @@ import { syncWhatsappNumbers } from './sync.ts';
 import { enqueueFileSync, type FileWatcher, watchFile } from './watcher.ts';
 
 export const WHATSAPP_WORKER_PORT = 9105;
-/** Fixed id: however many replicas upsert it, one schedule exists. */
 export const SYNC_SCHEDULER_ID = 'whatsapp-numbers-sync';
 
 /**
@@ -79,14 +78,14 @@ export function whatsappWorkerOptions(config: WhatsappConfig): WorkerAppOptions<
         return;
       }
       if (config.WHATSAPP_SYNC_SCHEDULE) {
-        await ctx.producer
-          .queue(QUEUES.whatsappNumbers)
-          .upsertJobScheduler(
-            SYNC_SCHEDULER_ID,
-            { every: config.WHATSAPP_SYNC_INTERVAL_MS },
-            { name: JOBS.whatsappNumbersSync, data: { trigger: 'schedule' } },
-          );
-        setSyncInterval(ctx.registry, SYNC_LABEL, config.WHATSAPP_SYNC_INTERVAL_MS);
+        await scheduleSync(ctx, {
+          queue: QUEUES.whatsappNumbers,
+          job: JOBS.whatsappNumbersSync,
+          data: { trigger: 'schedule' },
+          schedulerId: SYNC_SCHEDULER_ID,
+          everyMs: config.WHATSAPP_SYNC_INTERVAL_MS,
+          label: SYNC_LABEL,
+        });
         ctx.log.info({ everyMs: config.WHATSAPP_SYNC_INTERVAL_MS }, 'WhatsApp numbers sync scheduled');
       }
       if (config.WHATSAPP_WATCH) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type RedisConnection, RedisLease } from '@cauce/base';
 
 interface CachedToken {
@@ -6,20 +7,27 @@ interface CachedToken {
   renewAt: number;
 }
 
-export interface SharedTokenOptions {
+/** What a provider client passes on to its shared token (the rest is the provider's own). */
+export interface TokenSharing {
   redis: RedisConnection;
-  /** Redis key of the cached token (namespaced by prefix and a hash of the credentials). */
-  key: string;
-  /** Provider name for error messages. */
-  provider: string;
-  /** Exchanges the credentials for a new token. */
-  fetchToken: () => Promise<{ token: string; expiresInSeconds: number }>;
+  /** Key namespace (the BullMQ prefix, so tests stay apart). */
+  prefix: string;
   /** Renew this long before expiry, so no request goes out with a token about to die. */
-  refreshMarginMs: number;
+  refreshMarginMs?: number;
   /** How long a replica waits for another replica's renewal before trying itself. */
   lockMs?: number;
   /** Observes renewals (metrics): missing = none cached (first use, or dropped after a 401). */
   onRenew?: (reason: 'missing' | 'expiring') => void;
+}
+
+export interface SharedTokenOptions extends TokenSharing {
+  /** Provider name for error messages; lower-cased, the Redis key's namespace. */
+  provider: string;
+  /** The credentials the token is for: the Redis key holds a hash of them, never them. */
+  credentials: string[];
+  /** Exchanges the credentials for a new token. */
+  fetchToken: () => Promise<{ token: string; expiresInSeconds: number }>;
+  refreshMarginMs: number;
 }
 
 /** Drops the cached token only if it is still the one the provider rejected (a replica may have renewed it). */
@@ -36,13 +44,17 @@ export class SharedToken {
   /** Held while this replica renews; it expires on its own if the renewal dies. */
   private readonly lock: RedisLease;
   private readonly lockMs: number;
+  /** `<prefix>:<provider>:token:<hash of the credentials>`. */
+  private readonly key: string;
   /** Per-process copy, so most requests never touch Redis. */
   private local?: CachedToken;
   private inflight?: Promise<string>;
 
   constructor(private readonly opts: SharedTokenOptions) {
     this.lockMs = opts.lockMs ?? 15_000;
-    this.lock = new RedisLease({ redis: opts.redis, key: `${opts.key}:lock`, ttlMs: this.lockMs });
+    const id = createHash('sha256').update(opts.credentials.join('\0')).digest('hex').slice(0, 16);
+    this.key = `${opts.prefix}:${opts.provider.toLowerCase()}:token:${id}`;
+    this.lock = new RedisLease({ redis: opts.redis, key: `${this.key}:lock`, ttlMs: this.lockMs });
   }
 
   private fresh(t: CachedToken | undefined): t is CachedToken {
@@ -61,11 +73,11 @@ export class SharedToken {
   /** After a 401: forget `rejected` (only if nobody replaced it yet); the next get() renews. */
   async forget(rejected: string): Promise<void> {
     if (this.local?.token === rejected) this.local = undefined;
-    await this.opts.redis.eval(DELETE_IF_TOKEN, 1, this.opts.key, rejected);
+    await this.opts.redis.eval(DELETE_IF_TOKEN, 1, this.key, rejected);
   }
 
   private async read(): Promise<CachedToken | undefined> {
-    const raw = await this.opts.redis.get(this.opts.key);
+    const raw = await this.opts.redis.get(this.key);
     if (!raw) return undefined;
     try {
       const t = JSON.parse(raw) as CachedToken;
@@ -99,7 +111,7 @@ export class SharedToken {
             token,
             renewAt: now + Math.max(lifetime - this.opts.refreshMarginMs, lifetime / 2),
           };
-          await this.opts.redis.set(this.opts.key, JSON.stringify(t), 'PX', Math.max(1000, t.renewAt - now));
+          await this.opts.redis.set(this.key, JSON.stringify(t), 'PX', Math.max(1000, t.renewAt - now));
           this.local = t;
           return token;
         } finally {

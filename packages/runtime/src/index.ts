@@ -10,6 +10,7 @@ export * from './metrics.ts';
 export * from './queue-metrics.ts';
 export * from './redis.ts';
 export * from './role.ts';
+export * from './schedule.ts';
 export * from './wasm-tier.ts';
 export * from './webhook-lifecycle.ts';
 export * from './worker-app.ts';

@@ -8,7 +8,7 @@ import { ProgressBar } from '../components/progress-bar.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useFormat } from '../format-context.ts';
 import './domain-pages.css';
-import { useApi } from '../hooks.ts';
+import { useAction, useApi } from '../hooks.ts';
 import { useI18n } from '../i18n/index.ts';
 import { useIsAdmin } from '../session.ts';
 
@@ -284,7 +284,6 @@ function Backfill({ onFinished }: { onFinished: () => void }) {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [by, setBy] = useState<'arrival' | 'modified'>('arrival');
-  const [failure, setFailure] = useState<unknown>(null);
   const runs = useApi<{ runs: Run[] }>('/api/sync/runs', { query: { source: 'beds24', limit: 10 } }, 1_500);
   const running = runs.data?.runs.some((r) => !FINISHED.has(r.status)) ?? false;
   const wasRunning = useRef(false);
@@ -294,15 +293,13 @@ function Backfill({ onFinished }: { onFinished: () => void }) {
     wasRunning.current = running;
   }, [running]);
 
-  const start = async () => {
-    setFailure(null);
-    try {
+  // The runs table below is the progress report: no notice line of its own.
+  const { failure, act } = useAction(runs.reload);
+  const start = () =>
+    act(async () => {
       await api('/api/admin/beds24/backfill', { method: 'POST', body: { from, to, by } });
-    } catch (err) {
-      setFailure(err);
-    }
-    await runs.reload();
-  };
+      return '';
+    });
 
   return (
     <section class="panel" id="bookings-backfill">

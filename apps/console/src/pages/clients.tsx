@@ -3,11 +3,12 @@ import { api } from '../api.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { Notice } from '../components/notice.tsx';
 import { Page } from '../components/page.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useFormat } from '../format-context.ts';
 import './domain-pages.css';
-import { useApi } from '../hooks.ts';
+import { useAction, useApi } from '../hooks.ts';
 import { type MessageKey, useI18n } from '../i18n/index.ts';
 import { useIsAdmin } from '../session.ts';
 
@@ -84,31 +85,25 @@ export function ClientsPage() {
   const [search, setSearch] = useState('');
   const [picked, setPicked] = useState<string[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [failure, setFailure] = useState<unknown>(null);
   const [version, setVersion] = useState(0);
   const list = useApi<{ total: number; clients: Client[] }>('/api/clients', {
     query: { q: search, limit: 100 },
   });
-  const changed = () => {
+  const changed = async () => {
     setVersion((v) => v + 1);
-    void list.reload();
+    await list.reload();
   };
+  const { notice, failure, act } = useAction(changed);
 
   const toggle = (id: string) =>
     setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p, id].slice(-2)));
-  const merge = async (into: string, from: string) => {
-    setFailure(null);
-    try {
+  const merge = (into: string, from: string) =>
+    act(async () => {
       await api('/api/sync/clients/merge', { method: 'POST', body: { into, from } });
-      setNotice(t('clients.merged', { from, into }));
       setPicked([]);
       setSelected(into);
-    } catch (err) {
-      setFailure(err);
-    }
-    changed();
-  };
+      return t('clients.merged', { from, into });
+    });
   const [a, b] = picked;
 
   return (
@@ -140,11 +135,7 @@ export function ClientsPage() {
           </ConfirmButton>
         </div>
       )}
-      {notice && (
-        <p class="notice" role="status" id="clients-notice">
-          {notice}
-        </p>
-      )}
+      <Notice id="clients-notice" text={notice} />
       <ErrorBanner error={failure ?? list.error} onRetry={list.reload} />
       {list.data && (
         <p class="muted">{t('clients.count', { shown: list.data.clients.length, total: list.data.total })}</p>
@@ -202,22 +193,20 @@ export function ClientsPage() {
 function ClientDetail(props: { id: string; onChanged: () => void; onClose: () => void }) {
   const { t } = useI18n();
   const f = useFormat();
-  const [failure, setFailure] = useState<unknown>(null);
+  // A change shows in the reloaded detail itself (the parent re-keys it): no notice line.
+  const { failure, act } = useAction();
   const client = useApi<ClientDetailView>(`/api/sync/clients/${props.id}`);
   const sources = useApi<{ sources: Source[] }>(`/api/clients/${props.id}/sources`);
   const payments = useApi<Payments>(`/api/clients/${props.id}/payments`);
   const conflicts = useApi<{ conflicts: Conflict[] }>('/api/sync/conflicts', {
     query: { status: 'all', client_id: props.id },
   });
-  const act = async (path: string, body: unknown) => {
-    setFailure(null);
-    try {
+  const post = (path: string, body: unknown) =>
+    act(async () => {
       await api(path, { method: 'POST', body });
       props.onChanged();
-    } catch (err) {
-      setFailure(err);
-    }
-  };
+      return '';
+    });
   const c = client.data?.client;
   const p = payments.data;
   const allPayments = p
@@ -262,7 +251,7 @@ function ClientDetail(props: { id: string; onChanged: () => void; onClose: () =>
               sourceCount > 1 ? (
                 <ConfirmButton
                   confirm
-                  onConfirm={() => act(`/api/sync/clients/${props.id}/split`, { record: s.record })}
+                  onConfirm={() => post(`/api/sync/clients/${props.id}/split`, { record: s.record })}
                 >
                   {t('clients.split')}
                 </ConfirmButton>
@@ -322,12 +311,12 @@ function ClientDetail(props: { id: string; onChanged: () => void; onClose: () =>
                 <>
                   <StatusBadge status="open" />
                   <ConfirmButton
-                    onConfirm={() => act(`/api/sync/conflicts/${k.id}/resolve`, { choice: 'existing' })}
+                    onConfirm={() => post(`/api/sync/conflicts/${k.id}/resolve`, { choice: 'existing' })}
                   >
                     {t('clients.keepExisting')}
                   </ConfirmButton>
                   <ConfirmButton
-                    onConfirm={() => act(`/api/sync/conflicts/${k.id}/resolve`, { choice: 'incoming' })}
+                    onConfirm={() => post(`/api/sync/conflicts/${k.id}/resolve`, { choice: 'incoming' })}
                   >
                     {t('clients.takeIncoming')}
                   </ConfirmButton>

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { RedisConnection } from '@cauce/base';
-import { SharedToken } from '../shared-token.ts';
+import { SharedToken, type TokenSharing } from '../shared-token.ts';
 
 export interface Beds24TokenSource {
   /** A token to send in the `token` header. */
@@ -20,17 +18,10 @@ export class StaticTokenSource implements Beds24TokenSource {
   }
 }
 
-export interface RefreshTokenOptions {
-  redis: RedisConnection;
-  /** Key namespace (the BullMQ prefix, so tests stay apart). */
-  prefix: string;
+export interface RefreshTokenOptions extends TokenSharing {
   refreshToken: string;
   /** GET /authentication/token with header refreshToken. */
   exchange: () => Promise<{ token: string; expiresInSeconds: number }>;
-  refreshMarginMs?: number;
-  /** How long a replica waits for another replica's renewal before trying itself. */
-  lockMs?: number;
-  onRenew?: (reason: 'missing' | 'expiring') => void;
 }
 
 /**
@@ -40,16 +31,13 @@ export interface RefreshTokenOptions {
 export class RefreshTokenSource implements Beds24TokenSource {
   private readonly shared: SharedToken;
 
-  constructor(opts: RefreshTokenOptions) {
-    const h = createHash('sha256').update(opts.refreshToken).digest('hex').slice(0, 16);
+  constructor({ refreshToken, exchange, ...sharing }: RefreshTokenOptions) {
     this.shared = new SharedToken({
-      redis: opts.redis,
-      key: `${opts.prefix}:beds24:token:${h}`,
+      ...sharing,
       provider: 'Beds24',
-      fetchToken: opts.exchange,
-      refreshMarginMs: opts.refreshMarginMs ?? 10 * 60_000,
-      lockMs: opts.lockMs,
-      onRenew: opts.onRenew,
+      credentials: [refreshToken],
+      fetchToken: exchange,
+      refreshMarginMs: sharing.refreshMarginMs ?? 10 * 60_000,
     });
   }
 

@@ -1,21 +1,10 @@
-import { createHash } from 'node:crypto';
-import type { RedisConnection } from '@cauce/base';
-import { SharedToken } from '../shared-token.ts';
+import { SharedToken, type TokenSharing } from '../shared-token.ts';
 
-export interface TokenStoreOptions {
-  redis: RedisConnection;
-  /** Key namespace (the BullMQ prefix, so tests stay apart). */
-  prefix: string;
+export interface TokenStoreOptions extends TokenSharing {
   username: string;
   accessKey: string;
   /** Exchanges the credentials for a token (POST /auth). */
   fetchToken: () => Promise<{ token: string; expiresInSeconds: number }>;
-  /** Renew this long before expiry, so no request goes out with a token about to die. */
-  refreshMarginMs?: number;
-  /** How long a replica waits for another replica's renewal before fetching itself. */
-  lockMs?: number;
-  /** Observes renewals (metrics): missing = none cached (first use, or dropped after a 401). */
-  onRenew?: (reason: 'missing' | 'expiring') => void;
 }
 
 /**
@@ -25,16 +14,12 @@ export interface TokenStoreOptions {
 export class SiigoTokenStore {
   private readonly shared: SharedToken;
 
-  constructor(opts: TokenStoreOptions) {
-    const id = createHash('sha256').update(`${opts.username}\0${opts.accessKey}`).digest('hex').slice(0, 16);
+  constructor({ username, accessKey, ...sharing }: TokenStoreOptions) {
     this.shared = new SharedToken({
-      redis: opts.redis,
-      key: `${opts.prefix}:siigo:token:${id}`,
+      ...sharing,
       provider: 'SIIGO',
-      fetchToken: opts.fetchToken,
-      refreshMarginMs: opts.refreshMarginMs ?? 5 * 60_000,
-      lockMs: opts.lockMs,
-      onRenew: opts.onRenew,
+      credentials: [username, accessKey],
+      refreshMarginMs: sharing.refreshMarginMs ?? 5 * 60_000,
     });
   }
 
