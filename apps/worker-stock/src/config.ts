@@ -21,6 +21,11 @@ export const stockEnv = workerEnv.extend({
   /** Turn the job scheduler off (runs only on demand). */
   SIIGO_SYNC_SCHEDULE: bool.default(true),
   SIIGO_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(50),
+  /**
+   * Product pages a sync requests at once (pages are numbered, so they need not wait for each
+   * other); the budget keeps them within SIIGO's limit. Pages are still written in order.
+   */
+  SIIGO_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(20).default(4),
   /** SIIGO requests per window for the company, shared by every replica and the ingress (Redis). */
   SIIGO_BUDGET_MAX: z.coerce.number().int().min(1).default(PROVIDER_LIMITS.siigo.limit),
   /** SIIGO's rate window (100 requests per minute in production; the sandbox allows 10). */
