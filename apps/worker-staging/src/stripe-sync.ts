@@ -1,5 +1,5 @@
 import { stripe, toE164 } from '@cauce/providers';
-import type { Logger } from '@cauce/runtime';
+import { cursorPages, type Logger } from '@cauce/runtime';
 import type pg from 'pg';
 import { type BudgetDeps, stagingBudget } from './budgets.ts';
 import type { StagingConfig } from './config.ts';
@@ -118,12 +118,18 @@ export async function runStripeSync(
   let processed = run.processed;
   for (; cp.list < stripe.STRIPE_LISTS.length; cp.list++, cp.startingAfter = null) {
     const list = stripe.STRIPE_LISTS[cp.list] as stripe.StripeList;
-    for (;;) {
-      const page = await client.list(list, {
-        limit: config.STRIPE_PAGE_SIZE,
-        startingAfter: cp.startingAfter ?? undefined,
-        createdGte: cp.since[list],
-      });
+    // The next page is requested as soon as this one arrives, while this one is written.
+    const pages = cursorPages({
+      start: cp.startingAfter,
+      fetch: (startingAfter: string | null) =>
+        client.list(list, {
+          limit: config.STRIPE_PAGE_SIZE,
+          startingAfter: startingAfter ?? undefined,
+          createdGte: cp.since[list],
+        }),
+      next: (page) => (page.has_more && page.data.length > 0 ? page.data.at(-1)!.id : null),
+    });
+    for await (const page of pages) {
       const rows = stripeRows(list, page.data, config.DEFAULT_PHONE_REGION);
       for (const o of page.data) cp.maxCreated[list] = Math.max(cp.maxCreated[list] ?? 0, o.created);
       cp.startingAfter = page.data.at(-1)?.id ?? cp.startingAfter;
@@ -139,7 +145,6 @@ export async function runStripeSync(
         processed += rows.length;
         await checkpoint(tx, runId, state, counters, processed);
       });
-      if (!page.has_more || page.data.length === 0) break;
     }
   }
   await pool.query(`UPDATE sync_runs SET checkpoint = $2::jsonb WHERE id = $1`, [runId, JSON.stringify(cp)]);
