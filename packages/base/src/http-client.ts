@@ -186,10 +186,12 @@ export class HttpClient {
         { provider, code: timedOut ? 'timeout' : 'network' },
       );
     }
+    const answeredAt = performance.now();
     const text = await res.body.text().catch(() => '');
     const resHeaders = flattenHeaders(res.headers);
     // Before a 429 is thrown, so the block is in place for every replica before anyone retries.
-    if (budget && ticket) await budget.settle(ticket, res.statusCode, resHeaders);
+    if (budget && ticket)
+      await budget.settle(ticket, res.statusCode, resHeaders, performance.now() - answeredAt);
     this.opts.onResponse?.({
       method,
       path: req.path,
