@@ -257,6 +257,11 @@ export class ProviderBudget {
     if (opts.registry) this.metrics = budgetMetrics(opts.registry);
   }
 
+  /** Whether answers carry the provider's own view of the budget (credit headers). */
+  get readsReports(): boolean {
+    return this.opts.readReport !== undefined;
+  }
+
   /**
    * Waits (at most `maxWaitMs`) until the fleet's budget admits one call of
    * `cost` units. A longer wait fails as retryable with `retryAfterMs`, which the worker turns
