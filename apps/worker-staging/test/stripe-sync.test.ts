@@ -140,4 +140,30 @@ describe('Stripe staging sync: lists side by side within the budget, resumable',
     expect(stats.stripe.peakInWindow).toBeLessThanOrEqual(LIMIT.limit);
     expect(stats.stripe.admitted).toBeGreaterThan(TOTAL / 5);
   });
+
+  it('resumes a checkpoint written when lists ran one after another', async () => {
+    const config = stagingConfig(env, sim, {
+      STRIPE_BUDGET_MAX: String(LIMIT.limit),
+      STRIPE_PAGE_SIZE: '50',
+    });
+    const client = stripeClient(config, { redis })!;
+    // An older run stopped at its third list (payment_intents) before storing a page of it.
+    const { rows } = await pool.query<{ id: string }>(
+      `INSERT INTO sync_runs (source, kind, status, checkpoint)
+       VALUES ('stripe', 'sync', 'failed', '{"list": 2, "startingAfter": null, "since": {}, "maxCreated": {}}')
+       RETURNING id`,
+    );
+    await sim.resetCalls();
+    const counters = await runStripeSync(pool, client, config, String(rows[0]!.id), log);
+    const calls = await sim.calls();
+    // The lists it had finished are not asked again; the rest are.
+    expect(calls['GET /stripe/v1/customers'] ?? 0).toBe(0);
+    expect(calls['GET /stripe/v1/charges'] ?? 0).toBe(0);
+    expect(counters).toMatchObject({
+      payment_intents: SIZES.payment_intents,
+      invoices: SIZES.invoices,
+      subscriptions: SIZES.subscriptions,
+    });
+    expect(counters?.customers ?? 0).toBe(0);
+  });
 });
