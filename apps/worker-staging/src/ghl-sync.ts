@@ -1,5 +1,5 @@
 import { ghl, toE164 } from '@cauce/providers';
-import type { Logger } from '@cauce/runtime';
+import { cursorPages, type Logger } from '@cauce/runtime';
 import type pg from 'pg';
 import { type BudgetDeps, stagingBudget } from './budgets.ts';
 import type { StagingConfig } from './config.ts';
@@ -59,20 +59,21 @@ export async function runGhlSync(
   const cursor = (run.checkpoint?.searchAfter as Array<string | number> | null | undefined) ?? null;
   if (cursor) log.info({ runId, cursor }, 'resuming GHL sync from checkpoint');
   const size = config.GHL_PAGE_SIZE;
-  // A page is fetched and mapped (phone parsing is most of the worker's CPU) while the one before
-  // it is written, so this process and PostgreSQL work at the same time.
-  const fetchPage = async (after: Array<string | number> | null) => {
-    const page = await client.searchContacts(size, after);
-    return { page, rows: page.contacts.map((c) => ghlRow(c, config)) };
-  };
-  let next = fetchPage(cursor);
-  for (;;) {
-    const { page, rows } = await next;
-    if (page.next) {
-      if (config.GHL_PAGE_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.GHL_PAGE_DELAY_MS));
-      next = fetchPage(page.next);
-      next.catch(() => {}); // awaited next iteration; avoid an unhandled rejection meanwhile
-    }
+  // Each next page is requested as soon as the one before it arrives (the cursor is in it), so
+  // the request, the mapping (phone parsing is most of the worker's CPU) and the write overlap.
+  let firstPage = true;
+  const pages = cursorPages({
+    start: cursor,
+    fetch: async (after: Array<string | number> | null) => {
+      if (!firstPage && config.GHL_PAGE_DELAY_MS > 0)
+        await new Promise((r) => setTimeout(r, config.GHL_PAGE_DELAY_MS));
+      firstPage = false;
+      const page = await client.searchContacts(size, after);
+      return { page, rows: page.contacts.map((c) => ghlRow(c, config)) };
+    },
+    next: ({ page }) => page.next,
+  });
+  for await (const { page, rows } of pages) {
     const lastCursor = page.contacts.at(-1)?.searchAfter ?? cursor;
     await inTx(pool, async (tx) => {
       const n = await upsertRaw(tx, RAW_TABLES.ghl, rows);
@@ -80,7 +81,6 @@ export async function runGhlSync(
       processed += rows.length;
       await checkpoint(tx, runId, { searchAfter: lastCursor }, counters, processed, page.total);
     });
-    if (!page.next) break;
   }
   await finishRun(pool, runId, counters);
   log.info({ runId, ...counters }, 'GHL sync finished');

@@ -14,6 +14,11 @@ export const stockEnv = workerEnv.extend({
   /** Turn the job scheduler off (runs only on demand). */
   SIIGO_SYNC_SCHEDULE: bool.default(true),
   SIIGO_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(50),
+  /**
+   * Product pages a sync requests at once (pages are numbered, so they need not wait for each
+   * other); the budget keeps them within SIIGO's limit. Pages are still written in order.
+   */
+  SIIGO_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(20).default(4),
   SIIGO_TIMEOUT_MS: ms(30_000),
   SIIGO_HTTP_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   /** Webhook re-fetches per minute across every replica (BullMQ limiter; SIIGO allows 100/min in all). */

@@ -1,5 +1,5 @@
 import { siigo } from '@cauce/providers';
-import { RedisLease } from '@cauce/runtime';
+import { numberedPages, RedisLease } from '@cauce/runtime';
 import { publishStockEvents } from './events.ts';
 
 import type { StockService } from './service.ts';
@@ -81,22 +81,27 @@ export async function runScheduledSync(s: StockService, trigger = 'schedule'): P
   let httpWaitMs = 0;
   let applyMs = 0;
   try {
-    // Page n+1 is requested while page n is compared and written: the HTTP wait and our work overlap.
-    const fetchPage = (page: number) => {
-      const p = s.breaker.call(() => s.client.listProducts(page, pageSize));
-      p.catch(() => {}); // observed when awaited; a prefetch abandoned by a failure must not be unhandled
-      return p;
-    };
-    let next = fetchPage(1);
-    for (let page = 1; ; page++) {
+    // Later pages are requested while a page is compared and written (up to SIIGO_SYNC_CONCURRENCY
+    // at once, within the budget); pages are written in order.
+    const pages = numberedPages({
+      first: 1,
+      concurrency: config.SIIGO_SYNC_CONCURRENCY,
+      fetch: (page) => s.breaker.call(() => s.client.listProducts(page, pageSize)),
+      lastPage: (res, page) =>
+        res.results.length + res.invalid.length === 0
+          ? page
+          : Math.ceil(res.pagination.total_results / (res.pagination.page_size || pageSize)),
+    });
+    for (;;) {
       if (!lock.held) throw new Error('sync lock lost (run stalled longer than SIIGO_SYNC_LOCK_TTL_MS)');
       const waitStarted = performance.now();
-      const res = await next;
+      const step = await pages.next();
       httpWaitMs += performance.now() - waitStarted;
+      if (step.done) break;
+      const { n: page, page: res } = step.value;
       const last =
         res.results.length + res.invalid.length === 0 ||
         page * (res.pagination.page_size || pageSize) >= res.pagination.total_results;
-      if (!last) next = fetchPage(page + 1);
       if (res.invalid.length) {
         c.invalid += res.invalid.length;
         runLog.warn({ page, invalid: res.invalid }, 'SIIGO listed products that do not parse; skipped');

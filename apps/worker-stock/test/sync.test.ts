@@ -106,8 +106,10 @@ describe('scheduled SIIGO stock sync', () => {
     expect(res.outcome).toBe('succeeded');
     const calls = await sim.calls();
     expect(calls['POST /siigo/auth']).toBe(1);
-    expect(calls['GET /siigo/v1/products']).toBe(4); // 3 pages + page 2 once more after the 401
-    expect(await metrics('siigo_api_calls_total', { status: '401' })).toBe(auth401Before + 1);
+    // 3 pages + pages 2 and 3 once more: both went out together (SIIGO_SYNC_CONCURRENCY) with the
+    // dead token; the second 401 finds the token already renewed and only retries.
+    expect(calls['GET /siigo/v1/products']).toBe(5);
+    expect(await metrics('siigo_api_calls_total', { status: '401' })).toBe(auth401Before + 2);
     expect(await stockOf(last.id)).toBe(product.available_quantity);
   });
 

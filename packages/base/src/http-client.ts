@@ -186,10 +186,17 @@ export class HttpClient {
         { provider, code: timedOut ? 'timeout' : 'network' },
       );
     }
+    const answeredAt = performance.now();
     const text = await res.body.text().catch(() => '');
     const resHeaders = flattenHeaders(res.headers);
-    // Before a 429 is thrown, so the block is in place for every replica before anyone retries.
-    if (budget && ticket) await budget.settle(ticket, res.statusCode, resHeaders);
+    if (budget && ticket) {
+      const settled = budget.settle(ticket, res.statusCode, resHeaders, performance.now() - answeredAt);
+      // A 429 (a block for every replica) or a credit report must be in place before anyone goes
+      // on. A plain answer only frees its slot: that command travels ahead of this process's next
+      // take on the same Redis connection, so the next request need not wait for its reply.
+      if (res.statusCode === 429 || budget.readsReports) await settled;
+      else settled.catch(() => {}); // unsettled, the slot stays taken until its in-flight TTL: safe
+    }
     this.opts.onResponse?.({
       method,
       path: req.path,

@@ -117,8 +117,10 @@ return {0, tonumber(ARGV[7])}
 
 /**
  * What an answer said. ARGV: windowMs, member id or '', real cost or '', provider's remaining or
- * '', resets-in ms or '', block ms or '', floor, limit.
- * - the call's entry leaves "in flight", scored now, with its real cost when the answer gave one;
+ * '', resets-in ms or '', block ms or '', floor, limit, ms since the answer arrived.
+ * - the call's entry leaves "in flight", scored when the answer arrived (the provider had counted
+ *   the call by then; the time we took to read the body and get here is not the provider's), with
+ *   its real cost when the answer gave one;
  * - a provider that has less left than the log thinks gets an entry for the difference that
  *   expires when its window resets (so every replica sees what the provider sees);
  * - a block (Retry-After, or remaining under the floor) only ever extends.
@@ -128,6 +130,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
 local limit = tonumber(ARGV[8])
+local answered = now - math.max(0, tonumber(ARGV[9]))
 if ARGV[2] ~= '' then
   local entries = redis.call('ZRANGE', KEYS[1], 0, -1)
   local prefix = 'p:' .. ARGV[2] .. ':'
@@ -136,7 +139,7 @@ if ARGV[2] ~= '' then
       local cost = ARGV[3]
       if cost == '' then cost = string.sub(entries[i], #prefix + 1) end
       redis.call('ZREM', KEYS[1], entries[i])
-      redis.call('ZADD', KEYS[1], now, ARGV[2] .. ':' .. cost)
+      redis.call('ZADD', KEYS[1], answered, ARGV[2] .. ':' .. cost)
       break
     end
   end
@@ -254,6 +257,11 @@ export class ProviderBudget {
     if (opts.registry) this.metrics = budgetMetrics(opts.registry);
   }
 
+  /** Whether answers carry the provider's own view of the budget (credit headers). */
+  get readsReports(): boolean {
+    return this.opts.readReport !== undefined;
+  }
+
   /**
    * Waits (at most `maxWaitMs`) until the fleet's budget admits one call of
    * `cost` units. A longer wait fails as retryable with `retryAfterMs`, which the worker turns
@@ -319,9 +327,15 @@ export class ProviderBudget {
   /**
    * Feeds an answer back: the call is no longer in flight, its real cost, the provider's remaining
    * budget, a 429's Retry-After. Status 0: no answer (network error, timeout); the provider may
-   * have counted the call, so it keeps its slot for a window from now.
+   * have counted the call, so it keeps its slot for a window from now. `answeredMsAgo`: how long
+   * ago the answer's headers arrived (0 or omitted: now), so the slot frees a window after that.
    */
-  async settle(ticket: BudgetTicket | null, status: number, headers: Record<string, string>): Promise<void> {
+  async settle(
+    ticket: BudgetTicket | null,
+    status: number,
+    headers: Record<string, string>,
+    answeredMsAgo = 0,
+  ): Promise<void> {
     const report = this.opts.readReport?.(headers) ?? null;
     let blockMs: number | undefined;
     if (status === 429) {
@@ -342,6 +356,7 @@ export class ProviderBudget {
       s(blockMs === undefined ? undefined : Math.ceil(blockMs)),
       String(this.opts.floor ?? 0),
       this.limit,
+      status === 0 ? 0 : Math.floor(answeredMsAgo),
     );
   }
 

@@ -116,4 +116,20 @@ describe('ProviderBudget (fleet-wide, in Redis)', () => {
     await expect(other.budget.take()).resolves.toMatchObject({ cost: 1 });
     expect((await one.budget.state()).used).toBe(LIMIT.limit);
   });
+
+  it("an answered call's slot frees a window after its answer arrived, not after we got round to settling it", async () => {
+    const { budget } = replica(`acct-${env.prefix}-answered`, { maxWaitMs: 0 });
+    const ticket = await budget.take();
+    // The answer arrived more than a window ago (a long body read, a busy event loop since): the
+    // provider counted the call before that, so the slot is free at once. Scored at settle time
+    // it would hold a whole window more.
+    await budget.settle(ticket, 200, {}, LIMIT.windowMs + 50);
+    expect((await budget.state()).used).toBe(0);
+    await expect(budget.take()).resolves.toMatchObject({ cost: 1 });
+    await budget.reset();
+    // No answer at all (status 0): the provider may count the call any time, the slot holds.
+    const lost = await budget.take();
+    await budget.settle(lost, 0, {}, LIMIT.windowMs);
+    expect((await budget.state()).used).toBe(1);
+  });
 });

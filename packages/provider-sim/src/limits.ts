@@ -45,6 +45,8 @@ export interface LimitStats {
   /** Arrival of the first and the last admitted request (ms since the epoch; 0 before any). */
   firstAt: number;
   lastAt: number;
+  /** Every admitted request as [arrival ms, units], oldest first: how full each window was. */
+  arrivals: Array<[number, number]>;
 }
 
 const freshStats = (): LimitStats => ({
@@ -54,6 +56,7 @@ const freshStats = (): LimitStats => ({
   peakInWindow: 0,
   firstAt: 0,
   lastAt: 0,
+  arrivals: [],
 });
 
 function admit(stats: LimitStats, units: number, inWindow: number, now: number) {
@@ -62,6 +65,7 @@ function admit(stats: LimitStats, units: number, inWindow: number, now: number) 
   stats.peakInWindow = Math.max(stats.peakInWindow, inWindow);
   stats.firstAt ||= now;
   stats.lastAt = now;
+  stats.arrivals.push([now, units]);
 }
 
 export class LimitEnforcer {
@@ -105,7 +109,9 @@ export class LimitEnforcer {
   }
 
   stats(): Record<string, LimitStats> {
-    return Object.fromEntries([...this.rules].map(([n, r]) => [n, { ...r.stats }]));
+    return Object.fromEntries(
+      [...this.rules].map(([n, r]) => [n, { ...r.stats, arrivals: [...r.stats.arrivals] }]),
+    );
   }
 
   /** Forgets every window and statistic; the limits stay. */
