@@ -30,7 +30,7 @@ export class WebhookIntake {
       timeoutMs: config.WEBHOOK_DB_TIMEOUT_MS,
       onBatch: (n) => this.metrics.batchSize.observe(n),
     });
-    this.enqueuer = new BatchEnqueuer(producer, this.pool, log, config.WEBHOOK_ENQUEUE_TIMEOUT_MS);
+    this.enqueuer = new BatchEnqueuer(producer, log, config.WEBHOOK_ENQUEUE_TIMEOUT_MS);
     this.redrive = startRedrive({
       pool: this.pool,
       redis,
@@ -74,7 +74,6 @@ export class WebhookIntake {
 
   async close(): Promise<void> {
     await this.redrive.stop();
-    await this.enqueuer.close();
   }
 }
 

@@ -1,7 +1,7 @@
 import { JOB_TYPES, JOBS, type Producer, type WebhookQueue } from '@cauce/queues';
 import { type Logger, type RedisConnection, RedisLease } from '@cauce/runtime';
 import type pg from 'pg';
-import { addJobs, enqueueStored, type StoredEvent } from './enqueue.ts';
+import { addJobs, type StoredEvent } from './enqueue.ts';
 import { jobPresence } from './job-presence.ts';
 
 export interface RedriveOptions {
@@ -14,8 +14,8 @@ export interface RedriveOptions {
   log: Logger;
   onRedriven: (n: number) => void;
   batch?: number;
-  /** Batches of queued rows checked per tick (see reconcileQueued). */
-  maxQueuedBatches?: number;
+  /** Batches of unsettled rows checked per tick (see reconcile). */
+  maxBatches?: number;
 }
 
 interface EventRow {
@@ -31,10 +31,9 @@ const COLUMNS = 'id::text, provider, event_type, entity_id, queue, job_id';
 const WEBHOOK_QUEUES: readonly WebhookQueue[] = JOB_TYPES[JOBS.webhookEvent].queues;
 
 /**
- * Enqueues events that were stored but never reached their queue (Redis was down when they
- * arrived, or the process died between commit and enqueue), and re-enqueues queued events whose
- * job Redis lost. One ingress replica leads, by a Redis lock: the work only matters when Redis is
- * up, and then the lock is too. Re-adding an event is harmless anyway (jobId = dedupe key; workers
+ * Enqueues events that were stored but whose job does not exist: never added (Redis was down when
+ * they arrived, or the process died between commit and enqueue) or lost by Redis. One ingress
+ * replica leads, by a Redis lock: the work only matters when Redis is up, and then the lock is too. Re-adding an event is harmless anyway (jobId = dedupe key; workers
  * skip settled events).
  */
 export function startRedrive(o: RedriveOptions) {
@@ -56,46 +55,28 @@ export function startRedrive(o: RedriveOptions) {
     jobId: r.job_id,
   });
 
-  /** Rows stored but never enqueued: add their jobs, then mark them queued. */
-  const redriveReceived = async () => {
-    for (;;) {
-      const { rows } = await o.pool.query<EventRow>({
-        name: 'webhook-events-unqueued',
-        text: `SELECT ${COLUMNS} FROM webhook_events
-               WHERE status = 'received' AND queue = ANY($3::text[]) AND job_id IS NOT NULL
-                 AND received_at < now() - make_interval(secs => $1::double precision / 1000)
-               ORDER BY id LIMIT $2`,
-        values: [o.graceMs, batch, WEBHOOK_QUEUES],
-      });
-      if (!rows.length) return;
-      const events = rows.map(toEvent);
-      await enqueueStored(o.producer, o.pool, events);
-      o.onRedriven(events.length);
-      o.log.info(
-        { events: events.length },
-        'redrive: enqueued stored events that had not reached their queue',
-      );
-    }
-  };
-
   /**
-   * Rows marked queued whose job no longer exists (Redis restarted without its data, a failover, a
-   * flush): re-add the job with the same id. One existence check per batch (a pipeline), and at
-   * most `maxQueuedBatches` batches per tick, resuming where the last tick stopped, so a long
-   * backlog costs a bounded amount of work per tick.
+   * Unsettled rows ('received': stored, its job added by the request or not; 'queued': a replay
+   * marked it) older than the grace whose job does not exist: add it under the same id. This
+   * covers a request that could not enqueue (Redis down, a timeout, the process died between
+   * commit and enqueue) and a Redis that lost jobs (restarted without its data, a failover, a
+   * flush). One existence check per batch (a pipeline), at most `maxBatches` batches per tick,
+   * resuming where the last tick stopped, so a long backlog costs a bounded amount per tick.
+   * A re-added row's `enqueued_at` restarts its grace.
    */
-  let queuedCursor = '0';
-  const reconcileQueued = async () => {
-    for (let i = 0; i < (o.maxQueuedBatches ?? 20); i++) {
+  let cursor = '0';
+  const reconcile = async () => {
+    for (let i = 0; i < (o.maxBatches ?? 20); i++) {
       const { rows } = await o.pool.query<EventRow>({
-        name: 'webhook-events-queued',
+        name: 'webhook-events-unsettled',
         text: `SELECT ${COLUMNS} FROM webhook_events
-               WHERE status = 'queued' AND queue = ANY($4::text[]) AND job_id IS NOT NULL AND id > $3::bigint
+               WHERE status IN ('received', 'queued') AND queue = ANY($4::text[]) AND job_id IS NOT NULL
+                 AND id > $3::bigint
                  AND coalesce(enqueued_at, received_at) < now() - make_interval(secs => $1::double precision / 1000)
                ORDER BY id LIMIT $2`,
-        values: [o.graceMs, batch, queuedCursor, WEBHOOK_QUEUES],
+        values: [o.graceMs, batch, cursor, WEBHOOK_QUEUES],
       });
-      queuedCursor = rows.length < batch ? '0' : rows[rows.length - 1]!.id;
+      cursor = rows.length < batch ? '0' : rows[rows.length - 1]!.id;
       const events = rows.map(toEvent);
       const presence = await jobPresence(o.redis, o.prefix, events);
       const lost = events.filter((_, j) => presence[j] === 'missing');
@@ -103,17 +84,15 @@ export function startRedrive(o: RedriveOptions) {
         // Same job id: if the job reappeared meanwhile (another replica, a replay), the add is a no-op.
         await addJobs(o.producer, lost);
         await o.pool.query({
-          name: 'webhook-events-requeued',
-          text: `UPDATE webhook_events SET enqueued_at = now() WHERE id = ANY($1::bigint[]) AND status = 'queued'`,
+          name: 'webhook-events-redriven',
+          text: `UPDATE webhook_events SET enqueued_at = now()
+                 WHERE id = ANY($1::bigint[]) AND status IN ('received', 'queued')`,
           values: [lost.map((e) => e.id)],
         });
         o.onRedriven(lost.length);
-        o.log.warn(
-          { events: lost.length },
-          'redrive: re-enqueued queued events whose job had vanished from RedisConnection',
-        );
+        o.log.warn({ events: lost.length }, 'redrive: enqueued stored events whose job did not exist in Redis');
       }
-      if (queuedCursor === '0') return;
+      if (cursor === '0') return;
     }
   };
 
@@ -122,8 +101,7 @@ export function startRedrive(o: RedriveOptions) {
     running = true;
     try {
       if (!(await leader.claim())) return;
-      await redriveReceived();
-      await reconcileQueued();
+      await reconcile();
     } catch (err) {
       o.log.warn({ err: (err as Error).message }, 'redrive tick failed; will retry');
     } finally {
