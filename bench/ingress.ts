@@ -16,8 +16,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startPrivateServices } from '../packages/testkit/src/private-services.ts';
 import { freePort, startApp } from '../packages/testkit/src/process.ts';
-import { dbProfile } from './ingress/profile.ts';
 import { cpuMeter, procStat, withChildren } from './ingress/proc-cpu.ts';
+import { dbProfile } from './ingress/profile.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);

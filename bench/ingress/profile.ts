@@ -25,7 +25,11 @@ async function snapshot(client: pg.Client, redis: Redis): Promise<Snapshot> {
     `SELECT (SELECT sum(xact_commit) FROM pg_stat_database) AS commits,
             (SELECT wal_bytes FROM pg_stat_wal) AS wal`,
   );
-  return { commits: Number(rows[0]!.commits), walBytes: Number(rows[0]!.wal), redis: await redisCommands(redis) };
+  return {
+    commits: Number(rows[0]!.commits),
+    walBytes: Number(rows[0]!.wal),
+    redis: await redisCommands(redis),
+  };
 }
 
 export async function dbProfile(client: pg.Client, redis: Redis) {
@@ -59,7 +63,9 @@ export async function dbProfile(client: pg.Client, redis: Redis) {
         lines.push('statements (pg_stat_statements, execution time only)  calls/webhook  µs/webhook  share');
         for (const r of rows)
           lines.push(
-            `  ${r.query.replace(/\s+/g, ' ').slice(0, 60).padEnd(60)} ${per(Number(r.calls)).toFixed(3).padStart(8)} ${per(Number(r.ms) * 1000)
+            `  ${r.query.replace(/\s+/g, ' ').slice(0, 60).padEnd(60)} ${per(Number(r.calls)).toFixed(3).padStart(8)} ${per(
+              Number(r.ms) * 1000,
+            )
               .toFixed(1)
               .padStart(10)} ${((Number(r.ms) / (total || 1)) * 100).toFixed(0).padStart(5)}%`,
           );

@@ -121,6 +121,7 @@ export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> 
       webhooks: {
         max: deps.config.RATE_LIMIT_WEBHOOKS_MAX,
         windowMs: deps.config.RATE_LIMIT_WEBHOOKS_WINDOW_MS,
+        syncMs: deps.config.RATE_LIMIT_WEBHOOKS_SYNC_MS,
       },
       admin: { max: deps.config.RATE_LIMIT_ADMIN_MAX, windowMs: deps.config.RATE_LIMIT_ADMIN_WINDOW_MS },
       login: {

@@ -173,7 +173,11 @@ describe('never acknowledges what is not stored', () => {
     }
     const [row] = await deps.db.webhookEvent.findMany({ where: { entityId: '2' } });
     const job = await waitFor(
-      async () => (await deps.producer.queue(QUEUES.beds24Sync).getJob(row!.jobId!).catch(() => undefined)) ?? null,
+      async () =>
+        (await deps.producer
+          .queue(QUEUES.beds24Sync)
+          .getJob(row!.jobId!)
+          .catch(() => undefined)) ?? null,
       { timeoutMs: 30_000, message: 'the stored event to be enqueued by the redrive' },
     );
     expect(job?.data).toMatchObject({

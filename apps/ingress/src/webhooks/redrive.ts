@@ -90,7 +90,10 @@ export function startRedrive(o: RedriveOptions) {
           values: [lost.map((e) => e.id)],
         });
         o.onRedriven(lost.length);
-        o.log.warn({ events: lost.length }, 'redrive: enqueued stored events whose job did not exist in Redis');
+        o.log.warn(
+          { events: lost.length },
+          'redrive: enqueued stored events whose job did not exist in Redis',
+        );
       }
       if (cursor === '0') return;
     }
