@@ -124,7 +124,7 @@ export const ingressEnv = baseEnv.extend({
   RATE_LIMIT_ADMIN_MAX: z.coerce.number().int().min(1).default(600),
   /** Window of the admin limit (ms). */
   RATE_LIMIT_ADMIN_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
-  /** How long a rate-limit counter may take in Redis before the request goes through uncounted (fail open). */
+  /** How long a rate-limit counter may take in Redis: past it an admin request goes through uncounted (fail open), a webhook replica counts alone until Redis answers. */
   RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).default(500),
   /** POST /api/admin/login attempts per client address per window (a stricter limit than the admin one). */
   LOGIN_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
