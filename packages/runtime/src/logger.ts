@@ -1,5 +1,5 @@
 import { createScrubber } from '@cauce/base';
-import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger };
 
@@ -75,23 +75,49 @@ export function createLogger(
   return destination ? pino(opts, destination) : pino(opts);
 }
 
-type LogFn = (objOrMsg: object | string, msg?: string) => void;
-export type LazyLogger = Record<'debug' | 'info' | 'warn' | 'error', LogFn>;
+type LogFn = (objOrMsg: object | string, ...args: unknown[]) => void;
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LazyLogger = Record<(typeof LEVELS)[number], LogFn> & {
+  child(bindings: Record<string, unknown>, options?: ChildLoggerOptions): Logger;
+  readonly level: string;
+  silent(): void;
+};
 
 /**
  * A child logger made on its first line at an enabled level. pino redacts a child's bindings
- * when it is created, which on a per-job hot path costs more than the job's own logging when
- * that level is off.
+ * when it is created, which on a per-job or per-request hot path costs more than the logging
+ * itself when that level is off.
  */
 export function lazyChild(log: Logger, bindings: Record<string, unknown>): LazyLogger {
   let child: Logger | undefined;
+  const real = () => {
+    child ??= log.child(bindings);
+    return child;
+  };
   const at =
-    (level: keyof LazyLogger): LogFn =>
-    (objOrMsg, msg) => {
+    (level: (typeof LEVELS)[number]): LogFn =>
+    (objOrMsg, ...args) => {
       if (!log.isLevelEnabled(level)) return;
-      child ??= log.child(bindings);
-      if (typeof objOrMsg === 'string') child[level](objOrMsg);
-      else child[level](objOrMsg, msg);
+      (real()[level] as (...a: unknown[]) => void)(objOrMsg, ...args);
     };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return {
+    ...(Object.fromEntries(LEVELS.map((l) => [l, at(l)])) as Record<(typeof LEVELS)[number], LogFn>),
+    child: (b, options) => real().child(b, options),
+    get level() {
+      return (child ?? log).level;
+    },
+    silent: () => {},
+  };
+}
+
+/**
+ * Fastify's `childLoggerFactory` with lazy request loggers: a request that logs nothing (every
+ * webhook at LOG_LEVEL=warn) never builds its child. A route with its own log level gets a real one.
+ */
+export function lazyRequestLogger(
+  logger: Logger,
+  bindings: Record<string, unknown>,
+  options: ChildLoggerOptions,
+): Logger | LazyLogger {
+  return options.level ? logger.child(bindings, options) : lazyChild(logger, bindings);
 }
