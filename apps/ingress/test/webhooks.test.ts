@@ -103,6 +103,28 @@ describe('Beds24', () => {
     }
   });
 
+  it('V2 bodies arriving together: each never-seen booking is CREATED, a booking seen before is MODIFY', async () => {
+    const v2 = (id: number, modified: string) => ({
+      timeStamp: '2026-11-24T11:00:00',
+      booking: { id, status: 'confirmed', modifiedTime: modified },
+      infoItems: [],
+      invoiceItems: [],
+      messages: [],
+      retries: 0,
+    });
+    // 7301 was seen (an earlier event); 7302..7305 never were.
+    expect((await post('/api/webhooks/beds24', v2(7301, '2026-11-24T11:00:01Z'), bearer())).status).toBe(202);
+    const ids = [7301, 7302, 7303, 7304, 7305];
+    const answers = await Promise.all(
+      ids.map((id) => post('/api/webhooks/beds24', v2(id, '2026-11-24T11:00:02Z'), bearer())),
+    );
+    expect(answers.map((a) => a.status)).toEqual(ids.map(() => 202));
+    const types = await Promise.all(
+      ids.map(async (id) => (await events({ entityId: String(id) })).map((e) => e.eventType)),
+    );
+    expect(types).toEqual([['CREATED', 'MODIFY'], ['CREATED'], ['CREATED'], ['CREATED'], ['CREATED']]);
+  });
+
   it('accepts the token as a path segment too, and refuses a wrong or missing one with 401', async () => {
     expect((await post(`/api/webhooks/beds24/${auth.beds24Token}`, beds24Body(7201))).status).toBe(202);
     const before = await metric('webhooks_received_total', {
