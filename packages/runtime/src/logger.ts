@@ -86,28 +86,50 @@ export type LazyLogger = Record<(typeof LEVELS)[number], LogFn> & {
 /**
  * A child logger made on its first line at an enabled level. pino redacts a child's bindings
  * when it is created, which on a per-job or per-request hot path costs more than the logging
- * itself when that level is off.
+ * itself when that level is off. A class, so a request allocates one small object, not a closure
+ * per level.
  */
+class LazyChild implements LazyLogger {
+  private made: Logger | undefined;
+  constructor(
+    private readonly log: Logger,
+    private readonly bindings: Record<string, unknown>,
+  ) {}
+  private write(level: (typeof LEVELS)[number], args: [object | string, ...unknown[]]) {
+    if (!this.log.isLevelEnabled(level)) return;
+    this.made ??= this.log.child(this.bindings);
+    (this.made[level] as (...a: unknown[]) => void)(...args);
+  }
+  fatal(...args: [object | string, ...unknown[]]) {
+    this.write('fatal', args);
+  }
+  error(...args: [object | string, ...unknown[]]) {
+    this.write('error', args);
+  }
+  warn(...args: [object | string, ...unknown[]]) {
+    this.write('warn', args);
+  }
+  info(...args: [object | string, ...unknown[]]) {
+    this.write('info', args);
+  }
+  debug(...args: [object | string, ...unknown[]]) {
+    this.write('debug', args);
+  }
+  trace(...args: [object | string, ...unknown[]]) {
+    this.write('trace', args);
+  }
+  child(bindings: Record<string, unknown>, options?: ChildLoggerOptions): Logger {
+    this.made ??= this.log.child(this.bindings);
+    return this.made.child(bindings, options);
+  }
+  get level() {
+    return (this.made ?? this.log).level;
+  }
+  silent() {}
+}
+
 export function lazyChild(log: Logger, bindings: Record<string, unknown>): LazyLogger {
-  let child: Logger | undefined;
-  const real = () => {
-    child ??= log.child(bindings);
-    return child;
-  };
-  const at =
-    (level: (typeof LEVELS)[number]): LogFn =>
-    (objOrMsg, ...args) => {
-      if (!log.isLevelEnabled(level)) return;
-      (real()[level] as (...a: unknown[]) => void)(objOrMsg, ...args);
-    };
-  return {
-    ...(Object.fromEntries(LEVELS.map((l) => [l, at(l)])) as Record<(typeof LEVELS)[number], LogFn>),
-    child: (b, options) => real().child(b, options),
-    get level() {
-      return (child ?? log).level;
-    },
-    silent: () => {},
-  };
+  return new LazyChild(log, bindings);
 }
 
 /**
