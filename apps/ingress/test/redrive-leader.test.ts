@@ -75,7 +75,7 @@ describe('redrive leader', () => {
 });
 
 describe('redrive reconcile', () => {
-  it('leaves a received row whose job exists alone and re-adds one whose job vanished', async () => {
+  it('checks each row once after its grace; re-checks every row when Redis may have lost jobs', async () => {
     const added: number[] = [];
     const redrive = startRedrive({
       pool,
@@ -87,24 +87,37 @@ describe('redrive reconcile', () => {
       log,
       onRedriven: (n) => added.push(n),
     });
+    const jobs = (...keys: string[]) => Promise.all(keys.map(jobOf));
     try {
-      const id = await storeUnqueued('reconcile-1');
+      // The first tick as leader is a full sweep: the row without a job gets it.
+      await storeUnqueued('reconcile-1');
       await redrive.tick();
       expect(added).toEqual([1]);
-      expect(await jobOf('reconcile-1')).toBe(true);
-      await redrive.tick(); // the job exists: nothing to add
-      expect(added).toEqual([1]);
+      expect(await jobs('reconcile-1')).toEqual([true]);
 
-      await producer.queue(QUEUES.beds24Sync).remove('reconcile-1');
-      expect(await jobOf('reconcile-1')).toBe(false);
+      // A row stored since is checked by the next tick (its grace ended), once.
+      const id = await storeUnqueued('reconcile-2');
       await redrive.tick();
       expect(added).toEqual([1, 1]);
-      expect(await jobOf('reconcile-1')).toBe(true);
+      expect(await jobs('reconcile-2')).toEqual([true]);
       const { rows } = await pool.query<{ status: string; enqueued: boolean }>(
         'SELECT status, enqueued_at IS NOT NULL AS enqueued FROM webhook_events WHERE id = $1',
         [id],
       );
       expect(rows[0]).toEqual({ status: 'received', enqueued: true });
+
+      // Jobs vanish without a sign that Redis lost data. A row whose grace ended before the last
+      // tick is not re-read (reconcile-1); one the redrive re-added then is, once, since the add
+      // restarted its grace (reconcile-2)…
+      for (const key of ['reconcile-1', 'reconcile-2']) await producer.queue(QUEUES.beds24Sync).remove(key);
+      await redrive.tick();
+      expect(await jobs('reconcile-1', 'reconcile-2')).toEqual([false, true]);
+      expect(added).toEqual([1, 1, 1]);
+      // …until the marker a flush would remove is gone: then every unsettled row is swept again.
+      await redis.del(`${env.prefix}:ingress:redrive-marker`);
+      await redrive.tick();
+      expect(await jobs('reconcile-1', 'reconcile-2')).toEqual([true, true]);
+      expect(added).toEqual([1, 1, 1, 1]);
     } finally {
       await redrive.stop();
     }
