@@ -7,6 +7,8 @@
  * PostgreSQL cluster and Redis server (so /proc counts only this bench's database work).
  * For each it prints the CPU microseconds per acknowledged webhook of the server, PostgreSQL
  * (every process of the cluster), Redis and the load generator, from /proc/<pid>/stat deltas.
+ * For the ingress run it also prints PostgreSQL commits and WAL bytes, Redis commands and (with
+ * BENCH_PG_STATEMENTS=1, which preloads pg_stat_statements) the top statements per webhook.
  * Afterwards every 2xx the ingress gave is checked against the rows it stored.
  */
 import { randomBytes } from 'node:crypto';
