@@ -7,6 +7,8 @@
  * PostgreSQL cluster and Redis server (so /proc counts only this bench's database work).
  * For each it prints the CPU microseconds per acknowledged webhook of the server, PostgreSQL
  * (every process of the cluster), Redis and the load generator, from /proc/<pid>/stat deltas.
+ * For the ingress run it also prints PostgreSQL commits and WAL bytes, Redis commands and (with
+ * BENCH_PG_STATEMENTS=1, which preloads pg_stat_statements) the top statements per webhook.
  * Afterwards every 2xx the ingress gave is checked against the rows it stored.
  */
 import { randomBytes } from 'node:crypto';
@@ -17,6 +19,7 @@ import pg from 'pg';
 import { startPrivateServices } from '../packages/testkit/src/private-services.ts';
 import { freePort, startApp } from '../packages/testkit/src/process.ts';
 import { cpuMeter, procStat, withChildren } from './ingress/proc-cpu.ts';
+import { dbProfile } from './ingress/profile.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
@@ -70,7 +73,11 @@ const summary = (r: autocannon.Result) => ({
   errors: r.non2xx + r.errors + r.timeouts,
 });
 
-const services = await startPrivateServices();
+// BENCH_PG_STATEMENTS=1: also list the ingress run's top statements (pg_stat_statements costs PG a little CPU).
+const pgStatements = process.env.BENCH_PG_STATEMENTS === '1';
+const services = await startPrivateServices(
+  pgStatements ? { postgresSettings: { shared_preload_libraries: 'pg_stat_statements' } } : {},
+);
 // A failed start must not leave the private cluster or a server running.
 const started: Array<{ stop(signal?: NodeJS.Signals): Promise<unknown> }> = [];
 process.on('uncaughtException', (err) => {
@@ -86,9 +93,10 @@ const client = new pg.Client(databaseUrl);
 await client.connect();
 const backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 const postmaster = procStat(backend)!.ppid;
+if (pgStatements) await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
 const redisInfo = new Redis(redisUrl);
 const redisPid = Number(/process_id:(\d+)/.exec(await redisInfo.info('server'))![1]);
-redisInfo.disconnect();
+const profile = await dbProfile(client, redisInfo);
 
 const prefix = `benchingress${randomBytes(3).toString('hex')}`;
 const barePort = await freePort();
@@ -167,13 +175,14 @@ try {
   for (const port of [barePort, naivePort, ingressPort]) await load(`http://127.0.0.1:${port}`, 'warm-up', 2);
   const b = await measured(bare.proc.pid!, `http://127.0.0.1:${barePort}`, 'bare');
   const n = await measured(naive.proc.pid!, `http://127.0.0.1:${naivePort}`, 'naive');
-  const count = `SELECT count(*) AS stored, count(*) FILTER (WHERE status = 'queued') AS queued
-       FROM webhook_events WHERE provider = 'beds24'`;
+  const count = `SELECT count(*) AS stored FROM webhook_events WHERE provider = 'beds24'`;
   const warm = Number((await client.query<{ stored: string }>(count)).rows[0]!.stored);
   if (n.errors) console.log(`naive server errors, first ones:\n${naive.output()}`);
+  await profile.start();
   const i = await measured(ingress.proc.pid!, `http://127.0.0.1:${ingressPort}`, 'ingress');
+  const where = await profile.report(i.ok);
 
-  const { rows } = await client.query<{ stored: string; queued: string }>(count);
+  const { rows } = await client.query<{ stored: string }>(count);
   const stored = Number(rows[0]!.stored) - warm;
   const ratio = i.rps / b.rps;
   const durable = (c: Cpu) => c.server + c.postgres + c.redis;
@@ -196,7 +205,10 @@ ${cpuLine('naive: INSERT + add each', n.cpu)}
 ${cpuLine('ingress (full path)', i.cpu)}
 (durable = server + PostgreSQL + Redis; target for the ingress <= 130 µs, p99 <= 25 ms)
 
-ingress / bare = ${(ratio * 100).toFixed(1)}% (target >= 40%, p99 < 25 ms). Rows stored: ${stored} for ${i.ok} acknowledged (stored must be >= acknowledged), ${rows[0]!.queued} queued.`);
+Ingress run, per acknowledged webhook:
+${where}
+
+ingress / bare = ${(ratio * 100).toFixed(1)}% (target >= 40%, p99 < 25 ms). Rows stored: ${stored} for ${i.ok} acknowledged (stored must be >= acknowledged).`);
   console.log(
     JSON.stringify({
       bench: 'ingress',
@@ -227,6 +239,7 @@ ingress / bare = ${(ratio * 100).toFixed(1)}% (target >= 40%, p99 < 25 ms). Rows
   if (stored < i.ok) process.exitCode = 1;
 } finally {
   await client.end();
+  redisInfo.disconnect();
   await ingress.stop('SIGTERM');
   await naive.stop('SIGTERM');
   await bare.stop('SIGTERM');

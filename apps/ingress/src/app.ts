@@ -1,3 +1,4 @@
+import { type Logger, lazyRequestLogger } from '@cauce/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { fastifyTrustProxy } from './config.ts';
 import type { IngressDeps } from './context.ts';
@@ -71,6 +72,8 @@ declare module 'fastify' {
 export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
+    childLoggerFactory: (logger, bindings, options) =>
+      lazyRequestLogger(logger as Logger, bindings, options) as FastifyBaseLogger,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     trustProxy: fastifyTrustProxy(deps.config.TRUST_PROXY),
   });
@@ -121,6 +124,7 @@ export async function buildIngress(deps: IngressDeps): Promise<FastifyInstance> 
       webhooks: {
         max: deps.config.RATE_LIMIT_WEBHOOKS_MAX,
         windowMs: deps.config.RATE_LIMIT_WEBHOOKS_WINDOW_MS,
+        syncMs: deps.config.RATE_LIMIT_WEBHOOKS_SYNC_MS,
       },
       admin: { max: deps.config.RATE_LIMIT_ADMIN_MAX, windowMs: deps.config.RATE_LIMIT_ADMIN_WINDOW_MS },
       login: {

@@ -100,17 +100,22 @@ export const ingressEnv = baseEnv.extend({
   INGRESS_DB_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** How long POST /api/orders waits for Redis before answering anyway (the sweep enqueues later). */
   ORDERS_ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
-  /** Rate limits (Redis store, per client IP and route) on /api/webhooks/* and /api/admin/*. */
+  /** Rate limits (per client IP and route, shared through Redis) on /api/webhooks/* and /api/admin/*. */
   RATE_LIMIT_ENABLED: bool.default(true),
   /** Webhook requests per IP and route per window: far above any provider, only stops floods. */
   RATE_LIMIT_WEBHOOKS_MAX: z.coerce.number().int().min(1).default(20_000),
   /** Window of the webhook limit (ms). */
   RATE_LIMIT_WEBHOOKS_WINDOW_MS: z.coerce.number().int().min(100).default(1_000),
+  /**
+   * How often each replica adds its webhook counts to Redis and reads the fleet's totals (ms).
+   * Webhooks are counted in process; a replica also syncs after each tenth of the limit.
+   */
+  RATE_LIMIT_WEBHOOKS_SYNC_MS: z.coerce.number().int().min(10).default(100),
   /** Admin API and Bull Board requests per IP and route per window. */
   RATE_LIMIT_ADMIN_MAX: z.coerce.number().int().min(1).default(600),
   /** Window of the admin limit (ms). */
   RATE_LIMIT_ADMIN_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
-  /** How long a rate-limit counter may take in Redis before the request goes through uncounted (fail open). */
+  /** How long a rate-limit counter may take in Redis: past it an admin request goes through uncounted (fail open), a webhook replica counts alone until Redis answers. */
   RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).default(500),
   /** POST /api/admin/login attempts per client address per window (a stricter limit than the admin one). */
   LOGIN_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(20),

@@ -171,16 +171,17 @@ describe('never acknowledges what is not stored', () => {
     } finally {
       await services.startRedis();
     }
-    const row = await waitFor(
-      async () => {
-        const [r] = await deps.db.webhookEvent.findMany({ where: { entityId: '2', status: 'queued' } });
-        return r;
-      },
-      { timeoutMs: 30_000, message: 'the stored event to be queued by the redrive' },
+    const [row] = await deps.db.webhookEvent.findMany({ where: { entityId: '2' } });
+    const job = await waitFor(
+      async () =>
+        (await deps.producer
+          .queue(QUEUES.beds24Sync)
+          .getJob(row!.jobId!)
+          .catch(() => undefined)) ?? null,
+      { timeoutMs: 30_000, message: 'the stored event to be enqueued by the redrive' },
     );
-    const job = await deps.producer.queue(QUEUES.beds24Sync).getJob(row.jobId!);
     expect(job?.data).toMatchObject({
-      webhookEventId: row.id.toString(),
+      webhookEventId: row!.id.toString(),
       eventType: 'MODIFY',
       entityId: '2',
     });

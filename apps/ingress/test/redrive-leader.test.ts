@@ -28,9 +28,8 @@ const storeUnqueued = async (key: string) => {
   );
   return rows[0]!.id;
 };
-const statusOf = async (id: string) =>
-  (await pool.query<{ status: string }>('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]!
-    .status;
+/** Whether the row's job exists in Redis (the redrive adds it; the row stays 'received'). */
+const jobOf = async (key: string) => (await redis.exists(`${env.prefix}:${QUEUES.beds24Sync}:${key}`)) === 1;
 
 describe('redrive leader', () => {
   it('one replica redrives at a time; a stopped leader hands over at once', async () => {
@@ -55,22 +54,72 @@ describe('redrive leader', () => {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(180_000);
 
-      const first = await storeUnqueued('lead-1');
+      await storeUnqueued('lead-1');
       await b.tick();
-      expect(await statusOf(first)).toBe('received');
+      expect(await jobOf('lead-1')).toBe(false);
       await a.tick();
-      expect(await statusOf(first)).toBe('queued');
+      expect(await jobOf('lead-1')).toBe(true);
       expect(redriven).toEqual(['a']);
 
       await a.stop();
       await waitFor(async () => (await redis.exists(LEADER_KEY)) === 0, { message: 'the lead released' });
-      const second = await storeUnqueued('lead-2');
+      await storeUnqueued('lead-2');
       await b.tick();
-      expect(await statusOf(second)).toBe('queued');
+      expect(await jobOf('lead-2')).toBe(true);
       expect(redriven).toEqual(['a', 'b']);
     } finally {
       await a.stop();
       await b.stop();
+    }
+  });
+});
+
+describe('redrive reconcile', () => {
+  it('checks each row once after its grace; re-checks every row when Redis may have lost jobs', async () => {
+    const added: number[] = [];
+    const redrive = startRedrive({
+      pool,
+      redis,
+      producer,
+      prefix: env.prefix,
+      intervalMs: 60_000,
+      graceMs: 0,
+      log,
+      onRedriven: (n) => added.push(n),
+    });
+    const jobs = (...keys: string[]) => Promise.all(keys.map(jobOf));
+    try {
+      // The first tick as leader is a full sweep: the row without a job gets it.
+      await storeUnqueued('reconcile-1');
+      await redrive.tick();
+      expect(added).toEqual([1]);
+      expect(await jobs('reconcile-1')).toEqual([true]);
+
+      // A row stored since is checked by the next tick (its grace ended), once.
+      const id = await storeUnqueued('reconcile-2');
+      await redrive.tick();
+      expect(added).toEqual([1, 1]);
+      expect(await jobs('reconcile-2')).toEqual([true]);
+      const { rows } = await pool.query<{ status: string; enqueued: boolean }>(
+        'SELECT status, enqueued_at IS NOT NULL AS enqueued FROM webhook_events WHERE id = $1',
+        [id],
+      );
+      expect(rows[0]).toEqual({ status: 'received', enqueued: true });
+
+      // Jobs vanish without a sign that Redis lost data. A row whose grace ended before the last
+      // tick is not re-read (reconcile-1); one the redrive re-added then is, once, since the add
+      // restarted its grace (reconcile-2)…
+      for (const key of ['reconcile-1', 'reconcile-2']) await producer.queue(QUEUES.beds24Sync).remove(key);
+      await redrive.tick();
+      expect(await jobs('reconcile-1', 'reconcile-2')).toEqual([false, true]);
+      expect(added).toEqual([1, 1, 1]);
+      // …until the marker a flush would remove is gone: then every unsettled row is swept again.
+      await redis.del(`${env.prefix}:ingress:redrive-marker`);
+      await redrive.tick();
+      expect(await jobs('reconcile-1', 'reconcile-2')).toEqual([true, true]);
+      expect(added).toEqual([1, 1, 1, 1]);
+    } finally {
+      await redrive.stop();
     }
   });
 });

@@ -32,13 +32,40 @@ export function prismaOver(pool: PgPool): Db {
 
 export function createDatabase(url: string, { max = 10, ...opts }: CreateDbOptions = {}): Database {
   const pool = createPgPool(url, { max, ...opts });
-  const db = prismaOver(pool);
+  const prisma = lazyPrisma(pool);
   return {
-    db,
+    db: prisma.db,
     pool,
     async close() {
-      await db.$disconnect();
+      await prisma.built?.$disconnect();
       await pool.end();
+    },
+  };
+}
+
+/**
+ * A Prisma client built on first use: a role whose path is raw SQL only (worker-staging, most of
+ * a worker's jobs) never pays for Prisma's query compiler and its WebAssembly instance (about
+ * 30 MB resident per client). Same object to its callers: every property is the real client's.
+ */
+function lazyPrisma(pool: PgPool): { db: Db; readonly built: Db | undefined } {
+  let client: Db | undefined;
+  const real = () => {
+    client ??= prismaOver(pool);
+    return client;
+  };
+  const db = new Proxy({} as Db, {
+    get(_target, prop) {
+      const c = real();
+      const v = Reflect.get(c, prop, c);
+      return typeof v === 'function' ? v.bind(c) : v;
+    },
+    has: (_target, prop) => prop in real(),
+  });
+  return {
+    db,
+    get built() {
+      return client;
     },
   };
 }

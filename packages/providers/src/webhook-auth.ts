@@ -11,13 +11,24 @@ export const authFail = (reason: string): WebhookAuthResult => ({ ok: false, rea
 
 const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
 
+/** Digests of the configured secrets (a handful per process), so a request hashes only its own side. */
+const expectedDigests = new Map<string, Buffer>();
+function expectedDigest(secret: string): Buffer {
+  let d = expectedDigests.get(secret);
+  if (!d) {
+    d = digest(secret);
+    if (expectedDigests.size < 64) expectedDigests.set(secret, d);
+  }
+  return d;
+}
+
 /**
  * Constant-time equality of two secrets of any length: both sides are hashed first, so neither
  * the comparison time nor an early length check reveals anything about the expected value.
  */
 export function secretEquals(given: string | undefined | null, expected: string): boolean {
   if (given === undefined || given === null) return false;
-  return timingSafeEqual(digest(given), digest(expected));
+  return timingSafeEqual(digest(given), expectedDigest(expected));
 }
 
 /** True when `given` equals any of `expected`, checking all of them (no early exit). */

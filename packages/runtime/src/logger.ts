@@ -1,5 +1,5 @@
 import { createScrubber } from '@cauce/base';
-import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger };
 
@@ -75,23 +75,71 @@ export function createLogger(
   return destination ? pino(opts, destination) : pino(opts);
 }
 
-type LogFn = (objOrMsg: object | string, msg?: string) => void;
-export type LazyLogger = Record<'debug' | 'info' | 'warn' | 'error', LogFn>;
+type LogFn = (objOrMsg: object | string, ...args: unknown[]) => void;
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LazyLogger = Record<(typeof LEVELS)[number], LogFn> & {
+  child(bindings: Record<string, unknown>, options?: ChildLoggerOptions): Logger;
+  readonly level: string;
+  silent(): void;
+};
 
 /**
  * A child logger made on its first line at an enabled level. pino redacts a child's bindings
- * when it is created, which on a per-job hot path costs more than the job's own logging when
- * that level is off.
+ * when it is created, which on a per-job or per-request hot path costs more than the logging
+ * itself when that level is off. A class, so a request allocates one small object, not a closure
+ * per level.
  */
+class LazyChild implements LazyLogger {
+  private made: Logger | undefined;
+  constructor(
+    private readonly log: Logger,
+    private readonly bindings: Record<string, unknown>,
+  ) {}
+  private write(level: (typeof LEVELS)[number], args: [object | string, ...unknown[]]) {
+    if (!this.log.isLevelEnabled(level)) return;
+    this.made ??= this.log.child(this.bindings);
+    (this.made[level] as (...a: unknown[]) => void)(...args);
+  }
+  fatal(...args: [object | string, ...unknown[]]) {
+    this.write('fatal', args);
+  }
+  error(...args: [object | string, ...unknown[]]) {
+    this.write('error', args);
+  }
+  warn(...args: [object | string, ...unknown[]]) {
+    this.write('warn', args);
+  }
+  info(...args: [object | string, ...unknown[]]) {
+    this.write('info', args);
+  }
+  debug(...args: [object | string, ...unknown[]]) {
+    this.write('debug', args);
+  }
+  trace(...args: [object | string, ...unknown[]]) {
+    this.write('trace', args);
+  }
+  child(bindings: Record<string, unknown>, options?: ChildLoggerOptions): Logger {
+    this.made ??= this.log.child(this.bindings);
+    return this.made.child(bindings, options);
+  }
+  get level() {
+    return (this.made ?? this.log).level;
+  }
+  silent() {}
+}
+
 export function lazyChild(log: Logger, bindings: Record<string, unknown>): LazyLogger {
-  let child: Logger | undefined;
-  const at =
-    (level: keyof LazyLogger): LogFn =>
-    (objOrMsg, msg) => {
-      if (!log.isLevelEnabled(level)) return;
-      child ??= log.child(bindings);
-      if (typeof objOrMsg === 'string') child[level](objOrMsg);
-      else child[level](objOrMsg, msg);
-    };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return new LazyChild(log, bindings);
+}
+
+/**
+ * Fastify's `childLoggerFactory` with lazy request loggers: a request that logs nothing (every
+ * webhook at LOG_LEVEL=warn) never builds its child. A route with its own log level gets a real one.
+ */
+export function lazyRequestLogger(
+  logger: Logger,
+  bindings: Record<string, unknown>,
+  options: ChildLoggerOptions,
+): Logger | LazyLogger {
+  return options.level ? logger.child(bindings, options) : lazyChild(logger, bindings);
 }

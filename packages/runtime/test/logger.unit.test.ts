@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, lazyChild } from '../src/logger.ts';
+import { createLogger, lazyChild, lazyRequestLogger } from '../src/logger.ts';
 
 function capture(level: string) {
   const lines: Array<Record<string, unknown>> = [];
@@ -36,5 +36,28 @@ describe('lazyChild', () => {
     ]);
     // The child's bindings are redacted like any other field.
     expect(lines[0]!.email).toBe('[redacted]');
+  });
+});
+
+describe('lazyRequestLogger', () => {
+  it('is a full logger for Fastify that builds its child only for an enabled line', () => {
+    const { log, lines } = capture('warn');
+    let children = 0;
+    const child = log.child.bind(log);
+    log.child = ((...a: Parameters<typeof log.child>) => {
+      children++;
+      return child(...a);
+    }) as typeof log.child;
+    const reqLog = lazyRequestLogger(log, { reqId: 'req-1' }, {});
+    for (const m of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'child'] as const)
+      expect(typeof reqLog[m]).toBe('function');
+    reqLog.info({ res: { statusCode: 202 } }, 'request completed');
+    expect(children).toBe(0);
+    expect(reqLog.level).toBe('warn');
+    reqLog.error({ n: 1 }, 'failed');
+    expect(children).toBe(1);
+    expect(lines).toEqual([expect.objectContaining({ reqId: 'req-1', n: 1, msg: 'failed' })]);
+    // A route with its own level gets a real child at once.
+    expect(lazyRequestLogger(log, { reqId: 'req-2' }, { level: 'debug' }).level).toBe('debug');
   });
 });

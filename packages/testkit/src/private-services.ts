@@ -48,7 +48,15 @@ function runPg(cmd: string, args: string[]) {
   execFileSync(c.cmd, c.args, { stdio: 'pipe' });
 }
 
-export async function startPrivateServices(): Promise<PrivateServices> {
+export interface PrivateServicesOptions {
+  /** Extra PostgreSQL settings (`-c name=value`), e.g. shared_preload_libraries for a profile. */
+  postgresSettings?: Record<string, string>;
+}
+
+export async function startPrivateServices(opts: PrivateServicesOptions = {}): Promise<PrivateServices> {
+  const extra = Object.entries(opts.postgresSettings ?? {})
+    .map(([k, v]) => ` -c ${k}=${v}`)
+    .join('');
   const dir = mkdtempSync(join(tmpdir(), 'cauce-soak-'));
   chmodSync(dir, 0o755);
   const pgData = join(dir, 'pg');
@@ -66,7 +74,7 @@ export async function startPrivateServices(): Promise<PrivateServices> {
       '-l',
       join(pgData, 'log.txt'),
       '-o',
-      `-p ${pgPort} -k ${pgData} -c listen_addresses=127.0.0.1 -c max_connections=300`,
+      `-p ${pgPort} -k ${pgData} -c listen_addresses=127.0.0.1 -c max_connections=300${extra}`,
       'start',
     ]);
   const pgStop = () => runPg('pg_ctl', ['-D', pgData, '-m', 'fast', '-w', 'stop']);

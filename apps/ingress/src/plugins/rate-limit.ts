@@ -2,6 +2,7 @@ import { duplicateRedis, type RedisConnection } from '@cauce/runtime';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { SharedBudget } from './shared-budget.ts';
 
 export interface RateLimitOptions {
   redis: RedisConnection;
@@ -9,7 +10,8 @@ export interface RateLimitOptions {
   prefix: string;
   /** Command timeout of the counters' connection: past it a request is let through uncounted. */
   redisTimeoutMs: number;
-  webhooks: { max: number; windowMs: number };
+  /** Webhook routes: counted in process, shared through Redis every `syncMs` (SharedBudget). */
+  webhooks: { max: number; windowMs: number; syncMs: number };
   admin: { max: number; windowMs: number };
   /** Login routes (config.loginAccount): attempts per client address and per account, per window. */
   login: { maxPerAddress: number; maxPerAccount: number; windowMs: number };
@@ -44,15 +46,18 @@ export function rateLimitGroup(url: string): RateLimitGroup | null {
 }
 
 /**
- * Per-IP-and-route limits on webhook and admin routes (@fastify/rate-limit, Redis store: the
- * counters are shared by every ingress replica). Routes are picked by URL prefix in an onRoute
- * hook, so route files need no rate-limit code; register this before the routes. A route that
- * declares `config.loginAccount` (a login) gets the login limits instead: per client address
- * and, once its body is parsed, per account.
+ * Per-IP-and-route limits on webhook and admin routes, shared by every ingress replica. Routes are
+ * picked by URL prefix in an onRoute hook, so route files need no rate-limit code; register this
+ * before the routes. Admin routes use @fastify/rate-limit with its Redis store (one counter per
+ * request; they are few). Webhook routes, thousands a second, are counted in process by a
+ * SharedBudget that adds its counts to Redis in the background (a Redis round trip per request
+ * was the largest Redis cost of the webhook path); its slack across replicas is documented there.
+ * A route that declares `config.loginAccount` (a login) gets the login limits instead: per client
+ * address and, once its body is parsed, per account.
  *
- * The store gets its own Redis connection that fails fast (no offline queue, short command
- * timeout) and errors are skipped: with Redis down a webhook must still be stored and answered,
- * not wait for a rate-limit counter.
+ * The counters get their own Redis connection that fails fast (no offline queue, short command
+ * timeout): with Redis down a webhook must still be stored and answered, not wait for a counter
+ * (admin counters are skipped; webhook counts stay local to the replica).
  */
 const READY_WAIT_MS = 2_000;
 
@@ -86,6 +91,31 @@ export const rateLimitPlugin = fp(async (app: FastifyInstance, opts: RateLimitOp
   // start-up for long (or at all when Redis refuses the connection).
   app.addHook('onReady', () => connectedOrGivenUp(redis, READY_WAIT_MS));
 
+  const webhookBudget = new SharedBudget({
+    redis,
+    keyPrefix: `${opts.prefix}:rate-limit:webhooks:`,
+    max: opts.webhooks.max,
+    windowMs: opts.webhooks.windowMs,
+    syncMs: opts.webhooks.syncMs,
+    redisTimeoutMs: opts.redisTimeoutMs,
+  });
+  app.addHook('onClose', async () => webhookBudget.close());
+  const webhookLimit = (url: string) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const out = await webhookBudget.admit(`${url}:${req.ip}`);
+    const reset = Math.ceil(out.resetMs / 1000);
+    reply.header('x-ratelimit-limit', opts.webhooks.max);
+    reply.header('x-ratelimit-remaining', out.remaining);
+    reply.header('x-ratelimit-reset', reset);
+    if (out.ok) return;
+    return reply
+      .code(429)
+      .header('retry-after', String(reset))
+      .send({
+        error: 'rate_limited',
+        message: `rate limit exceeded (${opts.webhooks.max} requests per window); retry in ${reset} seconds`,
+      });
+  };
+
   // Runs before @fastify/rate-limit's own onRoute hook (registered below), which reads config.rateLimit.
   app.addHook('onRoute', (route: RouteOptions) => {
     const account = route.config?.loginAccount;
@@ -99,6 +129,11 @@ export const rateLimitPlugin = fp(async (app: FastifyInstance, opts: RateLimitOp
     }
     const group = rateLimitGroup(route.url);
     if (!group || route.config?.rateLimit !== undefined) return;
+    if (group === 'webhooks') {
+      // First of the route's onRequest hooks: a flood is refused before any other work.
+      route.onRequest = [webhookLimit(route.url), ...[route.onRequest ?? []].flat()];
+      return;
+    }
     const limit = opts[group];
     route.config = {
       ...route.config,

@@ -1,6 +1,6 @@
 import type { PgPool } from '@cauce/db';
 import type { IngressDeps } from '../context.ts';
-import { beds24BookingSeen } from './beds24-seen.ts';
+import { beds24SeenLoader } from './beds24-seen.ts';
 import { BatchEnqueuer } from './enqueue.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { startRedrive } from './redrive.ts';
@@ -19,6 +19,7 @@ export class WebhookIntake {
   private readonly store: GroupCommit;
   private readonly enqueuer: BatchEnqueuer;
   readonly redrive: ReturnType<typeof startRedrive>;
+  private readonly seen: (bookingId: string) => Promise<boolean>;
 
   constructor({ config, log, producer, redis, registry, pool }: IngressDeps) {
     this.metrics = createWebhookMetrics(registry);
@@ -30,7 +31,8 @@ export class WebhookIntake {
       timeoutMs: config.WEBHOOK_DB_TIMEOUT_MS,
       onBatch: (n) => this.metrics.batchSize.observe(n),
     });
-    this.enqueuer = new BatchEnqueuer(producer, this.pool, log, config.WEBHOOK_ENQUEUE_TIMEOUT_MS);
+    this.seen = beds24SeenLoader(this.pool, config.WEBHOOK_BATCH_MAX);
+    this.enqueuer = new BatchEnqueuer(producer, log, config.WEBHOOK_ENQUEUE_TIMEOUT_MS);
     this.redrive = startRedrive({
       pool: this.pool,
       redis,
@@ -43,9 +45,9 @@ export class WebhookIntake {
     });
   }
 
-  /** See beds24BookingSeen; throws when PostgreSQL cannot answer (the caller asks for a retry). */
+  /** See beds24BookingsSeen (batched); throws when PostgreSQL cannot answer (the caller asks for a retry). */
   beds24BookingSeen(bookingId: string): Promise<boolean> {
-    return beds24BookingSeen(this.pool, bookingId);
+    return this.seen(bookingId);
   }
 
   /** Stores a rejected event for operators (no queue). Never throws: the caller answers 400 anyway. */
@@ -74,7 +76,6 @@ export class WebhookIntake {
 
   async close(): Promise<void> {
     await this.redrive.stop();
-    await this.enqueuer.close();
   }
 }
 
