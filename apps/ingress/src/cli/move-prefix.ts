@@ -4,36 +4,20 @@
  * upgrading from a version whose default prefix was `cauce`, with the old workers stopped
  * (docs/operations.md, "Changed default prefix"). Prints one line per queue that had anything.
  */
-import { parseArgs } from 'node:util';
 import { ActiveJobsError, moveQueuePrefix } from '@cauce/queues';
 import { baseEnv, createRedis, loadConfig, withLocalSettings } from '@cauce/runtime';
 import { z } from 'zod';
+import { cliArgs, type Fail } from './args.ts';
 
 const USAGE = "usage: npm run queues:move-prefix -- [--from cauce] [--to '{cauce}'] [--dry-run]";
 
-function fail(message: string, code = 2): never {
-  process.stderr.write(`queues:move-prefix: ${message}\n${code === 2 ? `${USAGE}\n` : ''}`);
-  process.exit(code);
-}
-
-let values: { from?: string; to?: string; 'dry-run'?: boolean; help?: boolean };
-try {
-  ({ values } = parseArgs({
-    options: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  }));
-} catch (err) {
-  fail((err as Error).message);
-}
-if (values.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const cli = cliArgs('queues:move-prefix', USAGE, {
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+});
+const { values } = cli;
+const fail: Fail = cli.fail;
 const config = loadConfig(
   z.object({
     REDIS_URL: baseEnv.shape.REDIS_URL,

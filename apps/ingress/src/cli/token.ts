@@ -4,12 +4,12 @@
  * goes to stderr. Signed with JWT_SECRET exactly as the ingress verifies it (from the environment
  * or, locally, the stack's settings file .cauce/local.env).
  */
-import { parseArgs } from 'node:util';
 import { loadConfig, withLocalSettings } from '@cauce/runtime';
 import Fastify from 'fastify';
 import { z } from 'zod';
 import { ingressEnv } from '../config.ts';
 import { authPlugin, mintToken, ROLES } from '../plugins/auth.ts';
+import { cliArgs, type Fail } from './args.ts';
 
 const USAGE =
   'usage: npm run --silent token -- --role admin|viewer --sub NAME [--ttl 12h]  (ttl: <n>s|m|h|d)';
@@ -35,29 +35,13 @@ const argsSchema = z.object({
     .default('12h'),
 });
 
-function fail(message: string): never {
-  process.stderr.write(`token: ${message}\n${USAGE}\n`);
-  process.exit(2);
-}
-
-let values: Record<string, string | boolean | undefined>;
-try {
-  ({ values } = parseArgs({
-    options: {
-      role: { type: 'string' },
-      sub: { type: 'string' },
-      ttl: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  }));
-} catch (err) {
-  fail((err as Error).message);
-}
-if (values.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const cli = cliArgs('token', USAGE, {
+  role: { type: 'string' },
+  sub: { type: 'string' },
+  ttl: { type: 'string' },
+});
+const { values } = cli;
+const fail: Fail = cli.fail;
 const args = argsSchema.safeParse(values);
 if (!args.success) fail(args.error.issues.map((i) => i.message).join('; '));
 

@@ -13,10 +13,10 @@
  */
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { AccountError, Accounts, USER_ROLES, userName } from '../users/accounts.ts';
 import { generatePassword, passwordProblem } from '../users/passwords.ts';
+import { cliArgs, type Fail } from './args.ts';
 
 const USAGE = `usage: npm run --silent users -- list
        npm run --silent users -- add --name NAME --role admin|viewer
@@ -25,25 +25,8 @@ const USAGE = `usage: npm run --silent users -- list
        npm run --silent users -- enable --name NAME
 (add, passwd: the password comes from stdin, or is asked for on a terminal; empty: one is generated and printed)`;
 
-function fail(message: string, code = 2): never {
-  process.stderr.write(`users: ${message}\n${code === 2 ? `${USAGE}\n` : ''}`);
-  process.exit(code);
-}
-
-let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
-try {
-  parsed = parseArgs({
-    options: { name: { type: 'string' }, role: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-    strict: true,
-  });
-} catch (err) {
-  fail((err as Error).message);
-}
-if (parsed.values.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const parsed = cliArgs('users', USAGE, { name: { type: 'string' }, role: { type: 'string' } }, true);
+const fail: Fail = parsed.fail;
 const [command, ...extra] = parsed.positionals;
 if (!command || extra.length || !['list', 'add', 'passwd', 'disable', 'enable'].includes(command))
   fail(command ? `unknown command "${[command, ...extra].join(' ')}"` : 'a command is required');
