@@ -1,6 +1,13 @@
 import { bigin, callbell } from '@cauce/providers';
 import { JOBS, QUEUES } from '@cauce/queues';
-import { type QueueHandler, startWorkerApp, type WorkerApp, type WorkerAppOptions } from '@cauce/runtime';
+import {
+  accountLabel,
+  ProviderBudget,
+  type QueueHandler,
+  startWorkerApp,
+  type WorkerApp,
+  type WorkerAppOptions,
+} from '@cauce/runtime';
 import type { OrdersConfig } from './config.ts';
 import { createOrdersMetrics } from './metrics.ts';
 import { notifyCustomer } from './notify.ts';
@@ -20,15 +27,9 @@ export function ordersWorkerOptions(config: OrdersConfig): WorkerAppOptions<Orde
     url: config.BIGIN_ROBOT_URL,
     timeoutMs: config.BIGIN_ROBOT_TIMEOUT_MS,
   });
-  const cb =
-    config.CALLBELL_ENABLED && config.CALLBELL_API_TOKEN
-      ? new callbell.CallbellClient({
-          baseUrl: config.CALLBELL_BASE_URL,
-          token: config.CALLBELL_API_TOKEN,
-          channelUuid: config.CALLBELL_CHANNEL_UUID,
-          timeoutMs: config.CALLBELL_TIMEOUT_MS,
-        })
-      : null;
+  // Built with the handlers: its budget lives in the worker's Redis.
+  let cb: callbell.CallbellClient | null = null;
+  const callbellOn = config.CALLBELL_ENABLED && !!config.CALLBELL_API_TOKEN;
   return {
     name: 'worker-orders',
     config,
@@ -36,11 +37,27 @@ export function ordersWorkerOptions(config: OrdersConfig): WorkerAppOptions<Orde
     defaultPoolMax: 3,
     handlers: (ctx): QueueHandler<OrdersConfig>[] => {
       const metrics = createOrdersMetrics(ctx.registry);
+      if (callbellOn)
+        cb = new callbell.CallbellClient({
+          baseUrl: config.CALLBELL_BASE_URL,
+          token: config.CALLBELL_API_TOKEN!,
+          channelUuid: config.CALLBELL_CHANNEL_UUID,
+          timeoutMs: config.CALLBELL_TIMEOUT_MS,
+          budget: new ProviderBudget({
+            redis: ctx.redis,
+            prefix: config.QUEUE_PREFIX,
+            registry: ctx.registry,
+            provider: 'callbell',
+            account: accountLabel(config.CALLBELL_API_TOKEN!),
+            limit: config.CALLBELL_BUDGET_MAX,
+            windowMs: config.CALLBELL_BUDGET_WINDOW_MS,
+          }),
+        });
       const handlers: QueueHandler<OrdersConfig>[] = [
         {
           queue: QUEUES.biginOrders,
-          // The robot drives a browser: a few at a time.
-          concurrency: 2,
+          // The robot drives a browser: a few at a time in the whole fleet.
+          globalConcurrency: config.BIGIN_ROBOT_CONCURRENCY,
           jobs: {
             [JOBS.biginCreateOrder]: (job) =>
               syncOrder(
@@ -55,7 +72,7 @@ export function ordersWorkerOptions(config: OrdersConfig): WorkerAppOptions<Orde
                   subPipeline: config.BIGIN_SUB_PIPELINE,
                   stage: config.BIGIN_STAGE,
                   timeoutMs: config.BIGIN_ROBOT_TIMEOUT_MS,
-                  notify: cb !== null,
+                  notify: callbellOn,
                 },
                 job.data.orderId,
                 String(job.id),
@@ -78,14 +95,15 @@ export function ordersWorkerOptions(config: OrdersConfig): WorkerAppOptions<Orde
           },
         },
       ];
-      if (cb) {
+      const client = cb;
+      if (client) {
         handlers.push({
           queue: QUEUES.callbellNotify,
           concurrency: 5,
           jobs: {
             [JOBS.callbellSend]: (job) =>
               notifyCustomer(
-                { db: ctx.db, client: cb, metrics, phoneCountry: config.ORDERS_PHONE_COUNTRY },
+                { db: ctx.db, client, metrics, phoneCountry: config.ORDERS_PHONE_COUNTRY },
                 job.data.orderId,
                 String(job.id),
               ),
@@ -111,7 +129,7 @@ export function ordersWorkerOptions(config: OrdersConfig): WorkerAppOptions<Orde
       await robot.close();
       await cb?.close();
     },
-    health: () => ({ orders: { callbell: cb !== null, sweepEveryMs: config.ORDERS_SWEEP_INTERVAL_MS } }),
+    health: () => ({ orders: { callbell: callbellOn, sweepEveryMs: config.ORDERS_SWEEP_INTERVAL_MS } }),
   };
 }
 

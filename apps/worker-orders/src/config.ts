@@ -1,3 +1,4 @@
+import { PROVIDER_LIMITS } from '@cauce/providers';
 import { bool, workerEnv } from '@cauce/runtime';
 import { z } from 'zod';
 
@@ -8,6 +9,11 @@ export const ordersEnv = workerEnv
     BIGIN_ROBOT_URL: z.url().default('http://localhost:3000/bigin/create-order'),
     /** The robot drives a browser: it is slow, so the default wait is a minute. */
     BIGIN_ROBOT_TIMEOUT_MS: z.coerce.number().int().min(1).default(60_000),
+    /**
+     * Orders the robot drives at once across every worker-orders replica (BullMQ global
+     * concurrency: WORKER_CONCURRENCY and the replica count do not raise it).
+     */
+    BIGIN_ROBOT_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
     /** Bigin sub-pipeline of new orders. */
     BIGIN_SUB_PIPELINE: z.string().min(1).default('Ventas Somnio Standard'),
     /** Bigin stage of new orders. */
@@ -28,6 +34,10 @@ export const ordersEnv = workerEnv
     CALLBELL_CHANNEL_UUID: z.string().min(1).optional(),
     /** Timeout of one CallBell call (ms). */
     CALLBELL_TIMEOUT_MS: z.coerce.number().int().min(1).default(15_000),
+    /** CallBell requests per window for the account, shared by every replica (Redis). */
+    CALLBELL_BUDGET_MAX: z.coerce.number().int().min(1).default(PROVIDER_LIMITS.callbell.limit),
+    /** CallBell's rate window (300 requests per second). */
+    CALLBELL_BUDGET_WINDOW_MS: z.coerce.number().int().min(1).default(PROVIDER_LIMITS.callbell.windowMs),
     /** The sweep re-enqueues orders still unsynced this long after creation and after their last attempt. */
     ORDERS_SWEEP_ENABLED: bool.default(true),
     /** How often the sweep re-enqueues orders left unsynced (ms). */

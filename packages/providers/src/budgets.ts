@@ -18,6 +18,8 @@ export const PROVIDER_LIMITS = {
   manychatFindBySystemField: { limit: 50, windowMs: 1_000 },
   /** 100 requests per minute per company in production (10 in the sandbox). */
   siigo: { limit: 100, windowMs: 60_000 },
+  /** 300 requests/s per CallBell account (docs/api/reference/rate_limits). */
+  callbell: { limit: 300, windowMs: 1_000 },
   /** Credits per rolling 5 minutes per account (the usual default; raised for a fee). */
   beds24Credits: { limit: 100, windowMs: 300_000 },
 } as const;

@@ -1,4 +1,4 @@
-import { HttpClient, RetryableError } from '@cauce/base';
+import { HttpClient, type ProviderBudget, RetryableError } from '@cauce/base';
 
 export interface CallbellOptions {
   /** e.g. https://api.callbell.eu/v1 */
@@ -6,6 +6,8 @@ export interface CallbellOptions {
   token: string;
   channelUuid?: string;
   timeoutMs?: number;
+  /** The account's fleet-wide budget (every replica's sends take from it). */
+  budget?: ProviderBudget;
 }
 
 export interface CallbellSent {
@@ -22,6 +24,7 @@ export class CallbellClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs ?? 15_000,
       retries: 0,
+      ...(opts.budget ? { budget: opts.budget } : {}),
       headers: () => ({ authorization: `Bearer ${opts.token}` }),
     });
   }

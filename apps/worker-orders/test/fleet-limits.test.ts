@@ -1,0 +1,84 @@
+import { createDb } from '@cauce/db';
+import { JOBS, Producer, QUEUES } from '@cauce/queues';
+import { createRedis, type WorkerApp } from '@cauce/runtime';
+import { setupTestEnv, waitFor } from '@cauce/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startOrdersWorker } from '../src/app.ts';
+import type { OrdersConfig } from '../src/config.ts';
+import { orderPayload, ordersConfig, startSim } from './support.ts';
+
+/**
+ * Fleet properties of worker-orders, with two replicas: the Bigin robot (a browser, slow) drives
+ * at most BIGIN_ROBOT_CONCURRENCY orders at once however many replicas run and whatever
+ * WORKER_CONCURRENCY says, and CallBell sends share one budget, so provider-sim, enforcing
+ * CallBell's limit scaled down, never answers 429.
+ */
+const env = await setupTestEnv();
+const db = createDb(env.databaseUrl, { max: 2 });
+const redis = createRedis(env.redisUrl);
+const producer = new Producer(redis, env.prefix);
+let sim: Awaited<ReturnType<typeof startSim>>;
+let workers: WorkerApp<OrdersConfig>[] = [];
+const ORDERS = 8;
+
+beforeAll(async () => {
+  sim = await startSim();
+});
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.close()));
+  await producer.close();
+  redis.disconnect();
+  await sim?.close();
+  await db.$disconnect();
+});
+
+it('two replicas keep the robot at its fleet concurrency and CallBell within its budget', async () => {
+  await sim.call('POST', '/__sim/bigin-robot/mode', { mode: 'success', delayMs: 150 });
+  await sim.call('PUT', '/__sim/limits', {
+    callbell: { route: '^\\S+ /callbell/', limit: 3, windowMs: 1_000 },
+  });
+  const config = ordersConfig(env, sim.base, {
+    BIGIN_ROBOT_CONCURRENCY: '2',
+    WORKER_CONCURRENCY: '10',
+    CALLBELL_BUDGET_MAX: '3',
+    CALLBELL_BUDGET_WINDOW_MS: '1000',
+  });
+  workers = await Promise.all([startOrdersWorker(config), startOrdersWorker(config)]);
+  const ids: number[] = [];
+  for (let i = 0; i < ORDERS; i++) {
+    const p = orderPayload();
+    const o = await db.order.create({
+      data: {
+        sessionId: p.session_id,
+        customerName: p.customer_name,
+        phone: p.phone,
+        address: p.address,
+        city: p.city,
+        department: p.department,
+        pack: p.pack,
+        price: '99000.00',
+        status: 'confirmado',
+      },
+    });
+    ids.push(o.id);
+  }
+  for (const orderId of ids)
+    await producer.add(
+      QUEUES.biginOrders,
+      JOBS.biginCreateOrder,
+      { orderId },
+      { dedupeKey: `fleet-${orderId}` },
+    );
+
+  await waitFor(async () => (await sim.messages()).length === ORDERS, {
+    timeoutMs: 60_000,
+    message: 'every order synced and its customer told',
+  });
+  expect(await db.order.count({ where: { id: { in: ids }, syncedToBigin: true } })).toBe(ORDERS);
+  const robot = await sim.call('GET', '/__sim/bigin-robot/state');
+  expect(robot.orders).toHaveLength(ORDERS);
+  expect(robot.peakInFlight).toBeLessThanOrEqual(2);
+  const limits = await sim.call('GET', '/__sim/limits');
+  expect(limits.stats.callbell).toMatchObject({ admitted: ORDERS, rejected: 0 });
+  expect(limits.stats.callbell.peakInWindow).toBeLessThanOrEqual(3);
+});
