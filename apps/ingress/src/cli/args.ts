@@ -10,22 +10,36 @@ const HELP = { type: 'boolean', short: 'h' } as const;
 /** Declared with this type (`const fail: Fail = cli.fail`) so that TypeScript knows it ends the process. */
 export type Fail = (message: string, code?: number) => never;
 
-export function cliArgs<O extends NonNullable<ParseArgsConfig['options']>>(
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Config<O extends Options> = {
+  options: O & { help: typeof HELP };
+  allowPositionals: boolean;
+  strict: true;
+};
+
+/** What the tool was given: its options, its positionals, and the way to refuse them. */
+export interface CliArgs<O extends Options> {
+  values: ReturnType<typeof parseArgs<Config<O>>>['values'];
+  positionals: string[];
+  fail: Fail;
+}
+
+export function cliArgs<O extends Options>(
   tool: string,
   usage: string,
   options: O,
   allowPositionals = false,
-) {
+): CliArgs<O> {
   const fail: Fail = (message, code = 2) => {
     process.stderr.write(`${tool}: ${message}\n${code === 2 ? `${usage}\n` : ''}`);
     process.exit(code);
   };
-  const config = {
+  const config: Config<O> = {
     options: { ...options, help: HELP } as O & { help: typeof HELP },
     allowPositionals,
     strict: true,
-  } as const;
-  let parsed: ReturnType<typeof parseArgs<typeof config>>;
+  };
+  let parsed: ReturnType<typeof parseArgs<Config<O>>>;
   try {
     parsed = parseArgs(config);
   } catch (err) {
