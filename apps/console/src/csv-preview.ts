@@ -56,12 +56,20 @@ export function parseRecords(text: string, delimiter: Delimiter, limit: number):
   return records;
 }
 
-/** The preview of a file: its first 64 KiB are enough for a header and a few rows. */
-export async function previewCsv(file: Blob, rows = 5): Promise<CsvPreview> {
-  const text = (await file.slice(0, 64 * 1024).text()).replace(/^\uFEFF/, '');
-  // A file shorter than the slice ends without a newline: its last record is whole.
-  const whole = file.size <= 64 * 1024 ? `${text}\n` : text;
-  const delimiter = detectDelimiter(whole);
-  const [header = [], ...rest] = parseRecords(whole, delimiter, rows + 1);
+/** How much of a file the preview reads: enough for a header and a few rows. */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * The start of a file as text (BOM removed). A file shorter than that ends without a newline:
+ * one is added so its last record is whole.
+ */
+export async function readHead(file: Blob): Promise<string> {
+  const text = (await file.slice(0, HEAD_BYTES).text()).replace(/^\uFEFF/, '');
+  return file.size <= HEAD_BYTES ? `${text}\n` : text;
+}
+
+/** The preview of a file's head: its separator (detected unless given), header and first rows. */
+export function previewCsv(head: string, delimiter = detectDelimiter(head), rows = 5): CsvPreview {
+  const [header = [], ...rest] = parseRecords(head, delimiter, rows + 1);
   return { delimiter, header, rows: rest };
 }

@@ -8,8 +8,9 @@ function numberedList(total: number, size: number) {
     log.requested.push(n);
     log.inFlight++;
     log.peak = Math.max(log.peak, log.inFlight);
-    // Later pages answer first now and then: order must come from the pager, not the answers.
-    await new Promise((r) => setTimeout(r, ((n * 7) % 5) * 3));
+    // Later pages answer first now and then (each waits a different number of turns of the
+    // microtask queue): order must come from the pager, not the answers.
+    for (let turn = (n * 7) % 5; turn > 0; turn--) await Promise.resolve();
     log.inFlight--;
     const from = (n - 1) * size;
     return {

@@ -6,7 +6,7 @@ import { ErrorBanner } from '../components/error-banner.tsx';
 import { Notice } from '../components/notice.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { live, type Run, RunStatus } from '../components/run-status.tsx';
-import { type CsvPreview, DELIMITERS, type Delimiter, parseRecords, previewCsv } from '../csv-preview.ts';
+import { type CsvPreview, DELIMITERS, type Delimiter, previewCsv, readHead } from '../csv-preview.ts';
 import { useFormat } from '../format-context.ts';
 import { useAction, useApi } from '../hooks.ts';
 import { type MessageKey, useI18n } from '../i18n/index.ts';
@@ -40,7 +40,7 @@ const NONE = '';
 interface Picked {
   file: File;
   preview: CsvPreview;
-  /** The first 64 KiB, to re-read the preview when the separator is changed by hand. */
+  /** The file's head, to read the preview again when the separator is changed by hand. */
   head: string;
 }
 
@@ -65,9 +65,9 @@ export function CsvImport() {
   const pick = async (file: File | undefined) => {
     setSent(null);
     if (!file) return setPicked(null);
-    const preview = await previewCsv(file);
-    const head = (await file.slice(0, 64 * 1024).text()).replace(/^\uFEFF/, '');
-    setPicked({ file, preview, head: file.size <= 64 * 1024 ? `${head}\n` : head });
+    const head = await readHead(file);
+    const preview = previewCsv(head);
+    setPicked({ file, preview, head });
     const g = columns.data?.guesses;
     setMapping({
       email: guess(preview.header, g?.email),
@@ -78,8 +78,7 @@ export function CsvImport() {
   };
   const setDelimiter = (delimiter: Delimiter) => {
     if (!picked) return;
-    const [header = [], ...rows] = parseRecords(picked.head, delimiter, 6);
-    setPicked({ ...picked, preview: { delimiter, header, rows } });
+    setPicked({ ...picked, preview: previewCsv(picked.head, delimiter) });
   };
   const missing = target === 'manychat' ? !mapping.id : !mapping.email && !mapping.phone;
 

@@ -1,4 +1,5 @@
 import type { RedisConnection } from '@cauce/runtime';
+import { withTimeout } from '../with-timeout.ts';
 
 export interface SharedBudgetOptions {
   redis: RedisConnection;
@@ -111,14 +112,4 @@ export class SharedBudget {
     })();
     return c.sync;
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]);
 }
