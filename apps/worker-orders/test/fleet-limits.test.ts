@@ -5,7 +5,7 @@ import { setupTestEnv, waitFor } from '@cauce/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startOrdersWorker } from '../src/app.ts';
 import type { OrdersConfig } from '../src/config.ts';
-import { orderPayload, ordersConfig, startSim } from './support.ts';
+import { ordersConfig, startSim, storedOrder } from './support.ts';
 
 /**
  * Fleet properties of worker-orders, with two replicas: the Bigin robot (a browser, slow) drives
@@ -46,20 +46,7 @@ it('two replicas keep the robot at its fleet concurrency and CallBell within its
   workers = await Promise.all([startOrdersWorker(config), startOrdersWorker(config)]);
   const ids: number[] = [];
   for (let i = 0; i < ORDERS; i++) {
-    const p = orderPayload();
-    const o = await db.order.create({
-      data: {
-        sessionId: p.session_id,
-        customerName: p.customer_name,
-        phone: p.phone,
-        address: p.address,
-        city: p.city,
-        department: p.department,
-        pack: p.pack,
-        price: '99000.00',
-        status: 'confirmado',
-      },
-    });
+    const o = await db.order.create({ data: storedOrder('confirmado') });
     ids.push(o.id);
   }
   for (const orderId of ids)

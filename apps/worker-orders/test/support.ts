@@ -60,3 +60,18 @@ export function orderPayload(extra: Record<string, unknown> = {}) {
     ...extra,
   };
 }
+
+/** An order as the intake stores it, straight into the table (tests that start no ingress). */
+export function storedOrder(status: string, p = orderPayload()) {
+  return {
+    sessionId: p.session_id,
+    customerName: p.customer_name,
+    phone: p.phone,
+    address: p.address,
+    city: p.city,
+    department: p.department,
+    pack: p.pack,
+    price: '99000.00',
+    status,
+  };
+}

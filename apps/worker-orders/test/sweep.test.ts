@@ -5,7 +5,7 @@ import { setupTestEnv, waitFor } from '@cauce/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SWEEP_SCHEDULER_ID, startOrdersWorker } from '../src/app.ts';
 import type { OrdersConfig } from '../src/config.ts';
-import { orderPayload, ordersConfig, startSim } from './support.ts';
+import { orderPayload, ordersConfig, startSim, storedOrder } from './support.ts';
 
 /** The scheduled sweep: one schedule however many workers upsert it, and it syncs stranded orders. */
 const env = await setupTestEnv();
@@ -29,19 +29,7 @@ afterAll(async () => {
 it('two workers upserting the sweep scheduler at once leave one schedule, which syncs an order nobody enqueued', async () => {
   // An order stored while Redis was unreachable: in the table, never queued.
   const p = orderPayload();
-  const stranded = await db.order.create({
-    data: {
-      sessionId: p.session_id,
-      customerName: p.customer_name,
-      phone: p.phone,
-      address: p.address,
-      city: p.city,
-      department: p.department,
-      pack: p.pack,
-      price: '99000.00',
-      status: 'pending',
-    },
-  });
+  const stranded = await db.order.create({ data: storedOrder('pending', p) });
   const config = ordersConfig(env, sim.base, {
     ORDERS_SWEEP_ENABLED: 'true',
     ORDERS_SWEEP_INTERVAL_MS: '300',
