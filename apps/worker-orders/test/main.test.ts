@@ -7,8 +7,7 @@ const MAIN = 'apps/worker-orders/src/main.ts';
 
 it('refuses to start with CALLBELL_ENABLED=true and no token, naming the variable', async () => {
   const app = await startApp(MAIN, { ...env.env, CALLBELL_ENABLED: 'true', WORKER_PORT: '0' });
-  const code = await new Promise<number | null>((r) => app.proc.on('exit', (c) => r(c)));
-  expect(code).toBe(1);
+  expect(await app.exited).toBe(1);
   expect(app.output()).toMatch(/CALLBELL_API_TOKEN.*required when CALLBELL_ENABLED=true/);
 });
 

@@ -37,8 +37,7 @@ describe('worker-whatsapp main.ts (as production starts it)', () => {
       ...env.env,
       WHATSAPP_DEFAULT_COUNTRY: 'XX',
     });
-    await waitFor(() => app.proc.exitCode !== null, { message: 'exit', timeoutMs: 60_000 });
-    expect(app.proc.exitCode).toBe(1);
+    expect(await app.exited).toBe(1);
     expect(app.output()).toContain('config: WHATSAPP_DEFAULT_COUNTRY is invalid');
   });
 });

@@ -9,6 +9,8 @@ export interface ChildApp {
   proc: ChildProcess;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** The exit code (null when killed by a signal), once the process ended and all its output was read. */
+  exited: Promise<number | null>;
   /** Sends a signal and waits for the exit code (null when killed by a signal). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
@@ -36,12 +38,14 @@ export async function startApp(
   proc.stderr?.on('data', (d) => {
     out += d;
   });
-  const exited = once(proc, 'exit').then(([code]) => code as number | null);
+  // 'close', not 'exit': at 'exit' the last lines may still be in the pipes.
+  const exited = once(proc, 'close').then(([code]) => code as number | null);
   const app: ChildApp = {
     proc,
     output: () => out,
+    exited,
     async stop(signal = 'SIGTERM', stopTimeout = 15_000) {
-      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+      if (proc.exitCode !== null || proc.signalCode !== null) return exited;
       proc.kill(signal);
       const timer = setTimeout(() => proc.kill('SIGKILL'), stopTimeout);
       try {

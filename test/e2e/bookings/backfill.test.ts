@@ -35,7 +35,8 @@ function startCli(e: Record<string, string>, args: string[]) {
   proc.stderr.on('data', (d) => {
     out += d;
   });
-  const exited = new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
+  // 'close', not 'exit': at 'exit' the last lines may still be in the pipes.
+  const exited = new Promise<number | null>((r) => proc.on('close', (c) => r(c)));
   return {
     proc,
     output: () => out,
