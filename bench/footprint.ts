@@ -65,11 +65,10 @@ interface Deployment {
 }
 
 const apps = (mode: Mode): Array<[string, Launch]> => {
-  const launch = (app: string, ...argv: string[]) =>
-    mode === 'split-tsx'
-      ? fromSource(`apps/${app}/src/main.ts`, ...argv)
-      : fromDeploy(join(deployDir, app), ...argv);
-  if (mode === 'all-dist') return [['all', launch('all', 'all')]];
+  // The compiled modes run what docker-compose.yml runs (its `all` service for the all-in-one).
+  if (mode === 'all-dist') return [['all', fromDeploy(deployDir, 'all')]];
+  const launch = (app: string) =>
+    mode === 'split-tsx' ? fromSource(`apps/${app}/src/main.ts`) : fromDeploy(deployDir, app);
   return [['ingress', launch('ingress')], ...WORKERS.map((w): [string, Launch] => [w, launch(w)])];
 };
 

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parse } from 'yaml';
 import { REPO_ROOT } from '../../packages/testkit/src/process.ts';
 
 /** The apps of a Cauce stack: entry points and the port each serves /health on. */
@@ -24,11 +27,20 @@ export const fromSource = (entry: string, ...argv: string[]): Launch => ({
   cwd: REPO_ROOT,
 });
 
-/** Compiled, from a `npm run deploy:prod` folder (`<dir>/<app>`), as production does. */
-export const fromDeploy = (appDir: string, ...argv: string[]): Launch => ({
-  args: ['dist/main.js', ...argv],
-  cwd: appDir,
-});
+/**
+ * Compiled, from a `npm run deploy:prod` folder (`<dir>/<service>`), with node's arguments from
+ * that service's command in docker-compose.yml: what production runs, flags included.
+ */
+export function fromDeploy(deployDir: string, service: string): Launch {
+  const compose = parse(readFileSync(resolve(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { command?: string[]; working_dir?: string }>;
+  };
+  const s = compose.services[service];
+  const command = s?.command;
+  if (command?.[0] !== 'node' || !s?.working_dir)
+    throw new Error(`docker-compose.yml: ${service} has no node command and working_dir`);
+  return { args: command.slice(1), cwd: join(deployDir, basename(s.working_dir)) };
+}
 
 export interface StackProcess {
   name: string;
