@@ -1,8 +1,7 @@
-import { createDb } from '@cauce/db';
-import { JOBS, Producer, QUEUES } from '@cauce/queues';
-import { createRedis, type WorkerApp } from '@cauce/runtime';
-import { setupTestEnv, waitFor } from '@cauce/testkit';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { JOBS, QUEUES } from '@cauce/queues';
+import type { WorkerApp } from '@cauce/runtime';
+import { setupWorkerTest, waitFor } from '@cauce/testkit';
+import { afterAll, expect, it } from 'vitest';
 import { startOrdersWorker } from '../src/app.ts';
 import type { OrdersConfig } from '../src/config.ts';
 import { ordersConfig, startSim, storedOrder } from './support.ts';
@@ -13,24 +12,10 @@ import { ordersConfig, startSim, storedOrder } from './support.ts';
  * WORKER_CONCURRENCY says, and CallBell sends share one budget, so provider-sim, enforcing
  * CallBell's limit scaled down, never answers 429.
  */
-const env = await setupTestEnv();
-const db = createDb(env.databaseUrl, { max: 2 });
-const redis = createRedis(env.redisUrl);
-const producer = new Producer(redis, env.prefix);
-let sim: Awaited<ReturnType<typeof startSim>>;
+const { env, db, producer, sim } = await setupWorkerTest(() => startSim());
 let workers: WorkerApp<OrdersConfig>[] = [];
 const ORDERS = 8;
-
-beforeAll(async () => {
-  sim = await startSim();
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  await producer.close();
-  redis.disconnect();
-  await sim?.close();
-  await db.$disconnect();
-});
+afterAll(() => Promise.all(workers.map((w) => w.close())));
 
 it('two replicas keep the robot at its fleet concurrency and CallBell within its budget', async () => {
   await sim.call('POST', '/__sim/bigin-robot/mode', { mode: 'success', delayMs: 150 });

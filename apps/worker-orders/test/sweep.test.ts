@@ -1,30 +1,15 @@
-import { createDb } from '@cauce/db';
-import { Producer, QUEUES } from '@cauce/queues';
-import { createRedis, type WorkerApp } from '@cauce/runtime';
-import { setupTestEnv, waitFor } from '@cauce/testkit';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { QUEUES } from '@cauce/queues';
+import type { WorkerApp } from '@cauce/runtime';
+import { setupWorkerTest, waitFor } from '@cauce/testkit';
+import { afterAll, expect, it } from 'vitest';
 import { SWEEP_SCHEDULER_ID, startOrdersWorker } from '../src/app.ts';
 import type { OrdersConfig } from '../src/config.ts';
 import { orderPayload, ordersConfig, startSim, storedOrder } from './support.ts';
 
 /** The scheduled sweep: one schedule however many workers upsert it, and it syncs stranded orders. */
-const env = await setupTestEnv();
-const db = createDb(env.databaseUrl, { max: 2 });
-const redis = createRedis(env.redisUrl);
-const producer = new Producer(redis, env.prefix);
-let sim: Awaited<ReturnType<typeof startSim>>;
+const { env, db, producer, sim } = await setupWorkerTest(() => startSim());
 let workers: WorkerApp<OrdersConfig>[] = [];
-
-beforeAll(async () => {
-  sim = await startSim();
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  await producer.close();
-  redis.disconnect();
-  await sim?.close();
-  await db.$disconnect();
-});
+afterAll(() => Promise.all(workers.map((w) => w.close())));
 
 it('two workers upserting the sweep scheduler at once leave one schedule, which syncs an order nobody enqueued', async () => {
   // An order stored while Redis was unreachable: in the table, never queued.
