@@ -3,7 +3,7 @@ import { ingressEnv } from '@cauce/ingress/config';
 import { createDeps } from '@cauce/ingress/deps';
 import { mintToken } from '@cauce/ingress/plugins/auth';
 import { parseConfig } from '@cauce/runtime';
-import { freePort, type TestEnv } from '@cauce/testkit';
+import { bearerFetch, freePort, type TestEnv } from '@cauce/testkit';
 
 /** The first admin's password (CAUCE_ADMIN_PASSWORD): the pages log in as `admin` with it. */
 export const ADMIN_PASSWORD = 'staging-admin-password';
@@ -32,16 +32,9 @@ export async function startIngress(
   await app.firstAdmin;
   const token = mintToken(app, 'test-admin', 'admin');
   const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const res = await bearerFetch(base, method, path, token, body);
     // biome-ignore lint/suspicious/noExplicitAny: API JSON, asserted field by field
-    return { status: res.status, body: (await res.json()) as any };
+    return { status: res.status, body: JSON.parse(res.text) as any };
   };
   return {
     app,

@@ -4,6 +4,7 @@ import { createTestDatabase } from './database.ts';
 import { deleteRedisPrefix } from './redis-prefix.ts';
 
 export { createTestDatabase, ensureTemplateDatabase, withDatabase } from './database.ts';
+export { bearerFetch } from './http.ts';
 export * from './metrics.ts';
 export { type PgBouncer, pgbouncerUnavailable, startPgBouncer } from './pgbouncer.ts';
 export * from './private-services.ts';

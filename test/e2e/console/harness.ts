@@ -7,7 +7,7 @@ import { createDeps } from '@cauce/ingress/deps';
 import { mintToken } from '@cauce/ingress/plugins/auth';
 import { listenSim } from '@cauce/provider-sim/testing';
 import { parseConfig } from '@cauce/runtime';
-import { freePort, REPO_ROOT, type TestEnv } from '@cauce/testkit';
+import { bearerFetch, freePort, REPO_ROOT, type TestEnv } from '@cauce/testkit';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
@@ -176,16 +176,8 @@ export async function startConsoleStack<S extends Sim = Sim>(
     viewerToken,
     browser,
     async api(method, path, body, token = adminToken) {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
+      const { status, text } = await bearerFetch(base, method, path, token, body);
+      return { status, body: text ? JSON.parse(text) : null };
     },
     async as(role) {
       let s = sessions.get(role);

@@ -6,7 +6,7 @@ import { simEnv } from '@cauce/provider-sim/sim-env';
 import { listenSim } from '@cauce/provider-sim/testing';
 import { createSenderAuth, extraSenders } from '@cauce/provider-sim/traffic/senders';
 import { Traffic } from '@cauce/provider-sim/traffic/traffic';
-import { type ChildApp, freePort, setupTestEnv, startApp } from '@cauce/testkit';
+import { bearerFetch, type ChildApp, freePort, setupTestEnv, startApp } from '@cauce/testkit';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -82,17 +82,9 @@ async function mint() {
 }
 
 const call = async (method: string, path: string, token: string, body?: unknown) => {
-  const res = await fetch(`${ingress}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
+  const { status, text } = await bearerFetch(ingress, method, path, token, body);
   if (token === viewer) viewerAnswers.push({ path, text });
-  return { status: res.status, text, json: () => JSON.parse(text) };
+  return { status, text, json: () => JSON.parse(text) };
 };
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${ingress}${path}`, {
