@@ -10,6 +10,8 @@ const pool = new pg.Pool({ connectionString: env.databaseUrl, max: 4 });
 const redis = createRedis(env.redisUrl);
 const producer = new Producer(redis, env.prefix);
 const log = createLogger('redrive-test', 'silent');
+// Ticks are driven by the tests (an interval of a minute never fires on its own here).
+const REDRIVE = { pool, redis, producer, prefix: env.prefix, intervalMs: 60_000, graceMs: 0, log };
 afterAll(async () => {
   await producer.close();
   redis.disconnect();
@@ -34,18 +36,7 @@ const jobOf = async (key: string) => (await redis.exists(`${env.prefix}:${QUEUES
 describe('redrive leader', () => {
   it('one replica redrives at a time; a stopped leader hands over at once', async () => {
     const redriven: string[] = [];
-    // Ticks are driven by the test (an interval of a minute never fires on its own here).
-    const replica = (name: string) =>
-      startRedrive({
-        pool,
-        redis,
-        producer,
-        prefix: env.prefix,
-        intervalMs: 60_000,
-        graceMs: 0,
-        log,
-        onRedriven: () => redriven.push(name),
-      });
+    const replica = (name: string) => startRedrive({ ...REDRIVE, onRedriven: () => redriven.push(name) });
     const a = replica('a');
     const b = replica('b');
     try {
@@ -77,16 +68,7 @@ describe('redrive leader', () => {
 describe('redrive reconcile', () => {
   it('checks each row once after its grace; re-checks every row when Redis may have lost jobs', async () => {
     const added: number[] = [];
-    const redrive = startRedrive({
-      pool,
-      redis,
-      producer,
-      prefix: env.prefix,
-      intervalMs: 60_000,
-      graceMs: 0,
-      log,
-      onRedriven: (n) => added.push(n),
-    });
+    const redrive = startRedrive({ ...REDRIVE, onRedriven: (n) => added.push(n) });
     const jobs = (...keys: string[]) => Promise.all(keys.map(jobOf));
     try {
       // The first tick as leader is a full sweep: the row without a job gets it.
