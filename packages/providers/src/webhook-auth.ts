@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /** The outcome of checking one inbound webhook's signature or token. */
 export type WebhookAuthResult =
@@ -9,7 +9,7 @@ export type WebhookAuthResult =
 export const authOk: WebhookAuthResult = { ok: true };
 export const authFail = (reason: string): WebhookAuthResult => ({ ok: false, reason });
 
-const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
+const digest = (s: string | Buffer) => hash('sha256', s, 'buffer');
 
 /** Digests of the configured secrets (a handful per process), so a request hashes only its own side. */
 const expectedDigests = new Map<string, Buffer>();

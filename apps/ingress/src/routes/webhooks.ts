@@ -30,6 +30,12 @@ function depthOf(value: unknown): number {
   return max;
 }
 
+function keptHeaders(all: FastifyRequest['headers']): string {
+  const kept: Record<string, unknown> = {};
+  for (const h of KEPT_HEADERS) if (all[h]) kept[h] = all[h];
+  return JSON.stringify(kept);
+}
+
 const webhookAck = z.object({
   received: z.literal(true),
   timestamp: z.string().optional(),
@@ -143,9 +149,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
     }
     const parsed = p.schema.safeParse(json);
     const described = parsed.success ? p.describe(parsed.data as never) : null;
-    const headers = JSON.stringify(
-      Object.fromEntries(KEPT_HEADERS.filter((h) => req.headers[h]).map((h) => [h, req.headers[h]])),
-    );
+    const headers = keptHeaders(req.headers);
     const base = { provider: p.name, payload: sent?.text ?? '', headers };
 
     if (!parsed.success || !described?.ok) {
@@ -224,11 +228,19 @@ export async function webhookRoutes(app: FastifyInstance, deps: IngressDeps) {
   };
 
   const bodyLimit = config.BODY_LIMIT_BYTES;
+  // The handler builds every answer of these routes itself (acks and errors, nothing to strip), so
+  // they skip the zod serializer's per-response parse.
+  const asSent = () => (data: unknown) => JSON.stringify(data);
   for (const p of bindWebhookSources(config))
     for (const path of p.paths)
       app.post(
         path,
-        { bodyLimit, schema: webhookSchema(p, path), validatorCompiler: documentationOnly },
+        {
+          bodyLimit,
+          schema: webhookSchema(p, path),
+          validatorCompiler: documentationOnly,
+          serializerCompiler: asSent,
+        },
         handle(p),
       );
   const unknown = { schema: unknownProviderSchema, validatorCompiler: documentationOnly };

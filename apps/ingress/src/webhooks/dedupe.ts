@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * The dedupe key of an event: the provider's event id where it has one, else a stable hash of
@@ -17,14 +17,11 @@ export function dedupeKey(
   raw: Buffer,
 ): string {
   if (e.providerEventId) return `${provider}:${e.providerEventId}`;
-  const h = createHash('sha256')
-    .update(provider)
-    .update('\0')
-    .update(e.entityId ?? '')
-    .update('\0')
-    .update(e.providerTimestamp ?? '')
-    .update('\0')
-    .update(e.dedupeBody ?? raw)
-    .digest('hex');
+  const head = `${provider}\0${e.entityId ?? ''}\0${e.providerTimestamp ?? ''}\0`;
+  // One call where the body is text (the same bytes as UTF-8); the raw body is hashed as sent.
+  const h =
+    e.dedupeBody !== undefined
+      ? hash('sha256', head + e.dedupeBody)
+      : createHash('sha256').update(head).update(raw).digest('hex');
   return `${provider}:h:${h}`;
 }

@@ -38,8 +38,7 @@ export async function addJobs(producer: Producer, events: StoredEvent[]): Promis
 
 interface Waiter {
   event: StoredEvent;
-  resolve: () => void;
-  reject: (e: unknown) => void;
+  done: (added: boolean) => void;
 }
 
 /**
@@ -61,21 +60,19 @@ export class BatchEnqueuer {
 
   /** Resolves true when the job was added in time, false otherwise (never rejects). */
   enqueue(event: StoredEvent): Promise<boolean> {
-    const added = new Promise<void>((resolve, reject) => {
-      this.pending.push({ event, resolve, reject });
+    return new Promise<boolean>((settle) => {
+      // Whichever comes first settles it; a later call is a no-op.
+      const timer = setTimeout(() => settle(false), this.timeoutMs);
+      const done = (added: boolean) => {
+        clearTimeout(timer);
+        settle(added);
+      };
+      this.pending.push({ event, done });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
       }
-    }).then(
-      () => true,
-      () => false,
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((r) => {
-      timer = setTimeout(() => r(false), this.timeoutMs);
     });
-    return Promise.race([added, timeout]).finally(() => clearTimeout(timer));
   }
 
   private flush() {
@@ -85,14 +82,14 @@ export class BatchEnqueuer {
     const events = batch.map((w) => w.event);
     addJobs(this.producer, events).then(
       () => {
-        for (const w of batch) w.resolve();
+        for (const w of batch) w.done(true);
       },
       (err) => {
         this.log.warn(
           { err: (err as Error).message, events: batch.length },
           'enqueue failed; the redrive will retry',
         );
-        for (const w of batch) w.reject(err);
+        for (const w of batch) w.done(false);
       },
     );
   }

@@ -36,12 +36,19 @@ export class PayloadRejectedError extends Error {
   override name = 'PayloadRejectedError';
 }
 
+/**
+ * One parameter, the rows as a JSON array (their EventRow keys are the record's columns):
+ * PostgreSQL decodes it in C, where pg's text[] array parameters were escaped element by element
+ * in JavaScript. The payload travels as a JSON string and is cast to jsonb as before.
+ */
 const INSERT = `
   INSERT INTO webhook_events
     (provider, event_type, dedupe_key, entity_id, status, queue, job_id, payload, headers, error, synthetic)
-  SELECT p, e, k, n, s, q, j, d::jsonb, h::jsonb, x, y
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-    $8::text[], $9::text[], $10::text[], $11::boolean[]) AS t(p, e, k, n, s, q, j, d, h, x, y)
+  SELECT provider, "eventType", "dedupeKey", "entityId", status, queue, "jobId", payload::jsonb,
+    headers::jsonb, error, coalesce(synthetic, false)
+  FROM json_to_recordset($1::json) AS t(provider text, "eventType" text, "dedupeKey" text,
+    "entityId" text, status text, queue text, "jobId" text, payload text, headers text, error text,
+    synthetic boolean)
   ON CONFLICT (dedupe_key) DO NOTHING
   RETURNING id::text, dedupe_key`;
 
@@ -49,23 +56,10 @@ const INSERT = `
 const isDataError = (err: unknown) => /^(22|54)/.test(String((err as { code?: unknown }).code ?? ''));
 
 async function insertRows(pool: pg.Pool, rows: EventRow[]) {
-  const cols = (f: (r: EventRow) => string | null) => rows.map(f);
   const res = await pool.query<{ id: string; dedupe_key: string }>({
     name: 'webhook-events-insert',
     text: INSERT,
-    values: [
-      cols((r) => r.provider),
-      cols((r) => r.eventType),
-      cols((r) => r.dedupeKey),
-      cols((r) => r.entityId),
-      cols((r) => r.status),
-      cols((r) => r.queue),
-      cols((r) => r.jobId),
-      cols((r) => r.payload),
-      cols((r) => r.headers),
-      cols((r) => r.error),
-      rows.map((r) => r.synthetic === true),
-    ],
+    values: [JSON.stringify(rows)],
   });
   return res.rows;
 }

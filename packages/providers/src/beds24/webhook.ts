@@ -36,8 +36,11 @@ const body = z.looseObject({
   timeStamp: z.string().max(40).optional(),
 });
 
-/** Delivery bookkeeping of a Beds24 webhook: differs between redeliveries of one event. */
-const DELIVERY_FIELDS = new Set(['retries', 'timeStamp']);
+/** The body without its delivery bookkeeping (`retries`, `timeStamp`), which differs between redeliveries. */
+function withoutDelivery(b: Record<string, unknown>): string {
+  const { retries: _r, timeStamp: _t, ...event } = b;
+  return JSON.stringify(event);
+}
 
 /**
  * The event a Beds24 webhook describes. Legacy bodies (Cauce's old `action`, a V1-style `status`)
@@ -67,9 +70,7 @@ export function describeBeds24(b: z.infer<typeof body>): Described {
       entityId: bookingId,
       // The booking's version, not the delivery's time (timeStamp may be restamped on a retry).
       providerTimestamp: b.booking?.modifiedTime ?? null,
-      dedupeBody: JSON.stringify(
-        Object.fromEntries(Object.entries(b).filter(([k]) => !DELIVERY_FIELDS.has(k))),
-      ),
+      dedupeBody: withoutDelivery(b),
       createdIfUnseen: v2 && eventType === 'MODIFY',
     },
   };
