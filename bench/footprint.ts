@@ -11,7 +11,10 @@
  * Each has its own database, queue prefix and provider-sim (not counted); all three take the same
  * traffic at once. FOOTPRINT_SECONDS (default 60; the issue's target is 600), FOOTPRINT_WARMUP_S
  * (15), FOOTPRINT_RATE (events/s per deployment, default 20 like the soak), FOOTPRINT_MODES,
- * FOOTPRINT_DEPLOY_DIR (reuse a deploy instead of building one).
+ * FOOTPRINT_DEPLOY_DIR (reuse a deploy instead of building one). At the end it also splits each
+ * process's RSS into its own (anonymous) memory and mapped files: a sum of RSS counts the node
+ * binary once per process, so it prints each deployment's own memory (anon + one copy) beside it.
+ * The split-dist workers run with the node flags of their docker-compose.yml command.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,7 +28,16 @@ import { build } from '../scripts/build.ts';
 import { deploy } from '../scripts/deploy.ts';
 import { adminUrl, redisUrl } from './sim-process.ts';
 import { createSenderAuth, SOAK_SIM_FAULTS, sendSteady, soakEnv, soakTraffic } from './soak/mix.ts';
-import { fromDeploy, fromSource, type Launch, rssMb, Stack, WORKERS, waitHttp } from './soak/stack.ts';
+import {
+  fromDeploy,
+  fromSource,
+  type Launch,
+  memoryMb,
+  rssMb,
+  Stack,
+  WORKERS,
+  waitHttp,
+} from './soak/stack.ts';
 
 const SECONDS = Number(process.env.FOOTPRINT_SECONDS ?? 60);
 const WARMUP_S = Number(process.env.FOOTPRINT_WARMUP_S ?? 15);
@@ -61,6 +73,8 @@ interface Deployment {
   auth: ReturnType<typeof createSenderAuth>;
   /** RSS (MB) per process (provider-sim excluded) at each phase. */
   rss: Partial<Record<(typeof PHASES)[number], Record<string, number | null>>>;
+  /** At the end: what each process's RSS is made of (memoryMb). */
+  memory: Record<string, Awaited<ReturnType<typeof memoryMb>>>;
   sent: number;
 }
 
@@ -112,15 +126,24 @@ async function startDeployment(mode: Mode): Promise<Deployment> {
     throw err;
   }
   log(`${mode} up (${apps(mode).length} process(es))`);
-  return { mode, stack, ingress, prefix, database, sim, auth, rss: {}, sent: 0 };
+  return { mode, stack, ingress, prefix, database, sim, auth, rss: {}, memory: {}, sent: 0 };
 }
 
 async function sample(d: Deployment, phase: (typeof PHASES)[number]) {
   const row: Record<string, number | null> = {};
   for (const [name, pid] of Object.entries(d.stack.pids()))
-    if (name !== 'provider-sim') row[name] = await rssMb(pid);
+    if (name !== 'provider-sim') {
+      row[name] = await rssMb(pid);
+      if (phase === 'end') d.memory[name] = await memoryMb(pid);
+    }
   d.rss[phase] = row;
 }
+
+/** Anonymous memory of every process plus one copy of the files they map (the largest mapping). */
+const ownMb = (d: Deployment) => {
+  const ms = Object.values(d.memory);
+  return ms.reduce((a, m) => a + (m?.anon ?? 0), 0) + Math.max(0, ...ms.map((m) => m?.file ?? 0));
+};
 
 const total = (row: Record<string, number | null> | undefined) =>
   Object.values(row ?? {}).reduce<number>((a, v) => a + (v ?? 0), 0);
@@ -195,6 +218,27 @@ async function report() {
     );
   }
   const byMode = Object.fromEntries(deployments.map((d) => [d.mode, d]));
+  console.log(
+    "\nAt the end, what that RSS is made of (MB, smaps_rollup): anon = the process's own (heap, stacks," +
+      '\nmalloc); file = mapped files (the node binary, libraries), one copy in memory however many' +
+      "\nprocesses of an image map it, and counted again in each one's RSS. A deployment's own memory is" +
+      '\nits anon plus one copy of the files.\n',
+  );
+  console.log(
+    ['mode', 'process', 'anon', 'file'].map((s, i) => (i < 2 ? s.padEnd(16) : s.padStart(8))).join(''),
+  );
+  for (const d of deployments) {
+    for (const [name, m] of Object.entries(d.memory))
+      console.log(
+        [
+          d.mode.padEnd(16),
+          name.padEnd(16),
+          String(m?.anon ?? '-').padStart(8),
+          String(m?.file ?? '-').padStart(8),
+        ].join(''),
+      );
+    console.log(`${d.mode.padEnd(16)}${'own memory'.padEnd(16)}${String(ownMb(d)).padStart(8)}`);
+  }
   const end = (m: Mode) => (byMode[m] ? total(byMode[m]!.rss.end) : undefined);
   console.log('\nwebhook events stored / settled per deployment:');
   for (const d of deployments) {
@@ -216,6 +260,12 @@ async function report() {
     console.log(
       `all-in-one vs today's split: ${all} vs ${tsx} MB, ${(((tsx - all) / tsx) * 100).toFixed(0)}% less`,
     );
+  const own = (m: Mode) => (byMode[m] ? ownMb(byMode[m]!) : undefined);
+  const [tsxOwn, distOwn] = [own('split-tsx'), own('split-dist')];
+  if (tsxOwn !== undefined && distOwn !== undefined)
+    console.log(
+      `split, compiled vs today's tsx, own memory (anon + one copy of the files): ${distOwn} vs ${tsxOwn} MB, ${(((tsxOwn - distOwn) / tsxOwn) * 100).toFixed(0)}% less`,
+    );
   console.log(
     JSON.stringify({
       bench: 'footprint',
@@ -224,15 +274,21 @@ async function report() {
         ...(all !== undefined && {
           all_in_one_start_mb: total(byMode['all-dist']!.rss.start),
           all_in_one_end_mb: all,
+          all_in_one_end_own_mb: own('all-dist'),
         }),
         ...(dist !== undefined && {
           split_dist_start_mb: total(byMode['split-dist']!.rss.start),
           split_dist_end_mb: dist,
+          split_dist_end_own_mb: distOwn,
         }),
       },
       baseline:
         tsx !== undefined
-          ? { split_tsx_start_mb: total(byMode['split-tsx']!.rss.start), split_tsx_end_mb: tsx }
+          ? {
+              split_tsx_start_mb: total(byMode['split-tsx']!.rss.start),
+              split_tsx_end_mb: tsx,
+              split_tsx_end_own_mb: tsxOwn,
+            }
           : {},
       ratio: tsx !== undefined && dist !== undefined ? dist / tsx : null,
     }),

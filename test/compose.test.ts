@@ -64,8 +64,9 @@ describe('docker-compose.yml', () => {
       expect(svc.working_dir, name).toBe(`/app/${folder}`);
       expect(folders, name).toHaveProperty(folder);
       const entry = name === 'migrate' ? 'dist/cli/migrate.js' : 'dist/main.js';
-      // The all-in-one entry takes the roles to run.
-      expect(svc.command, name).toEqual(name === 'all' ? ['node', entry, 'all'] : ['node', entry]);
+      // The all-in-one entry takes the roles to run; workers run with a small young generation.
+      const flags = name.startsWith('worker-') ? ['--max-semi-space-size=1'] : [];
+      expect(svc.command, name).toEqual(name === 'all' ? ['node', entry, 'all'] : ['node', ...flags, entry]);
       // What the build emits it from (tsconfig.build.json: src → dist).
       const source = resolve(folders[folder]!, entry.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'));
       expect(existsSync(source), `${name}: ${source}`).toBe(true);

@@ -124,6 +124,23 @@ export async function rssMb(pid: number): Promise<number | null> {
   }
 }
 
+/**
+ * What a process's resident memory is made of (MB, /proc/<pid>/smaps_rollup): `anon` is its own
+ * (heap, stacks, malloc), `file` is mapped files (the node binary, libraries), whose pages every
+ * process of one image shares (one copy in memory, counted again in each one's RSS).
+ */
+export async function memoryMb(pid: number): Promise<{ anon: number; file: number } | null> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    const mb = (n: number) => Math.round(n / 1024);
+    return { anon: mb(kb('Anonymous')), file: mb(kb('Rss') - kb('Anonymous')) };
+  } catch {
+    return null;
+  }
+}
+
 export async function waitHttp(url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
