@@ -8,7 +8,9 @@
  * For each it prints the CPU microseconds per acknowledged webhook of the server, PostgreSQL
  * (every process of the cluster), Redis and the load generator, from /proc/<pid>/stat deltas.
  * For the ingress run it also prints PostgreSQL commits and WAL bytes, Redis commands and (with
- * BENCH_PG_STATEMENTS=1, which preloads pg_stat_statements) the top statements per webhook.
+ * BENCH_PG_STATEMENTS=1, which preloads pg_stat_statements) the top statements per webhook, and
+ * the design's floor: the group-commit INSERT and the BullMQ addBulk alone (bench/ingress/floor.ts)
+ * at about the ingress's batch size and at its largest, plus bare Fastify's HTTP.
  * Afterwards every 2xx the ingress gave is checked against the rows it stored.
  */
 import { randomBytes } from 'node:crypto';
@@ -18,12 +20,35 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startPrivateServices } from '../packages/testkit/src/private-services.ts';
 import { freePort, startApp } from '../packages/testkit/src/process.ts';
+import { type Floor, measureFloor } from './ingress/floor.ts';
 import { cpuMeter, procStat, withChildren } from './ingress/proc-cpu.ts';
 import { dbProfile } from './ingress/profile.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
 const TOKEN = randomBytes(24).toString('hex');
+const FLOOR_EVENTS = Number(process.env.BENCH_FLOOR_EVENTS ?? 20_000);
+
+/** The load's body: a Beds24 V2-style booking change, a distinct booking per `seq`. */
+const beds24Body = (seq: number, run: number) =>
+  JSON.stringify({
+    timeStamp: new Date().toISOString().slice(0, 19),
+    action: 'modified',
+    booking: {
+      id: 1_000_000 + seq,
+      status: 'confirmed',
+      modifiedTime: new Date(run + seq).toISOString(),
+      firstName: 'Zoë',
+      lastName: 'Núñez',
+      arrival: '2026-12-20',
+      departure: '2026-12-23',
+      price: 450000,
+    },
+    infoItems: [],
+    invoiceItems: [{ type: 'charge', amount: 450000 }],
+    messages: [],
+    retries: 0,
+  });
 
 function load(url: string, title: string, duration = DURATION_S) {
   let seq = 0;
@@ -39,25 +64,7 @@ function load(url: string, title: string, duration = DURATION_S) {
         path: '/api/webhooks/beds24',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
         setupRequest: (req) => {
-          seq++;
-          req.body = JSON.stringify({
-            timeStamp: new Date().toISOString().slice(0, 19),
-            action: 'modified',
-            booking: {
-              id: 1_000_000 + seq,
-              status: 'confirmed',
-              modifiedTime: new Date(run + seq).toISOString(),
-              firstName: 'Zoë',
-              lastName: 'Núñez',
-              arrival: '2026-12-20',
-              departure: '2026-12-23',
-              price: 450000,
-            },
-            infoItems: [],
-            invoiceItems: [{ type: 'charge', amount: 450000 }],
-            messages: [],
-            retries: 0,
-          });
+          req.body = beds24Body(++seq, run);
           return req;
         },
       },
@@ -181,6 +188,21 @@ try {
   await profile.start();
   const i = await measured(ingress.proc.pid!, `http://127.0.0.1:${ingressPort}`, 'ingress');
   const where = await profile.report(i.ok);
+  // The design's floor, at about the ingress's batch size under this load and at its largest batch.
+  const floors: Floor[] = [];
+  for (const batch of [10, 500])
+    floors.push(
+      await measureFloor({
+        databaseUrl,
+        redisUrl,
+        prefix: `${prefix}floor`,
+        postmaster,
+        redisPid,
+        batch,
+        events: FLOOR_EVENTS,
+        body: (seq) => beds24Body(seq, Date.now()),
+      }),
+    );
 
   const { rows } = await client.query<{ stored: string }>(count);
   const stored = Number(rows[0]!.stored) - warm;
@@ -188,6 +210,10 @@ try {
   const durable = (c: Cpu) => c.server + c.postgres + c.redis;
   const line = (name: string, r: typeof i) =>
     `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(8)} ${String(r.p50).padStart(10)} ${String(r.p99).padStart(9)} ${String(r.ok).padStart(8)} ${String(r.errors).padStart(8)}`;
+  const floorTotal = (f: Floor) =>
+    f.insert.client + f.insert.server + f.enqueue.client + f.enqueue.server + b.cpu.server;
+  const floorLine = (f: Floor) =>
+    `${String(f.batch).padEnd(7)} ${[f.insert.client, f.insert.server, f.enqueue.client, f.enqueue.server, b.cpu.server, floorTotal(f)].map((v, k) => v.toFixed(0).padStart(k === 2 ? 17 : k === 4 ? 13 : 7)).join('')}`;
   const cpuLine = (name: string, c: Cpu) =>
     `${name.padEnd(28)} ${[c.server, c.postgres, c.redis, durable(c), c.load].map((v) => v.toFixed(0).padStart(9)).join('')}`;
   console.log(`
@@ -208,6 +234,11 @@ ${cpuLine('ingress (full path)', i.cpu)}
 Ingress run, per acknowledged webhook:
 ${where}
 
+The design's floor: its two durable steps alone (the ingress's GroupCommit, the Producer's addBulk),
+${FLOOR_EVENTS} events one batch at a time from this process, no HTTP, auth, validation or dedupe (CPU µs per event)
+batch   INSERT: caller     PG   addBulk: caller  Redis    + bare HTTP  = floor
+${floors.map(floorLine).join('\n')}
+
 ingress / bare = ${(ratio * 100).toFixed(1)}% (target >= 40%, p99 < 25 ms). Rows stored: ${stored} for ${i.ok} acknowledged (stored must be >= acknowledged).`);
   console.log(
     JSON.stringify({
@@ -223,6 +254,7 @@ ingress / bare = ${(ratio * 100).toFixed(1)}% (target >= 40%, p99 < 25 ms). Rows
         ingress_redis_cpu_us: i.cpu.redis,
         ingress_durable_cpu_us: durable(i.cpu),
         ingress_loadgen_cpu_us: i.cpu.load,
+        ...Object.fromEntries(floors.map((f) => [`floor_batch${f.batch}_us`, floorTotal(f)])),
       },
       baseline: {
         bare_rps: b.rps,
