@@ -19,6 +19,40 @@ export interface BannerInput {
   starting?: boolean;
 }
 
+/**
+ * The records the banner's Beds24 and SIIGO commands name. The stack creates them in provider-sim
+ * (seedFirstSteps), so each event settles `processed`: its worker fetches the record and finds it.
+ * The booking id is outside provider-sim's own sequence (70000001 up), so it never collides.
+ */
+export const FIRST_STEPS = {
+  beds24BookingId: 69_000_001,
+  siigoProductId: 'first-steps-product-1',
+} as const;
+
+/** Creates FIRST_STEPS's booking and product in provider-sim at `sim`; throws when it cannot. */
+export async function seedFirstSteps(sim: string): Promise<void> {
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${sim}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`provider-sim ${path}: HTTP ${res.status} ${await res.text()}`);
+  };
+  await post('/__sim/beds24/bookings', {
+    id: FIRST_STEPS.beds24BookingId,
+    status: 'confirmed',
+    arrival: '2026-02-01',
+    departure: '2026-02-03',
+    firstName: 'Ana',
+    lastName: 'Pérez',
+    phone: '+57 300 123 4567',
+  });
+  await post('/__sim/siigo/products', {
+    products: [{ id: FIRST_STEPS.siigoProductId, code: 'SKU-1', name: 'Producto de prueba' }],
+  });
+}
+
 /** A single-quoted shell word. */
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -41,7 +75,7 @@ export function flowCommands({ env, ingress, npmPrefix = '' }: BannerInput): Flo
     const body = {
       timeStamp: '2026-01-15T10:00:00',
       booking: {
-        id: 70000001,
+        id: FIRST_STEPS.beds24BookingId,
         propertyId: 1,
         roomId: 1,
         status: 'confirmed',
@@ -90,7 +124,7 @@ export function flowCommands({ env, ingress, npmPrefix = '' }: BannerInput): Flo
   if (siigo) {
     const event = {
       topic: 'public.siigoapi.products.stock.update',
-      id: 'first-steps-product-1',
+      id: FIRST_STEPS.siigoProductId,
       code: 'SKU-1',
       name: 'Producto de prueba',
       available_quantity: 7,

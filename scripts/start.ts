@@ -17,7 +17,7 @@ import { simEnv, simProviders } from '@cauce/provider-sim/sim-env';
 import { ensureSettingsFile, LOCAL_DEFAULTS, writeSimSettings } from '@cauce/runtime';
 import pg from 'pg';
 import { applyDemoEnv, DEMO, demoPace, demoSenderAuth, playProviders } from './demo.ts';
-import { stackBanner } from './stack-banner.ts';
+import { seedFirstSteps, stackBanner } from './stack-banner.ts';
 import { Supervisor } from './supervisor.ts';
 
 const { values: args } = parseArgs({
@@ -173,6 +173,17 @@ if (APPS.length === 1) {
     const own = args.demo && i > 0 ? { ...env, WORKER_PORT: String(DEMO.firstWorkerPort + i - 1) } : env;
     supervisor.run(entry.split('/')[1]!, entry, own);
   });
+
+// The banner's Beds24 and SIIGO commands name records provider-sim must hold to settle `processed`:
+// created before the banner, so a command pasted from it finds them.
+if (useSim)
+  await waitFor(`${SIM}/__sim/health`)
+    .then(() => (supervisor.isStopping ? undefined : seedFirstSteps(SIM)))
+    .catch((err: Error) =>
+      console.warn(
+        `provider-sim: the first-steps booking and product were not created (${err.message}); the sample Beds24 and SIIGO events will settle ignored`,
+      ),
+    );
 
 printBanner();
 

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { deleteRedisPrefix, freePort, REPO_ROOT, setupTestEnv } from '@cauce/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIRST_STEPS } from '../scripts/stack-banner.ts';
 import { cleanEnv, type Launched, launch, waitAllUp } from './launcher-support.ts';
 
 /**
@@ -125,15 +126,30 @@ describe('first run from a fresh clone', () => {
     }
     expect(
       await count(
-        `SELECT count(*) AS n FROM webhook_events WHERE provider = 'beds24' AND entity_id = '70000001'`,
+        `SELECT count(*) AS n FROM webhook_events WHERE provider = 'beds24' AND entity_id = '${FIRST_STEPS.beds24BookingId}'`,
       ),
     ).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM orders WHERE session_id = 'first-steps-1'`)).toBe(1);
     expect(
       await count(
-        `SELECT count(*) AS n FROM webhook_events WHERE provider = 'siigo' AND entity_id = 'first-steps-product-1'`,
+        `SELECT count(*) AS n FROM webhook_events WHERE provider = 'siigo' AND entity_id = '${FIRST_STEPS.siigoProductId}'`,
       ),
     ).toBe(1);
+    // provider-sim holds the booking and product the commands name (the stack created them).
+    const settled = async (provider: string, entity: string | number) =>
+      (
+        await pool.query(`SELECT status, error FROM webhook_events WHERE provider = $1 AND entity_id = $2`, [
+          provider,
+          String(entity),
+        ])
+      ).rows[0];
+    for (const [provider, entity] of [
+      ['beds24', FIRST_STEPS.beds24BookingId],
+      ['siigo', FIRST_STEPS.siigoProductId],
+    ] as const)
+      await expect
+        .poll(() => settled(provider, entity), { timeout: 60_000, interval: 200 })
+        .toEqual({ status: 'processed', error: null });
     // The upload answers 202 once stored; worker-staging imports it moments later.
     await expect
       .poll(() => count(`SELECT count(*) AS n FROM csv_imports_raw WHERE email = 'ana@example.com'`), {

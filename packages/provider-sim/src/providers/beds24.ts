@@ -113,6 +113,8 @@ function nextModified(state: Beds24State): string {
 }
 
 const bookingInput = z.looseObject({
+  /** A fixed id (e.g. the stack's first-steps booking); by default the next of the sequence. */
+  id: z.number().int().positive().optional(),
   propertyId: z.number().int().optional(),
   roomId: z.number().int().optional(),
   status: z.enum(STATUSES).optional(),
@@ -134,7 +136,7 @@ const bookingInput = z.looseObject({
 });
 
 function createBooking(state: Beds24State, input: z.infer<typeof bookingInput> = {}): SimBooking {
-  const n = ++state.seq;
+  const n = input.id ?? ++state.seq;
   const i = n % 10;
   const offset = (n % 60) - 10;
   const arrival = input.arrival ?? day(offset);
