@@ -14,6 +14,7 @@
  * several times in a short run. Every size is an env variable (BENCH_SCALE_*).
  */
 import { randomBytes } from 'node:crypto';
+import { simControl } from '@cauce/provider-sim/control';
 import { simEnv } from '@cauce/provider-sim/sim-env';
 import { deliver } from '@cauce/provider-sim/traffic/deliver';
 import { createSenderAuth } from '@cauce/provider-sim/traffic/senders';
@@ -81,16 +82,6 @@ interface SimStats {
 /** When a provider had work waiting: a sync run from start to end, the Beds24 burst until drained. */
 type Stretch = [number, number];
 
-async function simJson<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`sim ${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<T>;
-}
-
 /** One configuration: `replicas` of each worker, the workload, the figures. */
 async function runScale(replicas: number) {
   const database = await createTestDatabase(adminUrl, await ensureTemplateDatabase(adminUrl));
@@ -154,15 +145,15 @@ async function runScale(replicas: number) {
     await waitHttp(`${simBase}/__sim/health`, 180_000);
     // Seed first (Traffic.seed lifts Beds24's pool), then the limits, which set the pool again.
     const { bookingIds, productIds } = await Traffic.seed(simBase, BOOKINGS, PRODUCTS);
-    await simJson(simBase, 'POST', '/__sim/ghl/contacts', { count: GHL_CONTACTS });
-    await simJson(simBase, 'POST', '/__sim/stripe/objects', {
+    await simControl(simBase, 'POST', '/__sim/ghl/contacts', { count: GHL_CONTACTS });
+    await simControl(simBase, 'POST', '/__sim/stripe/objects', {
       customers: Array.from({ length: STRIPE_CUSTOMERS }, (_, i) => ({
         id: `cus_scale${i}`,
         email: `cliente${i}@example.com`,
         name: `Cliente ${i} Núñez`,
       })),
     });
-    await simJson(simBase, 'PUT', '/__sim/limits', LIMITS);
+    await simControl(simBase, 'PUT', '/__sim/limits', LIMITS);
     const burst = await prepareBurst(simBase, bookingIds);
 
     const ingressUrls: string[] = [];
@@ -254,7 +245,7 @@ async function runScale(replicas: number) {
     }
     const t1 = Date.now();
 
-    const { stats } = await simJson<{ stats: Record<string, SimStats> }>(simBase, 'GET', '/__sim/limits');
+    const { stats } = await simControl<{ stats: Record<string, SimStats> }>(simBase, 'GET', '/__sim/limits');
     const { rows: runRows } = await db.query<{ source: string; status: string }>(
       'SELECT source, status FROM sync_runs WHERE id = ANY($1::bigint[])',
       [Object.values(runs)],
@@ -337,13 +328,13 @@ async function prepareBurst(simBase: string, bookingIds: number[]) {
       Array.from({ length: 10 }, async () => {
         while (k < ids.length) {
           const id = ids[k++]!;
-          await simJson(simBase, 'PATCH', `/__sim/beds24/bookings/${id}`, {
+          await simControl(simBase, 'PATCH', `/__sim/beds24/bookings/${id}`, {
             numAdult: 1 + ((round + id) % 4),
             notes: `ráfaga ${round} — ñandú`,
           });
           burst.push({
             id,
-            body: JSON.stringify(await simJson(simBase, 'GET', `/__sim/beds24/webhook-body/${id}`)),
+            body: JSON.stringify(await simControl(simBase, 'GET', `/__sim/beds24/webhook-body/${id}`)),
           });
         }
       }),

@@ -6,6 +6,7 @@
  * plays the providers at a pace the default limiters drain.
  */
 
+import { simControl } from '@cauce/provider-sim/control';
 import { GHL_SIM_LOCATION } from '@cauce/provider-sim/providers/ghl';
 import { createSenderAuth, extraSenders, type SenderAuth } from '@cauce/provider-sim/traffic/senders';
 import { Traffic } from '@cauce/provider-sim/traffic/traffic';
@@ -66,14 +67,7 @@ export function demoSenderAuth(env: Record<string, string | undefined>, sim: str
   return auth;
 }
 
-async function sim(base: string, path: string, body: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`sim POST ${path}: ${res.status} ${await res.text()}`);
-}
+const sim = (base: string, path: string, body: unknown) => simControl(base, 'POST', path, body);
 
 const PEOPLE = Array.from({ length: 30 }, (_, k) => {
   const i = k + 1;

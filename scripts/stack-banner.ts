@@ -1,3 +1,5 @@
+import { simControl } from '@cauce/provider-sim/control';
+
 /**
  * What the launcher prints once the stack is configured (and `--print-config` prints again): where
  * everything is, how to log in, and one ready-to-paste `curl` per source flow built from the
@@ -31,14 +33,7 @@ export const FIRST_STEPS = {
 
 /** Creates FIRST_STEPS's booking and product in provider-sim at `sim`; throws when it cannot. */
 export async function seedFirstSteps(sim: string): Promise<void> {
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${sim}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`provider-sim ${path}: HTTP ${res.status} ${await res.text()}`);
-  };
+  const post = (path: string, body: unknown) => simControl(sim, 'POST', path, body);
   await post('/__sim/beds24/bookings', {
     id: FIRST_STEPS.beds24BookingId,
     status: 'confirmed',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { simControl } from '../control.ts';
 import { type Delivery, deliver } from './deliver.ts';
 
 export interface SoakTarget {
@@ -11,16 +12,6 @@ export interface SoakTarget {
 }
 
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
-
-async function sim<T = unknown>(base: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`sim ${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<T>;
-}
 
 export interface SentOrder {
   sessionId: string;
@@ -48,14 +39,19 @@ export class Traffic {
 
   static async seed(simBase: string, bookings: number, products: number) {
     // Credits are Beds24's budget, not what the soak measures.
-    await sim(simBase, 'POST', '/__sim/beds24/config', { creditLimit: 1e9, resetCredits: true });
-    const b = await sim<{ firstId: number; lastId: number }>(simBase, 'POST', '/__sim/beds24/seed', {
+    await simControl(simBase, 'POST', '/__sim/beds24/config', { creditLimit: 1e9, resetCredits: true });
+    const b = await simControl<{ firstId: number; lastId: number }>(simBase, 'POST', '/__sim/beds24/seed', {
       count: bookings,
     });
     const bookingIds = Array.from({ length: b.lastId - b.firstId + 1 }, (_, i) => b.firstId + i);
-    const p = await sim<{ products: Array<{ id: string }> }>(simBase, 'POST', '/__sim/siigo/products', {
-      count: products,
-    });
+    const p = await simControl<{ products: Array<{ id: string }> }>(
+      simBase,
+      'POST',
+      '/__sim/siigo/products',
+      {
+        count: products,
+      },
+    );
     return { bookingIds, productIds: p.products.map((x) => x.id) };
   }
 
@@ -68,15 +64,15 @@ export class Traffic {
     const id = pick(this.bookingIds);
     const r = Math.random();
     if (r < 0.1) {
-      await sim(this.target.sim, 'POST', `/__sim/beds24/bookings/${id}/cancel`);
+      await simControl(this.target.sim, 'POST', `/__sim/beds24/bookings/${id}/cancel`);
     } else {
-      await sim(this.target.sim, 'PATCH', `/__sim/beds24/bookings/${id}`, {
+      await simControl(this.target.sim, 'PATCH', `/__sim/beds24/bookings/${id}`, {
         numAdult: 1 + Math.floor(Math.random() * 4),
         notes: `soak ${randomUUID().slice(0, 8)} — ñandú`,
       });
     }
     this.touchedBookings.add(id);
-    const body = await sim(this.target.sim, 'GET', `/__sim/beds24/webhook-body/${id}`);
+    const body = await simControl(this.target.sim, 'GET', `/__sim/beds24/webhook-body/${id}`);
     return this.record(
       await deliver('beds24', `${this.target.ingress}/api/webhooks/beds24`, JSON.stringify(body), {
         authorization: `Bearer ${this.target.beds24Token}`,
@@ -86,11 +82,11 @@ export class Traffic {
 
   async siigo(): Promise<Delivery> {
     const id = pick(this.productIds);
-    await sim(this.target.sim, 'POST', `/__sim/siigo/products/${id}/stock`, {
+    await simControl(this.target.sim, 'POST', `/__sim/siigo/products/${id}/stock`, {
       quantity: Math.floor(Math.random() * 500),
     });
     this.touchedProducts.add(id);
-    const body = await sim(this.target.sim, 'GET', `/__sim/siigo/webhooks/body/${id}`);
+    const body = await simControl(this.target.sim, 'GET', `/__sim/siigo/webhooks/body/${id}`);
     return this.record(
       await deliver('siigo', `${this.target.ingress}${this.target.siigoPath}`, JSON.stringify(body), {}),
     );
