@@ -189,6 +189,14 @@ describe('first run from a fresh clone', () => {
     const again = await sh(commands[1]!);
     expect(again.code, again.stderr).toBe(0);
     expect(await count(`SELECT count(*) AS n FROM orders WHERE session_id = 'first-steps-1'`)).toBe(1);
-    await launched.stop();
+    // Ctrl-C, as a terminal sends it (to npm, the launcher and its children): every process ends
+    // cleanly and no package manager reports a failure.
+    await launched.stop('SIGINT');
+    const stopped = launched
+      .output()
+      .slice(launched.output().lastIndexOf('stopping: letting active jobs finish'));
+    expect(stopped).toMatch(/\[all\]\s+exited \(0\)/);
+    expect(stopped).not.toMatch(/exited \((?!0\))/);
+    expect(launched.output()).not.toMatch(/ELIFECYCLE|Command failed/);
   });
 });

@@ -6,8 +6,11 @@ import { waitFor } from '@cauce/testkit';
 export interface Launched {
   proc: ChildProcess;
   output(): string;
-  /** SIGTERM to the whole group; resolves when the launcher's output closed (it and its children ended). */
-  stop(): Promise<void>;
+  /**
+   * A signal to the whole group (SIGTERM, or SIGINT as Ctrl-C sends it); resolves when the
+   * launcher's output closed (it and its children ended).
+   */
+  stop(signal?: 'SIGTERM' | 'SIGINT'): Promise<void>;
 }
 
 export function launch(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }) {
@@ -25,9 +28,9 @@ export function launch(command: string, args: string[], opts: { cwd: string; env
   const launched: Launched = {
     proc,
     output: () => out,
-    async stop() {
+    async stop(signal = 'SIGTERM') {
       try {
-        process.kill(-proc.pid!, 'SIGTERM');
+        process.kill(-proc.pid!, signal);
       } catch {
         // already gone
       }

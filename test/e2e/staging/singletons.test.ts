@@ -109,10 +109,16 @@ describe('unify takes its lock without waiting', () => {
     const clients = await Promise.all([pool.connect(), pool.connect(), pool.connect()]);
     try {
       for (const c of clients) {
-        const temp = await c.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'u\\_%'`);
+        // This connection's own temp tables and locks: pg_locks is server-wide, and other test
+        // files (and the template database's creation) hold advisory locks of their own.
+        const temp = await c.query(
+          'SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = pg_my_temp_schema()',
+        );
         expect(temp.rows[0].n).toBe(0);
         expect((await c.query('SHOW synchronous_commit')).rows[0].synchronous_commit).toBe('on');
-        const locks = await c.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`);
+        const locks = await c.query(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`,
+        );
         expect(locks.rows[0].n).toBe(0);
       }
     } finally {

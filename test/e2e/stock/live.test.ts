@@ -1,5 +1,5 @@
 import { mintToken } from '@cauce/ingress/plugins/auth';
-import { SSE_CONNECTION_NAME } from '@cauce/ingress/routes/stock/events';
+import { sseConnectionName } from '@cauce/ingress/routes/stock/events';
 import { scrape, waitFor } from '@cauce/testkit';
 import { publishStockEvents } from '@cauce/worker-stock/events';
 import type { SimProduct } from '@cauce/worker-stock/testing';
@@ -157,12 +157,13 @@ describe('SIIGO webhooks to live stock events', () => {
   it('events published while the ingress lost its Redis subscription still reach the stream', async () => {
     const stream = await openEventStream(`${base}/api/stock/events`, auth());
     try {
-      // Drop only this ingress's subscriber connection (found by its name), then publish at once:
+      // Drop only this ingress's subscriber connection (found by its name, which carries this
+      // file's prefix: other files' ingresses have their own), then publish at once:
       // the event lands while pub/sub is disconnected and must come from the stream instead.
       const list = (await deps.redis.client('LIST')) as string;
       const line = list
         .split('\n')
-        .find((l) => l.includes(`name=${SSE_CONNECTION_NAME}`) && l.includes('sub=1'));
+        .find((l) => l.includes(` name=${sseConnectionName(env.prefix)} `) && l.includes(' sub=1 '));
       const id = /(?:^| )id=(\d+)/.exec(line ?? '')?.[1];
       expect(id).toBeDefined();
       await deps.redis.client('KILL', 'ID', id!);

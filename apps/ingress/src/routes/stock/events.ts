@@ -18,8 +18,8 @@ const SSE_HEARTBEAT_MS = 15_000;
 /** Replay reads the stream in pages of this many entries (all of what was missed, page by page). */
 const REPLAY_PAGE = 1_000;
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
-/** CLIENT LIST name of the hub's subscriber connection (operators, tests). */
-export const SSE_CONNECTION_NAME = 'cauce-stock-events';
+/** CLIENT LIST name of the hub's subscriber connection (operators, tests): one per deployment's prefix. */
+export const sseConnectionName = (prefix: string) => `${prefix}:stock-events`;
 
 /** Compares Redis stream ids ("ms-seq") numerically. */
 export function compareStreamIds(a: string, b: string): number {
@@ -62,6 +62,7 @@ export class StockEventHub {
   constructor(
     private readonly redis: RedisConnection,
     private readonly keys: { eventStream: string; eventChannel: string },
+    private readonly connectionName: string,
     private readonly onSend: (mode: 'live' | 'replay', n: number) => void,
   ) {}
 
@@ -121,7 +122,7 @@ export class StockEventHub {
   private async start(): Promise<void> {
     const sub = duplicateRedis(this.redis, {
       maxRetriesPerRequest: null,
-      connectionName: SSE_CONNECTION_NAME,
+      connectionName: this.connectionName,
     });
     this.sub = sub;
     sub.on('error', () => {}); // reconnects by itself and re-subscribes
@@ -208,7 +209,9 @@ export async function stockEventRoutes(scope: FastifyInstance, deps: IngressDeps
     'stock_ws_clients',
     () => new Gauge({ name: 'stock_ws_clients', help: 'Open /api/stock/ws sockets', registers: [registry] }),
   );
-  const hub = new StockEventHub(redis, keys, (mode, n) => streamed.inc({ mode }, n));
+  const hub = new StockEventHub(redis, keys, sseConnectionName(config.QUEUE_PREFIX), (mode, n) =>
+    streamed.inc({ mode }, n),
+  );
   // preClose: open streams must end before the server can finish closing.
   app.addHook('preClose', async () => hub.close());
 
